@@ -1,0 +1,54 @@
+# Two commands set everything up on a fresh machine: `make serve` and `make test`.
+SHELL := /bin/bash
+PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.deps-stamp
+MOTO_PORT ?= 5000
+PORT ?= 8000
+export AWS_DEFAULT_REGION ?= eu-west-1
+
+.PHONY: venv serve test lint typecheck unit package bench mail tick clean
+
+$(STAMP): pyproject.toml scripts/deps.py
+	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check $$($(PY) scripts/deps.py --dev)
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Run the backend locally: moto server on 127.0.0.1:$(MOTO_PORT) + chalice local on 127.0.0.1:$(PORT).
+serve: $(STAMP)
+	MOTO_PORT=$(MOTO_PORT) PORT=$(PORT) $(PY) -m scripts.serve
+
+## Lint, type-check and run the whole test suite.
+test: $(STAMP) lint typecheck unit
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy chalicelib app.py infra scripts
+
+unit: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Write the deployable CloudFormation template (chalice package + infra/ merged) into build/.
+package: $(STAMP)
+	$(PY) -m infra.package build/package
+
+## Benchmarks: prints a table (time and peak memory).
+bench: $(STAMP)
+	$(PY) -m bench
+
+## Inject a raw email into the running `make serve` stack as SES would (S3 object + SNS notification).
+mail: $(STAMP)
+	@test -n "$(FILE)" || (echo "usage: make mail FILE=path/to/message.eml" && exit 2)
+	MOTO_PORT=$(MOTO_PORT) $(PY) -m scripts.mail "$(FILE)"
+
+## Run the scheduled job once against the running `make serve` stack (DRY_RUN=1 plans only).
+tick: $(STAMP)
+	MOTO_PORT=$(MOTO_PORT) DRY_RUN=$(DRY_RUN) $(PY) -m scripts.tick
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis .serve

@@ -1,0 +1,1 @@
+"""Privacy backend: everything deployed besides app.py lives here."""

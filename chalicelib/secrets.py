@@ -1,0 +1,52 @@
+"""Secrets: from the environment in the `local` stage (and tests), from SSM Parameter Store (SecureString,
+decrypted, cached five minutes through Powertools `parameters`) in deployed stages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from chalicelib.settings import ConfigurationError, get_settings, read_environment_secret
+
+CACHE_SECONDS = 300
+
+
+class Secret(StrEnum):
+    WOOCOMMERCE_WEBHOOK_SECRET = "WOOCOMMERCE_WEBHOOK_SECRET"
+    ACCOUNT_JWT_SECRET = "ACCOUNT_JWT_SECRET"
+    ACCOUNT_JWT_PUBLIC_KEY = "ACCOUNT_JWT_PUBLIC_KEY"
+    SUBJECT_PEPPER = "SUBJECT_PEPPER"
+    PAYPAL_CLIENT_SECRET = "PAYPAL_CLIENT_SECRET"
+    VERIFICATION_TOKEN_KEY = "VERIFICATION_TOKEN_KEY"
+
+
+# Secrets without which the service cannot start.
+REQUIRED = (Secret.WOOCOMMERCE_WEBHOOK_SECRET, Secret.ACCOUNT_JWT_SECRET, Secret.SUBJECT_PEPPER)
+MIN_LENGTH = 16
+
+
+def get_secret(name: Secret, *, required: bool = True) -> str:
+    settings = get_settings()
+    value: str | None
+    if settings.secrets_source == "ssm":
+        from aws_lambda_powertools.utilities import parameters
+
+        try:
+            value = parameters.get_parameter(f"{settings.ssm_prefix}/{name.value}", decrypt=True,
+                                             max_age=CACHE_SECONDS)
+        except parameters.exceptions.GetParameterError:
+            value = None
+    else:
+        value = read_environment_secret(name.value)
+    if not value:
+        if required:
+            raise ConfigurationError(f"invalid configuration: {name.value}: missing secret")
+        return ""
+    return str(value)
+
+
+def check_required_secrets() -> None:
+    """Fail at start, naming the secret, when one is missing or too short to be a real secret."""
+    for name in REQUIRED:
+        value = get_secret(name)
+        if len(value) < MIN_LENGTH:
+            raise ConfigurationError(f"invalid configuration: {name.value}: shorter than {MIN_LENGTH} characters")

@@ -1,0 +1,1 @@
+"""Infrastructure as code: the production resources (template.json) and their application to the local emulator."""

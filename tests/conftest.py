@@ -1,0 +1,144 @@
+"""Shared fixtures.
+
+- `local_env`: the `local` stage's environment from .chalice/config.json (what `chalice local` and
+  `chalice.test.Client` use), with caches reset.
+- `aws`: moto in-process with every resource provisioned from infra/template.json (the production definition).
+- `clock`: a FixedClock; `container`: the composition root on moto with that clock, installed for handlers.
+- `client`: `chalice.test.Client` for functional tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = Path(__file__).resolve().parent / "events"
+
+# Never talk to a real AWS account from tests.
+for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+    os.environ.pop(_name, None)
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ["AWS_DEFAULT_REGION"] = "eu-west-1"
+os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "PrivacyBackendTest"
+os.environ["POWERTOOLS_DEV"] = "false"
+
+# 2026-11-23T12:00:00Z: tests run on a fixed clock.
+NOW = 1_795_435_200
+
+
+def event_path(name: str) -> Path:
+    return EVENTS / name
+
+
+def load_event(name: str) -> Any:
+    return json.loads(event_path(name).read_text())
+
+
+def stage_env(stage: str = "local") -> dict[str, str]:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"][stage].get("environment_variables", {}))
+    return env
+
+
+def reset_caches() -> None:
+    from chalicelib import aws
+    from chalicelib.container import set_container
+    from chalicelib.handlers import middleware
+    from chalicelib.settings import get_settings
+
+    get_settings.cache_clear()
+    aws.reset_clients()
+    set_container(None)
+    middleware.reset_started()
+
+
+@pytest.fixture
+def local_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    env = stage_env("local")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    reset_caches()
+    yield env
+    reset_caches()
+
+
+@pytest.fixture
+def aws(local_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    from moto import mock_aws
+
+    from infra.provision import provision
+
+    with mock_aws():
+        outputs = provision()
+        yield outputs
+
+
+@pytest.fixture
+def clock() -> Any:
+    from chalicelib.domain.clock import FixedClock
+
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def container(aws: dict[str, str], clock: Any) -> Iterator[Any]:
+    from chalicelib.container import Container, set_container
+    from chalicelib.settings import get_settings
+
+    built = Container(get_settings(), clock)
+    set_container(built)
+    yield built
+    set_container(None)
+
+
+@pytest.fixture
+def client(container: Any) -> Iterator[Any]:
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name="local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def table_items(aws: dict[str, str]) -> Any:
+    """Every raw item in the table (a Scan, allowed in tests only), to check what is really stored."""
+    import boto3
+
+    from chalicelib.storage.table import from_attributes
+
+    def items() -> list[dict[str, Any]]:
+        ddb = boto3.client("dynamodb", region_name="eu-west-1")
+        found: list[dict[str, Any]] = []
+        for page in ddb.get_paginator("scan").paginate(TableName=aws["TableName"]):
+            found.extend(from_attributes(raw) for raw in page["Items"])
+        return found
+
+    return items
+
+
+@pytest.fixture
+def log_output() -> Iterator[Any]:
+    """Everything the service logger writes during the test, as one string (call it)."""
+    import io
+    import logging
+
+    from chalicelib.observability import logger
+
+    buffer = io.StringIO()
+    handler = logger.registered_handler
+    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
+    level = logger.log_level
+    logger.setLevel(logging.DEBUG)
+    yield buffer.getvalue
+    logger.setLevel(level)
+    handler.setStream(previous)  # type: ignore[attr-defined]

@@ -1,0 +1,45 @@
+"""The logger's safety net: personal data shaped values never reach the logs, even in exception text."""
+
+import json
+from typing import Any
+
+import pytest
+
+from chalicelib.observability import logger, redact
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jana.mueller@example.org",
+        "jana.mueller%40example.org",
+        "203.0.113.45",
+        "2001:db8:85a3::8a2e:370:7334",
+        "+49 30 1234567",
+        "(555) 123-4567",
+    ],
+)
+def test_redact_scrubs_personal_identifiers(text: str) -> None:
+    assert text not in redact(f"value was {text}.")
+
+
+def test_redact_keeps_ordinary_identifiers() -> None:
+    line = "order 1234 status processing request 7f3a subject 9c1e total 54.90 at 2024-11-05T14:04:10Z"
+    assert redact(line) == line
+
+
+def test_logger_output_is_redacted_even_for_exceptions(log_output: Any) -> None:
+    try:
+        raise ValueError("bad input: {'email': 'jana.mueller@example.org', 'ip': '203.0.113.45'}")
+    except ValueError:
+        logger.exception("validation failed", extra={"note": "+49 30 1234567"})
+    out = log_output()
+    assert json.loads(out.strip().splitlines()[-1])["message"] == "validation failed"
+    for leaked in ("jana.mueller@example.org", "203.0.113.45", "+49 30 1234567"):
+        assert leaked not in out
+
+
+def test_logger_timestamps_are_not_mangled(log_output: Any) -> None:
+    logger.info("hello")
+    record = json.loads(log_output().strip())
+    assert record["timestamp"][:4].isdigit() and "[" not in record["timestamp"]
