@@ -2,9 +2,20 @@
 
 from chalice.app import Chalice
 
-from chalicelib.handlers import health, middleware
+from chalicelib.handlers import (
+    account_privacy,
+    account_requests,
+    consent,
+    health,
+    mail,
+    middleware,
+    privacy_requests,
+    scheduled,
+    webhooks,
+)
 
-# configure_logs=False: Chalice would otherwise attach a plain-text handler to the logger that Powertools owns.
+# configure_logs=False: Chalice would otherwise attach a plain-text handler to the logger Powertools owns.
 app = Chalice(app_name="privacy-backend", configure_logs=False)
 app.register_middleware(middleware.observe, "all")
-app.register_blueprint(health.bp)
+for blueprint in (health, webhooks, consent, account_privacy, account_requests, privacy_requests, mail, scheduled):
+    app.register_blueprint(blueprint.bp)

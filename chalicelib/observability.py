@@ -65,8 +65,8 @@ def _redact_value(value: Any) -> Any:
 class RedactingFormatter(LambdaPowertoolsFormatter):
     """Redacts every field of the record (message, extra keys, exception and stack trace) before serialising."""
 
-    def serialize(self, log: dict[str, Any]) -> str:
-        return super().serialize({k: v if k in _OWN_KEYS else _redact_value(v) for k, v in log.items()})
+    def serialize(self, log: Any) -> str:
+        return super().serialize({k: v if k in _OWN_KEYS else _redact_value(v) for k, v in dict(log).items()})
 
 
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter(), use_rfc3339=True)

@@ -1,0 +1,57 @@
+"""Pure privacy helpers shared by every feature: IP truncation and WooCommerce-style anonymisation."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+DELETED_TEXT = "[deleted]"
+DELETED_EMAIL = "deleted@site.invalid"
+
+
+def truncate_ip(value: str | None, *, v4_prefix: int = 24, v6_prefix: int = 64) -> str | None:
+    """The network part of an IP address only (WordPress' wp_privacy_anonymize_ip keeps /24 and /64).
+    Anything that is not an IP address gives None: it is not stored."""
+    if not value:
+        return None
+    try:
+        address = ipaddress.ip_address(value.strip().split("%")[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    prefix = v4_prefix if address.version == 4 else v6_prefix
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
+
+
+def anonymise_value(field: str, value: Any) -> Any:
+    """The placeholder WooCommerce's eraser writes for a personal field (by the field's name)."""
+    if value is None or value == "":
+        return value
+    name = field.lower()
+    if isinstance(value, dict):
+        return {k: anonymise_value(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [anonymise_value(field, v) for v in value]
+    if "email" in name:
+        return DELETED_EMAIL
+    if "phone" in name:
+        return re.sub(r"\d", "0", str(value))
+    if name in ("ip", "ip_address", "customer_ip_address", "customer_ip"):
+        return truncate_ip(str(value)) or ""
+    if name in ("country", "state"):
+        return value  # WooCommerce keeps country/state (tax evidence)
+    return DELETED_TEXT
+
+
+# Identifiers that link a record to a person; cleared when a record is anonymised.
+LINKING_FIELDS = frozenset({
+    "customer_id", "transaction_id", "payer_id", "visitor_id", "visitor_ids", "buyer_transaction_id",
+    "paypal_order_id", "account_id", "username", "order_key",
+})
+
+
+def anonymise_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Non-personal data of a record with the linking identifiers removed."""
+    return {k: v for k, v in data.items() if k not in LINKING_FIELDS}
