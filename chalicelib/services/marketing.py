@@ -1,0 +1,53 @@
+"""Use case: a subject's marketing e-mail preference (opt-in needs an explicit true; opting out always works).
+
+Other features call these two functions:
+- `set_marketing_preference(container, subject=..., customer_id=..., email_marketing=..., source=..., at=...,
+  proof=...)` records the choice with its proof (the account switch; `opt_out` privacy requests with
+  `email_marketing=False, source="privacy_request"`).  An opt-out for an erased (suppressed) subject is a no-op:
+  suppression already guarantees no marketing; an opt-in for them raises SubjectSuppressedError (409).
+- `get_marketing_preference(container, subject)` -> True (opted in), False (opted out / objected) or None (never
+  chose: no marketing without agreement).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.errors import InvalidInputError, SubjectSuppressedError
+from chalicelib.observability import count, logger
+from chalicelib.storage.marketing import MarketingChoice, MarketingState, marketing_repository
+
+if TYPE_CHECKING:
+    from chalicelib.container import Container
+
+SOURCES = frozenset({"account", "privacy_request", "checkout", "unsubscribe_link", "operator"})
+
+
+def set_marketing_preference(container: Container, *, subject: str, customer_id: str | None, email_marketing: bool,
+                             source: str, at: int, proof: dict[str, Any] | None = None) -> None:
+    if not isinstance(email_marketing, bool):
+        raise InvalidInputError("email_marketing must be true or false", field="email_marketing")
+    if source not in SOURCES:
+        raise InvalidInputError("unknown marketing preference source", field="source")
+    choice = MarketingChoice(subject=subject, email_marketing=email_marketing, source=source, at=at,
+                             event_id=uuid.uuid4().hex, customer_id=customer_id, proof=proof)
+    try:
+        marketing_repository(container).record(choice)
+    except SubjectSuppressedError:
+        if email_marketing:
+            raise
+        logger.info("marketing opt-out for an erased subject: already suppressed", extra={"source": source})
+        return
+    count("MarketingOptIn" if email_marketing else "MarketingOptOut")
+    logger.info("marketing preference recorded",
+                extra={"event_id": choice.event_id, "email_marketing": email_marketing, "source": source})
+
+
+def get_marketing_preference(container: Container, subject: str) -> bool | None:
+    state = marketing_state(container, subject)
+    return None if state is None else state.email_marketing
+
+
+def marketing_state(container: Container, subject: str) -> MarketingState | None:
+    return marketing_repository(container).current(subject, now=container.now())

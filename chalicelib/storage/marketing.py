@@ -1,0 +1,217 @@
+"""Marketing e-mail preference of a subject: the current choice and an append-only trail of proof.
+
+Items (partition `MKT#<subject>`, both follow the subject-item convention, category `marketing_preference`):
+- `CURRENT`                       kind `marketing`:       data {email_marketing, source, event_id}, updated_at
+- `EVENT#<at, 10 digits>#<id>`    kind `marketing_event`: data {email_marketing, source, event_id},
+                                                          sealed {customer_id, proof}
+
+Every choice writes its event and the current item in ONE transaction that also checks that the subject was not
+erased (no `SUBJ#<subject>/SUPPRESSED`) and that the subject's data key outlives the sealed fields.  An event that
+arrives later than a newer one (clock skew between invocations) is still appended; the current item keeps the newer
+choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from chalicelib.domain.retention import Category, RetentionPolicy
+from chalicelib.errors import ConflictError, SubjectSuppressedError
+from chalicelib.storage.subject_items import retention_attributes, subject_link
+from chalicelib.storage.subject_keys import KEY_SK, SUPPRESSED_SK, subject_pk
+from chalicelib.storage.table import DynamoTable, TransactionFailed
+
+if TYPE_CHECKING:
+    from chalicelib.container import Container
+    from chalicelib.crypto.vault import SubjectVault
+
+CURRENT_SK = "CURRENT"
+EVENT_PREFIX = "EVENT#"
+KIND_CURRENT = "marketing"
+KIND_EVENT = "marketing_event"
+
+
+@dataclass(frozen=True)
+class MarketingChoice:
+    """One recorded choice (an opt-in or an opt-out) and its proof."""
+
+    subject: str
+    email_marketing: bool
+    source: str
+    at: int
+    event_id: str
+    customer_id: str | None = None
+    proof: dict[str, Any] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class MarketingState:
+    email_marketing: bool
+    source: str
+    updated_at: int
+    event_id: str
+
+
+class MarketingRepository(Protocol):
+    def record(self, choice: MarketingChoice) -> None:
+        """Append the choice and make it current unless a newer one is; SubjectSuppressedError for an erased
+        subject (nothing written)."""
+        ...
+
+    def current(self, subject: str, *, now: int) -> MarketingState | None: ...
+
+    def history(self, subject: str, *, now: int) -> list[MarketingChoice]:
+        """Every live choice of the subject, oldest first."""
+        ...
+
+
+def mkt_pk(subject: str) -> str:
+    return f"MKT#{subject}"
+
+
+def event_sk(at: int, event_id: str) -> str:
+    return f"{EVENT_PREFIX}{at:010d}#{event_id}"
+
+
+def _newer_or_same(state: MarketingState | None, at: int) -> bool:
+    return state is None or state.updated_at <= at
+
+
+# -- shared guard for sealed writes ------------------------------------------------------------------------------
+def sealed_write_guards(table: DynamoTable, subject: str, expires_at: int) -> list[dict[str, Any]]:
+    """Condition checks for a transaction writing sealed fields of `subject` that expire at `expires_at`:
+    [0] the subject was not erased, [1] their data key exists and outlives the new fields."""
+    return [
+        table.tx_check(subject_pk(subject), SUPPRESSED_SK, "attribute_not_exists(pk)"),
+        table.tx_check(subject_pk(subject), KEY_SK, "attribute_exists(pk) AND expires_at >= :e", {":e": expires_at}),
+    ]
+
+
+def transact_sealed(table: DynamoTable, vault: SubjectVault, subject: str, expires_at: int,
+                    operations: list[dict[str, Any]]) -> TransactionFailed | None:
+    """Run `operations` behind `sealed_write_guards` (one round trip in the usual case).
+
+    When the key is too short-lived it is extended and the transaction retried once.  Returns the failure of a
+    condition among `operations` (indexes relative to `operations`) so the caller can react, or None."""
+    guards = sealed_write_guards(table, subject, expires_at)
+    for attempt in range(2):
+        try:
+            table.transact([*guards, *operations])
+            return None
+        except TransactionFailed as failure:
+            if failure.failed(0):
+                raise SubjectSuppressedError("subject was erased") from None
+            if failure.failed(1):
+                if attempt == 0:
+                    vault.keep_until(subject, expires_at)
+                    continue
+                raise ConflictError("subject key unavailable; retry") from None
+            if failure.conflict:
+                raise ConflictError("concurrent update; retry") from None
+            return TransactionFailed(failure.reasons[len(guards):])
+    return None  # pragma: no cover (the loop always returns or raises)
+
+
+class DynamoMarketingRepository:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy, vault: SubjectVault) -> None:
+        self.table = table
+        self.policy = policy
+        self.vault = vault
+
+    def record(self, choice: MarketingChoice) -> None:
+        pk, esk = mkt_pk(choice.subject), event_sk(choice.at, choice.event_id)
+        cipher = self.vault.cipher_for_writing(choice.subject)
+        data = {"email_marketing": choice.email_marketing, "source": choice.source, "event_id": choice.event_id}
+        event_retention = retention_attributes(self.policy, Category.MARKETING_PREFERENCE, choice.at, pk, esk)
+        sealed: dict[str, str] = {}
+        if choice.customer_id is not None:
+            sealed["customer_id"] = cipher.seal_json("customer_id", choice.customer_id)
+        if choice.proof:
+            sealed["proof"] = cipher.seal_json("proof", choice.proof)
+        event = {"pk": pk, "sk": esk, **subject_link(choice.subject, KIND_EVENT, esk[len(EVENT_PREFIX):]),
+                 **event_retention, "data": data, "sealed": sealed or None, "created_at": choice.at,
+                 "updated_at": choice.at}
+        current = {"pk": pk, "sk": CURRENT_SK, **subject_link(choice.subject, KIND_CURRENT, CURRENT_SK),
+                   **retention_attributes(self.policy, Category.MARKETING_PREFERENCE, choice.at, pk, CURRENT_SK),
+                   "data": data, "created_at": choice.at, "updated_at": choice.at}
+        put_event = self.table.tx_put(event, "attribute_not_exists(pk)")
+        put_current = self.table.tx_put(current, "attribute_not_exists(pk) OR updated_at <= :at", {":at": choice.at})
+        failure = transact_sealed(self.table, self.vault, choice.subject, event_retention["expires_at"],
+                                  [put_event, put_current])
+        if failure is None:
+            return
+        if failure.failed(0):
+            raise ConflictError("duplicate marketing event id")
+        # A newer choice is current already: keep it, but never lose this event's proof.
+        failure = transact_sealed(self.table, self.vault, choice.subject, event_retention["expires_at"], [put_event])
+        if failure is not None:
+            raise ConflictError("duplicate marketing event id")
+
+    def current(self, subject: str, *, now: int) -> MarketingState | None:
+        item = self.table.get(mkt_pk(subject), CURRENT_SK, now=now)
+        if item is None:
+            return None
+        data = item["data"]
+        return MarketingState(bool(data["email_marketing"]), str(data["source"]), int(item["updated_at"]),
+                              str(data["event_id"]))
+
+    def history(self, subject: str, *, now: int) -> list[MarketingChoice]:
+        items = self.table.query_all(key_condition="pk = :pk AND begins_with(sk, :e)",
+                                     values={":pk": mkt_pk(subject), ":e": EVENT_PREFIX}, now=now, consistent=True)
+        choices = []
+        cipher = None
+        for item in items:
+            sealed = item.get("sealed") or {}
+            opened: dict[str, Any] = {}
+            if sealed:
+                cipher = cipher or self.vault.cipher_for_reading(subject)
+                opened = {name: cipher.open_json(name, token) for name, token in sealed.items()}
+            data = item["data"]
+            choices.append(MarketingChoice(subject, bool(data["email_marketing"]), str(data["source"]),
+                                           int(item["created_at"]), str(data["event_id"]),
+                                           opened.get("customer_id"), opened.get("proof")))
+        return choices
+
+
+class InMemoryMarketingRepository:
+    """The in-memory twin (service tests); the contract tests run against it and against DynamoDB."""
+
+    def __init__(self, policy: RetentionPolicy, suppressed: set[str] | None = None) -> None:
+        self.policy = policy
+        self.suppressed = suppressed if suppressed is not None else set()
+        self.events: dict[str, list[MarketingChoice]] = {}
+        self.states: dict[str, MarketingState] = {}
+
+    def _expiry(self, at: int) -> int:
+        return self.policy.expires_at(Category.MARKETING_PREFERENCE, at)
+
+    def record(self, choice: MarketingChoice) -> None:
+        if choice.subject in self.suppressed:
+            raise SubjectSuppressedError("subject was erased")
+        events = self.events.setdefault(choice.subject, [])
+        if any(e.event_id == choice.event_id and e.at == choice.at for e in events):
+            raise ConflictError("duplicate marketing event id")
+        events.append(choice)
+        events.sort(key=lambda e: (e.at, e.event_id))
+        state = self.states.get(choice.subject)
+        if state is not None and self._expiry(state.updated_at) <= choice.at:
+            state = None
+        if _newer_or_same(state, choice.at):
+            self.states[choice.subject] = MarketingState(choice.email_marketing, choice.source, choice.at,
+                                                         choice.event_id)
+
+    def current(self, subject: str, *, now: int) -> MarketingState | None:
+        state = self.states.get(subject)
+        return state if state is not None and self._expiry(state.updated_at) > now else None
+
+    def history(self, subject: str, *, now: int) -> list[MarketingChoice]:
+        return [e for e in self.events.get(subject, []) if self._expiry(e.at) > now]
+
+
+REPOSITORY = "marketing.repository"
+
+
+def marketing_repository(container: Container) -> MarketingRepository:
+    """The repository wired for this process (tests may install a twin first with `container.memo`)."""
+    return container.memo(REPOSITORY, lambda c: DynamoMarketingRepository(c.table, c.policy, c.vault))
