@@ -1,0 +1,1 @@
+"""Developer commands run through the Makefile (`python -m scripts.<name>`)."""
