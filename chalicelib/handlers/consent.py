@@ -1,7 +1,66 @@
-"""Blueprint slot: routes/handlers are added by the feature that owns this module."""
+"""Storefront banner API: POST /consent, GET /consent/{visitor_id} (CORS limited to ALLOWED_ORIGINS)."""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
+import re
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.auth import authenticate
+from chalicelib.container import get_container
+from chalicelib.cors import cors_route
+from chalicelib.domain.consent import ProofContext, holder_for_visitor
+from chalicelib.errors import InvalidInputError
+from chalicelib.handlers.http import json_body, json_response
+from chalicelib.payloads.consent import MAX_BODY, VISITOR_ID_PATTERN, ConsentIn
+from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, read_consent, record_consent
+from chalicelib.storage.consent import consent_repository
 
 bp = Blueprint(__name__)
+
+
+def allowed_origins() -> list[str]:
+    return list(get_container().settings.allowed_origins)
+
+
+def proof_context(blueprint: Blueprint) -> ProofContext:
+    """GPC, country, truncated IP and user-agent family of the current request."""
+    request = blueprint.current_request
+    headers = request.headers
+    identity: dict[str, Any] = (request.context or {}).get("identity") or {}
+    return ProofContext.from_request(
+        gpc_header=headers.get("sec-gpc"), country_header=headers.get("cloudfront-viewer-country"),
+        viewer_address=headers.get("cloudfront-viewer-address"), source_ip=identity.get("sourceIp"),
+        user_agent=headers.get("user-agent"))
+
+
+def _has_credentials(blueprint: Blueprint) -> bool:
+    return blueprint.current_request.headers.get("authorization") is not None
+
+
+@cors_route(bp, "/consent", methods=["POST"], allowed=allowed_origins)
+def post_consent() -> Response:
+    container = get_container()
+    owner = None
+    if _has_credentials(bp):  # a logged-in customer: a bad token is refused, never recorded anonymously
+        principal = authenticate(bp.current_request.headers, container)
+        owner = Owner(principal.subject, principal.customer_id)
+    body = json_body(bp, ConsentIn, MAX_BODY)
+    command = ConsentCommand(body.action, body.choices.domain() if body.choices else None, body.policy_version,
+                             body.source, body.notice_hash, body.locale)
+    receipt = record_consent(consent_repository(container), command, proof_context(bp),
+                             holder=holder_for_visitor(body.visitor_id, container.pepper), now=container.now(),
+                             rules=ConsentRules.from_settings(container.settings), owner=owner)
+    return json_response(201, receipt.as_json())
+
+
+@cors_route(bp, "/consent/{visitor_id}", methods=["GET"], allowed=allowed_origins)
+def get_consent(visitor_id: str) -> Response:
+    if not re.fullmatch(VISITOR_ID_PATTERN, visitor_id):
+        raise InvalidInputError("visitor_id: not a visitor id", field="visitor_id")
+    container = get_container()
+    view = read_consent(consent_repository(container), holder_for_visitor(visitor_id, container.pepper),
+                        now=container.now(), rules=ConsentRules.from_settings(container.settings),
+                        gpc=proof_context(bp).gpc)
+    return json_response(200, {**view.as_json(), "current_policy_version": container.settings.current_policy_version})

@@ -1,0 +1,97 @@
+"""CORS for a list of allowed origins (Chalice's CORSConfig takes a single origin per route).
+
+- A request whose `Origin` is in ALLOWED_ORIGINS gets `Access-Control-Allow-Origin: <that origin>` and `Vary: Origin`.
+- A request from any other origin is refused (403) before anything is stored: a browser would not let the page read
+  the answer anyway, and a disallowed site must not be able to write consent records for our visitors.
+- Requests without `Origin` (server to server, curl) are not cross-origin and pass.
+- Preflight (`OPTIONS`) answers 204 with the allowed methods and headers for an allowed origin, 403 otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.errors import DomainError, ForbiddenError
+from chalicelib.handlers.http import View, api_route, error_response
+from chalicelib.observability import logger
+
+ALLOWED_HEADERS = "Content-Type, Authorization"
+MAX_AGE_SECONDS = "600"
+
+
+def log_refusal(error: DomainError) -> None:
+    if error.status >= 500:
+        logger.error("request failed", extra={"error": error.code})
+    else:
+        logger.info("request refused", extra={"error": error.code, "status": error.status})
+
+
+def _origin(headers: Mapping[str, str]) -> str | None:
+    value = headers.get("origin") or headers.get("Origin")
+    return value.strip() if value else None
+
+
+def check_origin(headers: Mapping[str, str], allowed: Iterable[str]) -> dict[str, str]:
+    """The CORS headers of an actual request; ForbiddenError for an origin that is not allowed."""
+    origin = _origin(headers)
+    if origin is None:
+        return {}
+    if origin not in set(allowed):
+        raise ForbiddenError("origin not allowed", field="Origin")
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+def preflight_headers(headers: Mapping[str, str], allowed: Iterable[str], methods: Iterable[str]) -> dict[str, str]:
+    """The headers of a preflight answer; ForbiddenError when the origin (or a missing one) is not allowed."""
+    origin = _origin(headers)
+    if origin is None or origin not in set(allowed):
+        raise ForbiddenError("origin not allowed", field="Origin")
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+            "Access-Control-Allow-Methods": ", ".join([*methods, "OPTIONS"]),
+            "Access-Control-Allow-Headers": ALLOWED_HEADERS, "Access-Control-Max-Age": MAX_AGE_SECONDS}
+
+
+def cors_route(bp: Blueprint, path: str, *, methods: list[str], allowed: Callable[[], Iterable[str]],
+               **options: Any) -> Callable[[View], View]:
+    """Register a view behind the origin check (errors carry the CORS headers too, so the storefront can read
+    them) and its preflight `OPTIONS` route.  Registering several methods on one path registers one preflight."""
+
+    def register(view: View) -> View:
+        def with_cors(*args: Any, **kwargs: Any) -> Any:
+            cors = check_origin(bp.current_request.headers, allowed())  # 403 (mapped) for another origin
+            try:
+                response = view(*args, **kwargs)
+            except DomainError as error:
+                log_refusal(error)
+                response = error_response(error)
+            response.headers.update(cors)
+            return response
+
+        with_cors.__name__ = view.__name__
+        api_route(bp, path, methods=methods, **options)(with_cors)
+        _register_preflight(bp, path, methods, allowed, view.__name__)
+        return view
+
+    return register
+
+
+_PREFLIGHTS: dict[tuple[int, str], list[str]] = {}
+
+
+def _register_preflight(bp: Blueprint, path: str, methods: list[str], allowed: Callable[[], Iterable[str]],
+                        name: str) -> None:
+    key = (id(bp), path)
+    if key in _PREFLIGHTS:
+        _PREFLIGHTS[key].extend(methods)
+        return
+    route_methods = _PREFLIGHTS[key] = list(methods)
+
+    def preflight(*_: Any, **__: Any) -> Response:
+        headers = preflight_headers(bp.current_request.headers, allowed(), route_methods)
+        return Response(body="", status_code=204, headers={**headers, "Cache-Control": "no-store"})
+
+    preflight.__name__ = f"{name}_preflight"
+    api_route(bp, path, methods=["OPTIONS"])(preflight)
