@@ -1,0 +1,228 @@
+"""Storage for privacy@ mail: exactly-once receipts, per-sender daily quotas and the kept correspondence.
+
+Items:
+- receipt     `INMAIL#<SES message id>` / `RECEIPT` (category webhook_receipt, no personal data): state
+              `processing` (claimed, with a lease) -> `replying` (the reply is about to be sent: never sent twice)
+              -> `done`, plus the outcome and the request id.  Claimed with a conditional write, so a message is
+              handled once however often it is seen (SNS retries, the scheduled pickup, concurrent runs).
+- quota       `MAILRATE#<subject>` / `<yyyymmdd>` (category rate_limit): answered messages per sender per day.
+- correspondence `SUBJ#<subject>` / `CORR#<epoch>#<message id>#<in|out>`: the subject-item convention (kind and
+              category `correspondence`, sender/subject/body sealed with the subject's key), so it appears in the
+              subject's export and goes at erasure.  Written only if the subject is not suppressed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from chalicelib.domain.retention import Category, RetentionPolicy
+from chalicelib.errors import SubjectSuppressedError
+from chalicelib.storage.subject_items import retention_attributes, subject_link
+from chalicelib.storage.subject_keys import SUPPRESSED_SK, subject_pk
+from chalicelib.storage.table import ConditionFailed, DynamoTable, TransactionFailed
+
+State = Literal["processing", "replying", "done"]
+RECEIPT_SK = "RECEIPT"
+
+
+@dataclass(frozen=True)
+class Claim:
+    claimed: bool
+    state: str | None = None  # the state found when not claimed
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class Correspondence:
+    subject: str
+    message_id: str
+    at: int
+    direction: Literal["in", "out"]
+    data: dict[str, Any]
+    sealed: dict[str, str]
+
+
+@dataclass
+class ReceiptView:
+    message_id: str
+    state: str
+    outcome: str | None = None
+    request_id: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def receipt_pk(message_id: str) -> str:
+    return f"INMAIL#{message_id}"
+
+
+def day_of(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y%m%d")
+
+
+class MailStore(Protocol):
+    def claim(self, message_id: str, token: str, *, now: int, lease_seconds: int) -> Claim: ...
+
+    def advance(self, message_id: str, token: str, *, from_state: State, to_state: State, now: int,
+                fields: dict[str, Any] | None = None) -> bool:
+        """Move a claimed receipt on (only by its claimant, only from `from_state`)."""
+        ...
+
+    def release(self, message_id: str, token: str) -> None:
+        """Give a `processing` claim up at once (a retry may take it)."""
+        ...
+
+    def receipt(self, message_id: str, *, now: int) -> ReceiptView | None: ...
+
+    def take_quota(self, subject: str, *, now: int, limit: int) -> bool:
+        """Count one answered message for the sender today; False (and nothing counted) beyond `limit`."""
+        ...
+
+    def keep(self, record: Correspondence) -> None:
+        """Store correspondence once (idempotent); SubjectSuppressedError for an erased subject."""
+        ...
+
+    def correspondence(self, subject: str, *, now: int) -> list[Correspondence]: ...
+
+
+def correspondence_keys(record: Correspondence) -> tuple[str, str, str]:
+    ident = f"{record.at:010d}#{record.message_id}#{record.direction}"
+    return subject_pk(record.subject), f"CORR#{ident}", ident
+
+
+class DynamoMailStore:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy) -> None:
+        self.table = table
+        self.policy = policy
+
+    def claim(self, message_id: str, token: str, *, now: int, lease_seconds: int) -> Claim:
+        pk = receipt_pk(message_id)
+        item = {"pk": pk, "sk": RECEIPT_SK, "state": "processing", "claim": token, "lease_until": now + lease_seconds,
+                "created_at": now, "updated_at": now,
+                **retention_attributes(self.policy, Category.WEBHOOK_RECEIPT, now, pk, RECEIPT_SK)}
+        try:
+            self.table.put(item, condition="attribute_not_exists(pk) OR (#s = :p AND #l < :now)",
+                           names={"#s": "state", "#l": "lease_until"}, values={":p": "processing", ":now": now})
+            return Claim(True)
+        except ConditionFailed:
+            found = self.receipt(message_id, now=now)
+            return Claim(False, found.state if found else None, found.outcome if found else None)
+
+    def advance(self, message_id: str, token: str, *, from_state: State, to_state: State, now: int,
+                fields: dict[str, Any] | None = None) -> bool:
+        extra = {k: v for k, v in (fields or {}).items() if v is not None}
+        sets = ["#s = :to", "updated_at = :now"] + [f"#f{i} = :f{i}" for i in range(len(extra))]
+        names = {"#s": "state", "#c": "claim", **{f"#f{i}": name for i, name in enumerate(extra)}}
+        values = {":to": to_state, ":from": from_state, ":token": token, ":now": now,
+                  **{f":f{i}": value for i, value in enumerate(extra.values())}}
+        try:
+            self.table.update(receipt_pk(message_id), RECEIPT_SK, expression="SET " + ", ".join(sets),
+                              condition="#s = :from AND #c = :token", names=names, values=values)
+            return True
+        except ConditionFailed:
+            return False
+
+    def release(self, message_id: str, token: str) -> None:
+        with contextlib.suppress(ConditionFailed):
+            self.table.update(receipt_pk(message_id), RECEIPT_SK, expression="SET #l = :zero",
+                              condition="#s = :p AND #c = :token",
+                              names={"#s": "state", "#c": "claim", "#l": "lease_until"},
+                              values={":zero": 0, ":p": "processing", ":token": token})
+
+    def receipt(self, message_id: str, *, now: int) -> ReceiptView | None:
+        item = self.table.get(receipt_pk(message_id), RECEIPT_SK, now=now)
+        if item is None:
+            return None
+        return ReceiptView(message_id, str(item["state"]), item.get("outcome"), item.get("request_id"),
+                           {k: v for k, v in item.items() if k not in ("pk", "sk")})
+
+    def take_quota(self, subject: str, *, now: int, limit: int) -> bool:
+        expires = self.policy.expires_at(Category.RATE_LIMIT, now)
+        try:
+            self.table.update(
+                f"MAILRATE#{subject}", day_of(now),
+                expression="ADD #n :one SET #e = if_not_exists(#e, :exp), #k = :cat",
+                condition="attribute_not_exists(#n) OR #n < :limit",
+                names={"#n": "answered", "#e": "expires_at", "#k": "category"},
+                values={":one": 1, ":exp": expires, ":limit": limit, ":cat": Category.RATE_LIMIT.value},
+            )
+            return True
+        except ConditionFailed:
+            return False
+
+    def keep(self, record: Correspondence) -> None:
+        pk, sk, ident = correspondence_keys(record)
+        item = {"pk": pk, "sk": sk, **subject_link(record.subject, "correspondence", ident),
+                "data": record.data, "sealed": record.sealed, "created_at": record.at, "updated_at": record.at,
+                **retention_attributes(self.policy, Category.CORRESPONDENCE, record.at, pk, sk)}
+        try:
+            self.table.transact([
+                self.table.tx_put(item, condition="attribute_not_exists(pk)"),
+                self.table.tx_check(subject_pk(record.subject), SUPPRESSED_SK, "attribute_not_exists(pk)"),
+            ])
+        except TransactionFailed as failed:
+            if failed.failed(1):
+                raise SubjectSuppressedError("subject was erased") from None
+            if failed.failed(0):
+                return  # already kept (a retry)
+            raise
+
+    def correspondence(self, subject: str, *, now: int) -> list[Correspondence]:
+        items = self.table.query_all(key_condition="pk = :pk AND begins_with(sk, :c)",
+                                     values={":pk": subject_pk(subject), ":c": "CORR#"}, now=now, consistent=True)
+        return [Correspondence(subject, str(i["data"]["message_id"]), int(i["created_at"]), i["data"]["direction"],
+                               dict(i["data"]), dict(i.get("sealed", {}))) for i in items]
+
+
+class InMemoryMailStore:
+    """The in-memory twin; tests/contract/test_mail_store_contract.py runs the same suite against both."""
+
+    def __init__(self) -> None:
+        self.receipts: dict[str, dict[str, Any]] = {}
+        self.quotas: dict[tuple[str, str], int] = {}
+        self.kept: dict[tuple[str, str], Correspondence] = {}
+        self.suppressed: set[str] = set()
+
+    def claim(self, message_id: str, token: str, *, now: int, lease_seconds: int) -> Claim:
+        found = self.receipts.get(message_id)
+        if found is None or (found["state"] == "processing" and found["lease_until"] < now):
+            self.receipts[message_id] = {"state": "processing", "claim": token, "lease_until": now + lease_seconds}
+            return Claim(True)
+        return Claim(False, found["state"], found.get("outcome"))
+
+    def advance(self, message_id: str, token: str, *, from_state: State, to_state: State, now: int,
+                fields: dict[str, Any] | None = None) -> bool:
+        found = self.receipts.get(message_id)
+        if found is None or found["state"] != from_state or found["claim"] != token:
+            return False
+        found.update({k: v for k, v in (fields or {}).items() if v is not None}, state=to_state)
+        return True
+
+    def release(self, message_id: str, token: str) -> None:
+        found = self.receipts.get(message_id)
+        if found and found["state"] == "processing" and found["claim"] == token:
+            found["lease_until"] = 0
+
+    def receipt(self, message_id: str, *, now: int) -> ReceiptView | None:
+        found = self.receipts.get(message_id)
+        if found is None:
+            return None
+        return ReceiptView(message_id, found["state"], found.get("outcome"), found.get("request_id"), dict(found))
+
+    def take_quota(self, subject: str, *, now: int, limit: int) -> bool:
+        key = (subject, day_of(now))
+        if self.quotas.get(key, 0) >= limit:
+            return False
+        self.quotas[key] = self.quotas.get(key, 0) + 1
+        return True
+
+    def keep(self, record: Correspondence) -> None:
+        if record.subject in self.suppressed:
+            raise SubjectSuppressedError("subject was erased")
+        pk, sk, _ = correspondence_keys(record)
+        self.kept.setdefault((pk, sk), record)
+
+    def correspondence(self, subject: str, *, now: int) -> list[Correspondence]:
+        return [record for (pk, _), record in sorted(self.kept.items()) if pk == subject_pk(subject)]

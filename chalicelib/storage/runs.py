@@ -1,0 +1,416 @@
+"""Storage for the scheduled job: the lease, run reports, per-item error records, alert markers, and the retention
+work found through the sparse `due_index`.
+
+Items (no personal data in any of them):
+- lease        `LEASE#<name>` / `LEASE`: holder and `lease_until`; taken with a conditional write (free, expired, or
+               already ours), so two runs never work at once; it expires by itself if a run dies.
+- run report   `RUNS#<yyyymmdd>` / `<started epoch>#<run id>` (category run_report): counts per category and
+               action, errors, duration, brake and dry-run flags.
+- error record `RUNERRORS#<yyyymmdd>` / `<run id>#<pk>#<sk>` (category run_report): one per item that failed.
+- alert marker `ALERT#<kind>` / `<yyyymmdd>` (category rate_limit): the operator is alerted once a day per kind.
+
+Retention work (`DueStore`): `due_keys` queries `due_pk = DUE#<category> AND due_sk < <now + 1>` (KEYS_ONLY), page
+by page; `fetch` reads the items by key (BatchGetItem, consistent, *including* items whose TTL has passed: TTL is
+only the safety net and the run must still act on them); `apply` deletes or anonymises a batch in one transaction,
+each operation conditioned on the item still having the due key it was found under (an item refreshed meanwhile is
+skipped, never deleted); `park` moves a failing item's due key later so it cannot block or loop the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from chalicelib.domain.retention import Category, RetentionPolicy
+from chalicelib.storage.mail import day_of
+from chalicelib.storage.subject_items import DUE_PREFIX
+from chalicelib.storage.table import DUE_INDEX, ConditionFailed, DynamoTable, TransactionFailed, from_attributes
+
+TRANSACTION_MAX = 100
+BATCH_GET_MAX = 100
+Outcome = Literal["done", "skipped", "error"]
+
+
+# -- value types ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DueKey:
+    pk: str
+    sk: str
+    due_pk: str
+    due_sk: str
+
+    @property
+    def category(self) -> str:
+        return self.due_pk.removeprefix(DUE_PREFIX)
+
+
+@dataclass(frozen=True)
+class DueRecord:
+    pk: str
+    sk: str
+    due_pk: str | None
+    due_sk: str | None
+    category: str | None
+    data: dict[str, Any]
+    s3_objects: list[tuple[str | None, str]]  # (bucket or None for the exports bucket, key)
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Delete:
+    pk: str
+    sk: str
+    due_sk: str
+
+
+@dataclass(frozen=True)
+class Anonymise:
+    pk: str
+    sk: str
+    due_sk: str
+    data: dict[str, Any]
+    attributes: dict[str, Any]  # category, expires_at, due_pk, due_sk of the anonymised record
+    now: int
+
+
+Action = Delete | Anonymise
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    started_at: int
+    finished_at: int = 0
+    dry_run: bool = False
+    status: str = "running"  # completed | braked | skipped_locked | partial
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # category -> action -> n
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    requests: dict[str, int] = field(default_factory=dict)
+    mail: dict[str, int] = field(default_factory=dict)
+    brake: dict[str, Any] | None = None
+    duration_ms: int = 0
+
+    def add(self, category: str, action: str, n: int = 1) -> None:
+        per = self.counts.setdefault(category, {})
+        per[action] = per.get(action, 0) + n
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "started_at": self.started_at, "finished_at": self.finished_at,
+                "dry_run": self.dry_run, "status": self.status, "counts": self.counts, "errors": self.errors,
+                "requests": self.requests, "mail": self.mail, "brake": self.brake, "duration_ms": self.duration_ms}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunReport:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+# -- ports ----------------------------------------------------------------------------------------------------------
+class RunStore(Protocol):
+    def acquire(self, name: str, holder: str, *, now: int, until: int) -> bool: ...
+
+    def release(self, name: str, holder: str) -> None: ...
+
+    def save_report(self, report: RunReport) -> None: ...
+
+    def reports(self, day: str, *, now: int) -> list[RunReport]: ...
+
+    def record_error(self, run_id: str, *, at: int, pk: str, sk: str, category: str, error: str,
+                     attempts: int) -> None: ...
+
+    def errors(self, day: str, *, now: int) -> list[dict[str, Any]]: ...
+
+    def first_alert(self, kind: str, *, now: int) -> bool:
+        """True the first time `kind` is alerted today (marks it)."""
+        ...
+
+
+class DueStore(Protocol):
+    def due_keys(self, category: str, *, now: int, limit: int,
+                 cursor: dict[str, Any] | None = None) -> tuple[list[DueKey], dict[str, Any] | None]: ...
+
+    def fetch(self, keys: list[DueKey]) -> dict[tuple[str, str], DueRecord]: ...
+
+    def apply(self, actions: list[Action]) -> list[Outcome]: ...
+
+    def park(self, key: DueKey, *, retry_at: int, attempts: int) -> None: ...
+
+    def approximate_size(self) -> int: ...
+
+
+def iter_due(store: DueStore, category: str, *, now: int, page: int) -> Iterator[DueKey]:
+    cursor: dict[str, Any] | None = None
+    while True:
+        keys, cursor = store.due_keys(category, now=now, limit=page, cursor=cursor)
+        yield from keys
+        if not cursor:
+            return
+
+
+def parked_due_sk(key: DueKey, retry_at: int) -> str:
+    return f"{retry_at:010d}#{key.pk}#{key.sk}"
+
+
+def _s3_objects(item: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+    """S3 objects that belong to an item: `s3_key` (+ optional `s3_bucket`), top level or in `data`, or a list in
+    `s3_objects` of {bucket?, key}."""
+    found: list[tuple[str | None, str]] = []
+    for source in (item, item.get("data") or {}):
+        if not isinstance(source, Mapping):
+            continue
+        if isinstance(source.get("s3_key"), str):
+            found.append((source.get("s3_bucket"), source["s3_key"]))
+        for entry in source.get("s3_objects") or []:
+            if isinstance(entry, Mapping) and isinstance(entry.get("key"), str):
+                found.append((entry.get("bucket"), entry["key"]))
+    return list(dict.fromkeys(found))
+
+
+def to_record(item: Mapping[str, Any]) -> DueRecord:
+    data = item.get("data")
+    return DueRecord(str(item["pk"]), str(item["sk"]), item.get("due_pk"), item.get("due_sk"), item.get("category"),
+                     dict(data) if isinstance(data, Mapping) else {}, _s3_objects(item),
+                     int(item.get("retention_attempts", 0)))
+
+
+# -- DynamoDB -------------------------------------------------------------------------------------------------------
+class DynamoRunStore:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy) -> None:
+        self.table = table
+        self.policy = policy
+
+    def acquire(self, name: str, holder: str, *, now: int, until: int) -> bool:
+        try:
+            self.table.put({"pk": f"LEASE#{name}", "sk": "LEASE", "holder": holder, "lease_until": until,
+                            "acquired_at": now, "expires_at": until + 86_400},
+                           condition="attribute_not_exists(pk) OR #u <= :now OR #h = :me",
+                           names={"#u": "lease_until", "#h": "holder"}, values={":now": now, ":me": holder})
+            return True
+        except ConditionFailed:
+            return False
+
+    def release(self, name: str, holder: str) -> None:
+        with contextlib.suppress(ConditionFailed):
+            self.table.delete(f"LEASE#{name}", "LEASE", condition="#h = :me", names={"#h": "holder"},
+                              values={":me": holder})
+
+    def save_report(self, report: RunReport) -> None:
+        self.table.put({"pk": f"RUNS#{day_of(report.started_at)}", "sk": f"{report.started_at:010d}#{report.run_id}",
+                        "category": Category.RUN_REPORT.value, "data": report.as_dict(),
+                        "created_at": report.started_at,
+                        "expires_at": self.policy.expires_at(Category.RUN_REPORT, report.started_at)})
+
+    def reports(self, day: str, *, now: int) -> list[RunReport]:
+        items = self.table.query_all(key_condition="pk = :pk", values={":pk": f"RUNS#{day}"}, now=now,
+                                     consistent=True)
+        return [RunReport.from_dict(item["data"]) for item in items]
+
+    def record_error(self, run_id: str, *, at: int, pk: str, sk: str, category: str, error: str,
+                     attempts: int) -> None:
+        self.table.put({"pk": f"RUNERRORS#{day_of(at)}", "sk": f"{run_id}#{pk}#{sk}", "run_id": run_id,
+                        "item_pk": pk, "item_sk": sk, "item_category": category, "error": error,
+                        "attempts": attempts, "category": Category.RUN_REPORT.value, "created_at": at,
+                        "expires_at": self.policy.expires_at(Category.RUN_REPORT, at)})
+
+    def errors(self, day: str, *, now: int) -> list[dict[str, Any]]:
+        items = self.table.query_all(key_condition="pk = :pk", values={":pk": f"RUNERRORS#{day}"}, now=now,
+                                     consistent=True)
+        return [{k: item.get(k) for k in ("run_id", "item_pk", "item_sk", "item_category", "error", "attempts")}
+                for item in items]
+
+    def first_alert(self, kind: str, *, now: int) -> bool:
+        try:
+            self.table.put({"pk": f"ALERT#{kind}", "sk": day_of(now), "created_at": now,
+                            "expires_at": self.policy.expires_at(Category.RATE_LIMIT, now)},
+                           condition="attribute_not_exists(pk)")
+            return True
+        except ConditionFailed:
+            return False
+
+
+class DynamoDueStore:
+    def __init__(self, table: DynamoTable) -> None:
+        self.table = table
+
+    def due_keys(self, category: str, *, now: int, limit: int,
+                 cursor: dict[str, Any] | None = None) -> tuple[list[DueKey], dict[str, Any] | None]:
+        # Not `table.query_page`: its expiry filter must not hide due items (their TTL may have passed already).
+        params: dict[str, Any] = {
+            "TableName": self.table.name, "IndexName": DUE_INDEX, "Limit": limit,
+            "KeyConditionExpression": "due_pk = :p AND due_sk < :upper",
+            "ExpressionAttributeValues": {":p": {"S": f"{DUE_PREFIX}{category}"}, ":upper": {"S": f"{now + 1:010d}"}},
+        }
+        if cursor:
+            params["ExclusiveStartKey"] = cursor
+        response = self.table._call(self.table.client.query, **params)
+        keys = [DueKey(**{k: str(v) for k, v in from_attributes(raw).items() if k in ("pk", "sk", "due_pk", "due_sk")})
+                for raw in response.get("Items", [])]
+        return keys, response.get("LastEvaluatedKey")
+
+    def fetch(self, keys: list[DueKey]) -> dict[tuple[str, str], DueRecord]:
+        found: dict[tuple[str, str], DueRecord] = {}
+        unique = list(dict.fromkeys((k.pk, k.sk) for k in keys))
+        for start in range(0, len(unique), BATCH_GET_MAX):
+            request: dict[str, Any] = {self.table.name: {
+                "Keys": [DynamoTable.key(pk, sk) for pk, sk in unique[start:start + BATCH_GET_MAX]],
+                "ConsistentRead": True}}
+            for _ in range(5):  # unprocessed keys (throttling) are retried a few times, then left for the next run
+                response = self.table._call(self.table.client.batch_get_item, RequestItems=request)
+                for raw in response.get("Responses", {}).get(self.table.name, []):
+                    record = to_record(from_attributes(raw))
+                    found[(record.pk, record.sk)] = record
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+        return found
+
+    def apply(self, actions: list[Action]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for start in range(0, len(actions), TRANSACTION_MAX):
+            chunk = actions[start:start + TRANSACTION_MAX]
+            try:
+                self.table.transact([self._operation(action) for action in chunk])
+                outcomes.extend("done" for _ in chunk)
+            except TransactionFailed:
+                outcomes.extend(self._one(action) for action in chunk)  # find which ones hold, one by one
+        return outcomes
+
+    def park(self, key: DueKey, *, retry_at: int, attempts: int) -> None:
+        with contextlib.suppress(ConditionFailed):
+            self.table.update(key.pk, key.sk, expression="SET due_sk = :new, retention_attempts = :n",
+                              condition="due_sk = :old",
+                              values={":new": parked_due_sk(key, retry_at), ":n": attempts, ":old": key.due_sk})
+
+    def approximate_size(self) -> int:
+        """DescribeTable's item count (DynamoDB refreshes it about every six hours): one call, whatever the size."""
+        response = self.table._call(self.table.client.describe_table, TableName=self.table.name)
+        return int(response.get("Table", {}).get("ItemCount", 0))
+
+    # -- helpers --------------------------------------------------------------------------------------------------
+    def _operation(self, action: Action) -> dict[str, Any]:
+        if isinstance(action, Delete):
+            return self.table.tx_delete(action.pk, action.sk, condition="due_sk = :d", values={":d": action.due_sk})
+        expression, values = _anonymise_update(action)
+        return self.table.tx_update(action.pk, action.sk, expression, values=values, names=ANONYMISE_NAMES,
+                                    condition="due_sk = :d")
+
+    def _one(self, action: Action) -> Outcome:
+        try:
+            if isinstance(action, Delete):
+                self.table.delete(action.pk, action.sk, condition="due_sk = :d", values={":d": action.due_sk})
+            else:
+                expression, values = _anonymise_update(action)
+                self.table.update(action.pk, action.sk, expression=expression, values=values,
+                                  names=ANONYMISE_NAMES, condition="due_sk = :d")
+            return "done"
+        except ConditionFailed:
+            return "skipped"
+        except Exception:  # one bad item must not stop the others: the caller records and parks it
+            return "error"
+
+
+def _anonymise_update(action: Anonymise) -> tuple[str, dict[str, Any]]:
+    attrs = action.attributes
+    expression = ("SET #data = :data, #cat = :cat, expires_at = :exp, due_pk = :dpk, due_sk = :dsk, "
+                  "updated_at = :now, anonymised_at = :now REMOVE sealed, subject_pk, subject_sk, retention_attempts")
+    values = {":data": action.data, ":cat": attrs["category"], ":exp": attrs["expires_at"],
+              ":dpk": attrs["due_pk"], ":dsk": attrs["due_sk"], ":now": action.now, ":d": action.due_sk}
+    return expression, values
+
+
+ANONYMISE_NAMES = {"#data": "data", "#cat": "category"}
+
+
+# -- in-memory twins (contract tests run the same suite against these and DynamoDB) ---------------------------------
+class InMemoryRunStore:
+    def __init__(self) -> None:
+        self.leases: dict[str, tuple[str, int]] = {}
+        self.saved: dict[str, list[RunReport]] = {}
+        self.error_records: dict[str, dict[str, dict[str, Any]]] = {}
+        self.alerts: set[tuple[str, str]] = set()
+
+    def acquire(self, name: str, holder: str, *, now: int, until: int) -> bool:
+        current = self.leases.get(name)
+        if current is None or current[1] <= now or current[0] == holder:
+            self.leases[name] = (holder, until)
+            return True
+        return False
+
+    def release(self, name: str, holder: str) -> None:
+        if self.leases.get(name, ("", 0))[0] == holder:
+            self.leases.pop(name)
+
+    def save_report(self, report: RunReport) -> None:
+        day = self.saved.setdefault(day_of(report.started_at), [])
+        day[:] = [r for r in day if r.run_id != report.run_id] + [RunReport.from_dict(report.as_dict())]
+        day.sort(key=lambda r: (r.started_at, r.run_id))
+
+    def reports(self, day: str, *, now: int) -> list[RunReport]:
+        return list(self.saved.get(day, []))
+
+    def record_error(self, run_id: str, *, at: int, pk: str, sk: str, category: str, error: str,
+                     attempts: int) -> None:
+        self.error_records.setdefault(day_of(at), {})[f"{run_id}#{pk}#{sk}"] = {
+            "run_id": run_id, "item_pk": pk, "item_sk": sk, "item_category": category, "error": error,
+            "attempts": attempts}
+
+    def errors(self, day: str, *, now: int) -> list[dict[str, Any]]:
+        return [record for _, record in sorted(self.error_records.get(day, {}).items())]
+
+    def first_alert(self, kind: str, *, now: int) -> bool:
+        key = (kind, day_of(now))
+        if key in self.alerts:
+            return False
+        self.alerts.add(key)
+        return True
+
+
+class InMemoryDueStore:
+    """Items as plain dicts keyed by (pk, sk); `seed` puts one (tests)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def seed(self, item: Mapping[str, Any]) -> None:
+        self.items[(item["pk"], item["sk"])] = dict(item)
+
+    def due_keys(self, category: str, *, now: int, limit: int,
+                 cursor: dict[str, Any] | None = None) -> tuple[list[DueKey], dict[str, Any] | None]:
+        upper = f"{now + 1:010d}"
+        after = cursor["due_sk"] if cursor else ""
+        matching = sorted(
+            (DueKey(i["pk"], i["sk"], i["due_pk"], i["due_sk"]) for i in self.items.values()
+             if i.get("due_pk") == f"{DUE_PREFIX}{category}" and i.get("due_sk", "~") < upper
+             and i["due_sk"] > after),
+            key=lambda k: k.due_sk)
+        page = matching[:limit]
+        more = len(matching) > limit
+        return page, ({"due_sk": page[-1].due_sk} if more and page else None)
+
+    def fetch(self, keys: list[DueKey]) -> dict[tuple[str, str], DueRecord]:
+        return {(k.pk, k.sk): to_record(self.items[(k.pk, k.sk)]) for k in keys if (k.pk, k.sk) in self.items}
+
+    def apply(self, actions: list[Action]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for action in actions:
+            item = self.items.get((action.pk, action.sk))
+            if item is None or item.get("due_sk") != action.due_sk:
+                outcomes.append("skipped")
+                continue
+            if isinstance(action, Delete):
+                self.items.pop((action.pk, action.sk))
+            else:
+                for name in ("sealed", "subject_pk", "subject_sk", "retention_attempts"):
+                    item.pop(name, None)
+                item.update(action.attributes, data=action.data, updated_at=action.now, anonymised_at=action.now)
+            outcomes.append("done")
+        return outcomes
+
+    def park(self, key: DueKey, *, retry_at: int, attempts: int) -> None:
+        item = self.items.get((key.pk, key.sk))
+        if item is not None and item.get("due_sk") == key.due_sk:
+            item.update(due_sk=parked_due_sk(key, retry_at), retention_attempts=attempts)
+
+    def approximate_size(self) -> int:
+        return len(self.items)
