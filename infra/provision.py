@@ -21,6 +21,24 @@ TEMPLATE = Path(__file__).resolve().parent / "template.json"
 LOCAL_ACCOUNT = "123456789012"
 
 
+# The properties each resource type's provisioning applies; any other property in the template is an error, so the
+# emulator never silently differs from production.
+APPLIED: dict[str, set[str]] = {
+    "AWS::KMS::Key": {"Description", "EnableKeyRotation", "KeySpec", "KeyPolicy"},
+    "AWS::KMS::Alias": {"AliasName", "TargetKeyId"},
+    "AWS::DynamoDB::Table": {"TableName", "BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
+                             "TimeToLiveSpecification", "PointInTimeRecoverySpecification", "SSESpecification"},
+    "AWS::S3::Bucket": {"BucketName", "BucketEncryption", "PublicAccessBlockConfiguration", "OwnershipControls",
+                        "VersioningConfiguration", "LifecycleConfiguration"},
+    "AWS::S3::BucketPolicy": {"Bucket", "PolicyDocument"},
+    "AWS::SNS::Topic": {"TopicName", "KmsMasterKeyId"},
+    "AWS::SNS::TopicPolicy": {"Topics", "PolicyDocument"},
+    "AWS::SES::EmailIdentity": {"EmailIdentity"},
+    "AWS::SES::ReceiptRuleSet": {"RuleSetName"},
+    "AWS::SES::ReceiptRule": {"RuleSetName", "Rule"},
+}
+
+
 def load_template() -> dict[str, Any]:
     return json.loads(TEMPLATE.read_text())  # type: ignore[no-any-return]
 
@@ -98,7 +116,11 @@ class Provisioner:
             handler = getattr(self, "_" + spec["Type"].replace("::", "_").lower(), None)
             if handler is None:
                 raise ValueError(f"no local provisioning for {spec['Type']} ({logical})")
-            handler(logical, self.r.resolve(spec.get("Properties", {})))
+            properties = spec.get("Properties", {})
+            unknown = set(properties) - APPLIED[spec["Type"]]
+            if unknown:  # the emulator must not silently differ from production
+                raise ValueError(f"{logical}: local provisioning does not apply {sorted(unknown)} yet")
+            handler(logical, self.r.resolve(properties))
         return {name: self.r.resolve(out["Value"]) for name, out in template.get("Outputs", {}).items()}
 
     # -- KMS ------------------------------------------------------------------------------------------------
@@ -111,7 +133,13 @@ class Provisioner:
             aliases = kms.list_aliases()["Aliases"]
             key_id = next((a.get("TargetKeyId") for a in aliases if a["AliasName"] == alias), None)
         if key_id is None:
-            key_id = kms.create_key(Description=props.get("Description", ""))["KeyMetadata"]["KeyId"]
+            create: dict[str, Any] = {"Description": props.get("Description", ""),
+                                      "KeySpec": props.get("KeySpec", "SYMMETRIC_DEFAULT")}
+            if "KeyPolicy" in props:
+                create["Policy"] = json.dumps(props["KeyPolicy"])
+            key_id = kms.create_key(**create)["KeyMetadata"]["KeyId"]
+        if props.get("EnableKeyRotation"):
+            kms.enable_key_rotation(KeyId=key_id)
         arn = kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
         self.r.physical[logical] = key_id
         self.r.attributes[logical] = {"Arn": arn, "KeyId": key_id}
@@ -128,6 +156,10 @@ class Provisioner:
         name = props["TableName"]
         params = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
                                          "BillingMode") if k in props}
+        if "SSESpecification" in props:  # CloudFormation's SSEEnabled is the API's Enabled
+            sse = props["SSESpecification"]
+            params["SSESpecification"] = {"Enabled": sse["SSEEnabled"], **{
+                k: sse[k] for k in ("SSEType", "KMSMasterKeyId") if k in sse}}
         _ignore_exists(lambda: ddb.create_table(TableName=name, **params), "ResourceInUseException")
         ttl = props.get("TimeToLiveSpecification")
         if ttl:
@@ -155,6 +187,10 @@ class Provisioner:
         if "PublicAccessBlockConfiguration" in props:
             s3.put_public_access_block(Bucket=name,
                                        PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+        if "OwnershipControls" in props:
+            s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=props["OwnershipControls"])
+        if "VersioningConfiguration" in props:
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
         if "LifecycleConfiguration" in props:
             rules = [_lifecycle_rule(rule) for rule in props["LifecycleConfiguration"]["Rules"]]
             s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
@@ -162,12 +198,14 @@ class Provisioner:
         self.r.attributes[logical] = {"Arn": f"arn:aws:s3:::{name}"}
 
     def _aws_s3_bucketpolicy(self, logical: str, props: dict[str, Any]) -> None:
-        self.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"]))
+        self.client("s3").put_bucket_policy(Bucket=props["Bucket"],
+                                            Policy=json.dumps(emulator_policy(props["PolicyDocument"])))
         self.r.physical[logical] = props["Bucket"]
 
     # -- SNS ------------------------------------------------------------------------------------------------
     def _aws_sns_topic(self, logical: str, props: dict[str, Any]) -> None:
-        arn = self.client("sns").create_topic(Name=props["TopicName"])["TopicArn"]
+        attributes = {"KmsMasterKeyId": props["KmsMasterKeyId"]} if "KmsMasterKeyId" in props else {}
+        arn = self.client("sns").create_topic(Name=props["TopicName"], Attributes=attributes)["TopicArn"]
         self.r.physical[logical] = arn
         self.r.attributes[logical] = {"TopicArn": arn, "TopicName": props["TopicName"]}
 
@@ -194,14 +232,38 @@ class Provisioner:
         ses = self.client("ses")
         _ignore_exists(lambda: ses.create_receipt_rule_set(RuleSetName=props["RuleSetName"]), "AlreadyExists",
                        "AlreadyExistsException", "RuleSetNameAlreadyExists")
+        # Only the active rule set receives mail.  CloudFormation cannot activate one (a one-time deployment
+        # step, see README); the emulator activates it so that it behaves like a deployed account.
+        ses.set_active_receipt_rule_set(RuleSetName=props["RuleSetName"])
         self.r.physical[logical] = props["RuleSetName"]
 
     def _aws_ses_receiptrule(self, logical: str, props: dict[str, Any]) -> None:
         ses = self.client("ses")
         rule = dict(props["Rule"])
-        _ignore_exists(lambda: ses.create_receipt_rule(RuleSetName=props["RuleSetName"], Rule=rule),
-                       "AlreadyExists", "AlreadyExistsException", "RuleAlreadyExists")
+        from botocore.exceptions import ClientError
+
+        try:
+            ses.create_receipt_rule(RuleSetName=props["RuleSetName"], Rule=rule)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("AlreadyExists", "AlreadyExistsException",
+                                                                   "RuleAlreadyExists"):
+                raise
+            ses.update_receipt_rule(RuleSetName=props["RuleSetName"], Rule=rule)  # converge to the template
         self.r.physical[logical] = rule["Name"]
+
+
+def emulator_policy(document: dict[str, Any]) -> dict[str, Any]:
+    """The bucket policy as the emulator can apply it.
+
+    moto evaluates bucket policies but ignores their `Condition`s, so a conditional Deny (e.g. "deny when
+    aws:SecureTransport is false") would deny every request.  Those statements are left out locally; they are
+    deployed as written (see tests/integration/test_package.py).
+    """
+    statements = document.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    kept = [st for st in statements if not (st.get("Effect") == "Deny" and "Condition" in st)]
+    return {**document, "Statement": kept}
 
 
 def _encryption_rule(rule: dict[str, Any]) -> dict[str, Any]:
