@@ -154,8 +154,8 @@ class Provisioner:
     def _aws_dynamodb_table(self, logical: str, props: dict[str, Any]) -> None:
         ddb = self.client("dynamodb")
         name = props["TableName"]
-        params = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
-                                         "BillingMode") if k in props}
+        params: dict[str, Any] = {k: props[k] for k in ("AttributeDefinitions", "KeySchema",
+                                                        "GlobalSecondaryIndexes", "BillingMode") if k in props}
         if "SSESpecification" in props:  # CloudFormation's SSEEnabled is the API's Enabled
             sse = props["SSESpecification"]
             params["SSESpecification"] = {"Enabled": sse["SSEEnabled"], **{
