@@ -1,7 +1,86 @@
-"""Blueprint slot: routes/handlers are added by the feature that owns this module."""
+"""Account routes of data subject rights (JWT): export, deletion with a grace period, and request status."""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
+
+from chalicelib.auth import Principal, authenticate
+from chalicelib.container import get_container
+from chalicelib.domain.requests import PrivacyRequest, RequestType
+from chalicelib.errors import NotFoundError
+from chalicelib.handlers.http import api_route, json_body, json_response
+from chalicelib.payloads.requests import MAX_BODY, AccountDeletionBody
+from chalicelib.services import privacy_requests as service
 
 bp = Blueprint(__name__)
+
+
+def _principal() -> Principal:
+    return authenticate(bp.current_request.headers, get_container())
+
+
+def _submit(principal: Principal, request_type: str) -> PrivacyRequest:
+    container = get_container()
+    now = container.now()
+    submitted = service.submit_request(container, email=principal.email, request_type=request_type,
+                                       channel="account", received_at=now, needs_verification=False,
+                                       customer_id=principal.customer_id)
+    request = service.get_request(container, submitted.request_id, now=now)
+    return service.fulfil_safely(container, request, now=now)
+
+
+@api_route(bp, "/account/export", methods=["POST"])
+def post_export() -> Response:
+    request = _submit(_principal(), "access")
+    view = service.describe(request, now=get_container().now())
+    return json_response(202, {"request_id": request.request_id, "status": request.status.value,
+                               "due_at": view["due_at"]})
+
+
+@api_route(bp, "/account/deletion", methods=["POST"])
+def post_deletion() -> Response:
+    principal = _principal()
+    if bp.current_request.raw_body:
+        body = json_body(bp, AccountDeletionBody, MAX_BODY)
+        if not body.confirm:
+            return json_response(400, {"error": "invalid_input", "message": "confirm must be true",
+                                       "field": "confirm"})
+    request = _submit(principal, "deletion")
+    view = service.describe(request, now=get_container().now())
+    return json_response(202, {"request_id": request.request_id, "status": request.status.value,
+                               "execute_after": view.get("execute_after"), "due_at": view["due_at"]})
+
+
+@api_route(bp, "/account/deletion/{request_id}", methods=["DELETE"])
+def delete_deletion(request_id: str) -> Response:
+    principal = _principal()
+    container = get_container()
+    now = container.now()
+    request = service.own_request(container, subject=principal.subject, request_id=request_id, now=now)
+    if request.type is not RequestType.DELETION:
+        raise NotFoundError("no such deletion request")
+    cancelled = service.cancel(container, request, actor=f"customer:{principal.customer_id}",
+                               reason="cancelled by the customer during the grace period", now=now)
+    return json_response(200, service.describe(cancelled, now=now))
+
+
+@api_route(bp, "/account/requests", methods=["GET"])
+def list_requests() -> Response:
+    principal = _principal()
+    container = get_container()
+    now = container.now()
+    requests = service.subject_requests(container, subject=principal.subject, now=now)
+    return json_response(200, {"requests": [service.describe(r, now=now) for r in requests]})
+
+
+@api_route(bp, "/account/requests/{request_id}", methods=["GET"])
+def get_request(request_id: str) -> Response:
+    principal = _principal()
+    container = get_container()
+    now = container.now()
+    request = service.own_request(container, subject=principal.subject, request_id=request_id, now=now)
+    view = service.describe(request, now=now)
+    urls = service.download_urls(container, request, now=now, actor=f"customer:{principal.customer_id}")
+    if urls:
+        view["download"] = {**urls, "expires_in": service.DOWNLOAD_URL_SECONDS}
+    return json_response(200, view)

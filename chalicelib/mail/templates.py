@@ -1,0 +1,75 @@
+"""Texts of the mails the data-subject-rights feature sends (plain text; no personal data beyond what the
+recipient already knows)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.domain.clock import iso
+from chalicelib.domain.requests import days_left
+
+_TYPES = {"access": "a copy of your data", "deletion": "the deletion of your data",
+          "correction": "the correction of your data", "opt_out": "an opt-out of marketing"}
+
+
+def _verification(*, url: str, request_type: str, **_: Any) -> tuple[str, str]:
+    return ("Please confirm your privacy request", (
+        f"We received a request for {_TYPES.get(request_type, 'your data')}.\n\n"
+        f"To confirm it was you, open this link within 24 hours (it works once):\n{url}\n\n"
+        "If you did not ask for this, ignore this message: nothing will happen.\n"))
+
+
+def _export_ready(*, request: Any, download_url: str, **_: Any) -> tuple[str, str]:
+    return ("Your data export is ready", (
+        f"Your data export for request {request.request_id} is ready.\n\n"
+        f"Download it here (the link works until {iso(request.result['export']['expires_at'])}; each visit gives a "
+        f"fresh download valid for 15 minutes):\n{download_url}\n\n"
+        "The export contains a machine-readable JSON file and a readable HTML page of everything we hold "
+        "about you, with the purposes, recipients and retention periods.\n"))
+
+
+def _extension(*, request: Any, **_: Any) -> tuple[str, str]:
+    return ("We need more time for your privacy request", (
+        f"We need more time to complete your request {request.request_id}.\n\n"
+        f"Reason: {request.extension_reason}\n"
+        f"New deadline: {iso(request.due_at)}\n\n"
+        "The law allows one extension of this kind; we will answer by the new deadline at the latest.\n"))
+
+
+def _receipt(*, receipt: dict[str, Any], request_id: str, **_: Any) -> tuple[str, str]:
+    lines = [f"Your data has been erased (request {request_id}).", "", "Deleted:"]
+    for kind, number in sorted(receipt.get("deleted", {}).items()):
+        lines.append(f"  - {number} {kind} record(s)")
+    if receipt.get("exports_deleted"):
+        lines.append(f"  - {receipt['exports_deleted']} export file(s)")
+    lines += ["", "Kept because the law requires it (anonymised, without your name or contact details):"]
+    kept = receipt.get("kept", {})
+    if not kept:
+        lines.append("  - nothing")
+    for kind, info in sorted(kept.items()):
+        lines.append(f"  - {info['count']} {kind} record(s) until {iso(info['until'])}: {info['why']}")
+    lines += ["", "Your encryption key was destroyed, so no copy of your personal data (backups included) can be "
+              "read again.", "", "Other companies that must be told:"]
+    for processor in receipt.get("processors", []):
+        lines.append(f"  - {processor['name']} ({processor['role']}): {processor['status']}")
+    return "Your data has been erased", "\n".join(lines) + "\n"
+
+
+def _digest(*, requests: list[Any], now: int, **_: Any) -> tuple[str, str]:
+    overdue = sum(1 for request in requests if request.due_at < now)
+    lines = [f"{len(requests)} privacy request(s) due within 7 days ({overdue} overdue):", ""]
+    for request in requests:
+        lines.append(f"  {request.request_id}  {request.type.value:<10} {request.status.value:<11} "
+                     f"due {iso(request.due_at)}  ({days_left(request.due_at, now)} days left)")
+    lines += ["", "Details: python -m chalicelib.cli show <request id>"]
+    return f"Privacy requests due: {len(requests)} ({overdue} overdue)", "\n".join(lines) + "\n"
+
+
+_TEMPLATES: dict[str, Callable[..., tuple[str, str]]] = {"verification": _verification, "export_ready": _export_ready, "extension": _extension,
+              "receipt": _receipt, "digest": _digest}
+
+
+def render(kind: str, **values: Any) -> tuple[str, str]:
+    """(subject, text) of a mail."""
+    return _TEMPLATES[kind](**values)

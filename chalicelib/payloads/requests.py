@@ -1,0 +1,26 @@
+"""Bodies of the privacy-request routes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_BODY = 2048
+
+
+class WebRequestBody(BaseModel):
+    """`POST /privacy-requests` (no account): who asks, and for what."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    type: Literal["access", "deletion", "correction", "opt_out"]
+
+
+class AccountDeletionBody(BaseModel):
+    """`POST /account/deletion`: nothing is required; a confirmation flag guards against accidental calls."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confirm: bool = True

@@ -1,0 +1,289 @@
+"""Use case: erase a subject (GDPR Art. 17, CCPA right to delete), resumable and idempotent.
+
+Steps, each recorded in the erasure's progress item (REQ#<request id> / ERASURE) before the next starts:
+
+1. `suppress`: the suppression record (keyed hash only) is written first, so late or replayed webhooks cannot
+   resurrect the subject while the rest runs (writers check it; the vault refuses to create a new key);
+2. `items`: every item of the subject_index is processed, in transactions of at most 50 items that also update the
+   progress counters (so a crash never loses or double-counts work):
+   - category action `anonymise` (orders, payments, disputes) whose legal period has not ended: anonymised as
+     WooCommerce does (`anonymise_value` on the opened personal fields: names/addresses "[deleted]", e-mail
+     deleted@site.invalid, phone digits 0, IP masked; linking identifiers cleared), `sealed` and the subject link
+     removed, re-categorised `anonymised_record` with `expires_at` and due keys at the END of the legal period, so
+     the retention run deletes them then;
+   - privacy requests and their audit (category `privacy_request`) are kept: proof of compliance (GDPR Art. 5(2));
+     their sealed e-mail becomes unreadable with the key;
+   - everything else is deleted.
+   An item processed leaves the subject_index, so a rerun only sees what is left: idempotent by construction;
+3. `exports`: the subject's export objects are deleted from the exports bucket;
+4. `receipt`: the erasure receipt (what was deleted, what was kept, why and until when, which processors must be
+   told and the status of each) is stored and mailed to the subject (before the key goes: the address is sealed);
+5. `shred`: the subject's data key is deleted (crypto-shredding: every remaining sealed copy, in backups and PITR
+   too, is unreadable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.crypto.envelope import SealError, SubjectCipher
+from chalicelib.domain.clock import iso
+from chalicelib.domain.privacy import DELETED_TEXT, anonymise_data, anonymise_value
+from chalicelib.domain.requests import PrivacyRequest
+from chalicelib.domain.retention import Category
+from chalicelib.errors import KeyShreddedError
+from chalicelib.observability import count, logger
+from chalicelib.services.export_subject import ADVERTISING_TOOLS, ANALYTICS_TOOLS, consented_tools, subject_items
+from chalicelib.storage.requests import request_pk
+from chalicelib.storage.subject_items import DUE_PREFIX, due_attributes
+from chalicelib.storage.table import ConditionFailed, DynamoTable, Item, TransactionFailed
+
+if TYPE_CHECKING:
+    from chalicelib.container import Container
+
+STEPS = ("suppress", "items", "exports", "receipt", "shred")
+BATCH = 50
+ERASURE_SK = "ERASURE"
+KEPT_KINDS = frozenset({"request", "request_audit"})
+MAX_BATCH_RETRIES = 5
+
+
+@dataclass
+class ErasureProgress:
+    request_id: str
+    steps: list[str] = field(default_factory=list)
+    deleted: dict[str, int] = field(default_factory=dict)
+    anonymised: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)
+    processors: dict[str, bool] = field(default_factory=dict)  # which processors must be told
+    exports_deleted: int = 0
+    receipt: dict[str, Any] | None = None
+    version: int = 0
+
+    def to_data(self) -> dict[str, Any]:
+        return {"steps": self.steps, "deleted": self.deleted, "anonymised": self.anonymised, "kept": self.kept,
+                "processors": self.processors, "exports_deleted": self.exports_deleted, "receipt": self.receipt}
+
+    @classmethod
+    def from_item(cls, item: Item) -> ErasureProgress:
+        data = item["data"]
+        return cls(str(item["pk"]).removeprefix("REQ#"), list(data.get("steps", [])), dict(data.get("deleted", {})),
+                   dict(data.get("anonymised", {})), dict(data.get("kept", {})), dict(data.get("processors", {})),
+                   int(data.get("exports_deleted", 0)), data.get("receipt"), int(item.get("version", 0)))
+
+
+class ErasureStore:
+    """The progress item, written with optimistic locking (alone, or inside a batch's transaction)."""
+
+    def __init__(self, table: DynamoTable, expires_at: int) -> None:
+        self.table = table
+        self.expires_at = expires_at
+
+    def load(self, request_id: str, *, now: int) -> ErasureProgress:
+        item = self.table.get(request_pk(request_id), ERASURE_SK, now=now)
+        return ErasureProgress.from_item(item) if item else ErasureProgress(request_id)
+
+    def op(self, progress: ErasureProgress) -> dict[str, Any]:
+        item = {"pk": request_pk(progress.request_id), "sk": ERASURE_SK, "data": progress.to_data(),
+                "version": progress.version + 1, "category": Category.PRIVACY_REQUEST.value,
+                "expires_at": self.expires_at}
+        if progress.version == 0:
+            return self.table.tx_put(item, condition="attribute_not_exists(pk)")
+        return self.table.tx_put(item, condition="version = :v", values={":v": progress.version})
+
+    def save(self, progress: ErasureProgress, extra: list[dict[str, Any]] | None = None) -> None:
+        """Persist the progress (with `extra` operations in the same transaction); bumps the version."""
+        self.table.transact([*(extra or []), self.op(progress)])
+        progress.version += 1
+
+
+def erase_subject(container: Container, *, request: PrivacyRequest, email: str | None, now: int) -> dict[str, Any]:
+    """Run (or resume) the erasure of the request's subject; returns the erasure receipt."""
+    store = ErasureStore(container.table, container.policy.expires_at(Category.PRIVACY_REQUEST, request.received_at))
+    progress = store.load(request.request_id, now=now)
+    subject = request.subject
+    if "suppress" not in progress.steps:
+        container.subject_keys.suppress(subject, at=now, expires_at=container.policy.expires_at(
+            Category.SUPPRESSION, now))
+        _step(store, progress, "suppress")
+    if "items" not in progress.steps:
+        _erase_items(container, store, progress, subject, now=now)
+        _step(store, progress, "items")
+    if "exports" not in progress.steps:
+        from chalicelib.services.export_subject import delete_exports
+
+        progress.exports_deleted += delete_exports(container, subject)
+        _step(store, progress, "exports")
+    if "receipt" not in progress.steps:
+        progress.receipt = build_receipt(progress, request_id=request.request_id, now=now)
+        progress.receipt["mail"] = _mail_receipt(container, progress.receipt, request.request_id, email)
+        _step(store, progress, "receipt")
+    if "shred" not in progress.steps:
+        container.vault.shred(subject)
+        _step(store, progress, "shred")
+    logger.info("erasure done", extra={"request_id": request.request_id,
+                                       "deleted": sum(progress.deleted.values()),
+                                       "anonymised": sum(progress.anonymised.values())})
+    return progress.receipt or {}
+
+
+def _step(store: ErasureStore, progress: ErasureProgress, name: str) -> None:
+    progress.steps.append(name)
+    store.save(progress)
+
+
+def _cipher(container: Container, subject: str) -> SubjectCipher | None:
+    try:
+        return container.vault.cipher_for_reading(subject)
+    except KeyShreddedError:
+        return None
+
+
+def _erase_items(container: Container, store: ErasureStore, progress: ErasureProgress, subject: str, *,
+                 now: int) -> None:
+    """Passes over the subject_index (page by page, batches of BATCH) until a pass finds nothing left."""
+    cipher = _cipher(container, subject)
+    retries = 0
+    while True:
+        try:
+            if _erase_pass(container, store, progress, subject, cipher, now=now) == 0:
+                return
+        except (TransactionFailed, ConditionFailed):
+            # something changed under us (a concurrent write, another run): reload the progress, start a new pass
+            retries += 1
+            if retries > MAX_BATCH_RETRIES:
+                raise
+            fresh = store.load(progress.request_id, now=now)
+            progress.__dict__.update(fresh.__dict__)
+
+
+def _erase_pass(container: Container, store: ErasureStore, progress: ErasureProgress, subject: str,
+                cipher: SubjectCipher | None, *, now: int) -> int:
+    processed = 0
+    batch: list[Item] = []
+    for item in subject_items(container.table, subject, now=now):
+        if item.get("kind") in KEPT_KINDS:
+            continue
+        batch.append(item)
+        if len(batch) >= BATCH:
+            processed += _apply(container, store, progress, batch, cipher, now=now)
+            batch = []
+    if batch:
+        processed += _apply(container, store, progress, batch, cipher, now=now)
+    return processed
+
+
+def _apply(container: Container, store: ErasureStore, progress: ErasureProgress, batch: list[Item],
+           cipher: SubjectCipher | None, *, now: int) -> int:
+    """One transaction: the batch's deletions/anonymisations and the progress counters."""
+    ops = [_plan(container, progress, item, cipher, now=now) for item in batch]
+    store.save(progress, ops)
+    count("ErasureItems", len(batch))
+    return len(batch)
+
+
+def _legal_end(container: Container, item: Item) -> int:
+    """End of the legal period of an `anonymise` item (its due key, else derived from its expiry)."""
+    due_sk, category = item.get("due_sk"), str(item.get("category"))
+    if isinstance(due_sk, str) and item.get("due_pk") == f"{DUE_PREFIX}{category}" and due_sk[:10].isdigit():
+        return int(due_sk[:10])
+    return int(item["expires_at"]) - container.policy.rule(Category.ANONYMISED_RECORD).seconds
+
+
+def _plan(container: Container, progress: ErasureProgress, item: Item, cipher: SubjectCipher | None, *,
+          now: int) -> dict[str, Any]:
+    """The write that erases one item (and the progress counters it adds)."""
+    kind, category = str(item["kind"]), str(item.get("category"))
+    _note_processors(progress, kind, item.get("data") or {})
+    try:
+        action = container.policy.rule(category).action
+    except ValueError:
+        action = "delete"
+    legal_end = _legal_end(container, item) if action == "anonymise" else 0
+    if action == "anonymise" and legal_end > now:
+        progress.anonymised[kind] = progress.anonymised.get(kind, 0) + 1
+        kept = progress.kept.setdefault(kind, {"count": 0, "until": 0, "why": container.policy.rule(
+            category).legal_basis})
+        kept["count"] += 1
+        kept["until"] = max(int(kept["until"]), legal_end)
+        return _anonymise_op(container.table, item, cipher, legal_end, now=now)
+    progress.deleted[kind] = progress.deleted.get(kind, 0) + 1
+    return container.table.tx_delete(item["pk"], item["sk"])
+
+
+def _anonymise_op(table: DynamoTable, item: Item, cipher: SubjectCipher | None, legal_end: int, *,
+                  now: int) -> dict[str, Any]:
+    anonymised: dict[str, Any] = {}
+    for name, token in dict(item.get("sealed") or {}).items():
+        try:
+            value = cipher.open_json(name, token) if cipher else DELETED_TEXT
+        except SealError:
+            value = DELETED_TEXT
+        anonymised[name] = anonymise_value(name, value)
+    due = due_attributes(Category.ANONYMISED_RECORD, legal_end, item["pk"], item["sk"])
+    return table.tx_update(
+        item["pk"], item["sk"],
+        "SET #data = :data, anonymised = :anon, category = :cat, expires_at = :exp, due_pk = :dpk, due_sk = :dsk, "
+        "anonymised_at = :now, updated_at = :now REMOVE sealed, subject_pk, subject_sk",
+        values={":data": anonymise_data(dict(item.get("data") or {})), ":anon": anonymised,
+                ":cat": Category.ANONYMISED_RECORD.value, ":exp": legal_end, ":dpk": due["due_pk"],
+                ":dsk": due["due_sk"], ":now": now},
+        names={"#data": "data"}, condition="attribute_exists(subject_pk)")
+
+
+def _note_processors(progress: ErasureProgress, kind: str, data: dict[str, Any]) -> None:
+    progress.processors["store"] = True
+    method = str(data.get("payment_method") or "").lower()
+    if kind in ("payment", "dispute") or "paypal" in method or "ppcp" in method:
+        progress.processors["paypal"] = True
+    analytics, advertising = consented_tools(kind, data)
+    if analytics:
+        progress.processors["analytics"] = True
+    if advertising:
+        progress.processors["advertising"] = True
+
+
+PROCESSORS = {
+    "store": ("The store (WooCommerce)", "source of customer and order records",
+              "erase the customer with WordPress' personal data eraser (Tools > Erase Personal Data)"),
+    "paypal": ("PayPal", "payment provider (independent controller)",
+               "PayPal keeps its own records under its legal obligations; send a deletion request for the payer"),
+    "analytics": (", ".join(ANALYTICS_TOOLS), "analytics tools (consented)",
+                  "request deletion of the visitor's analytics data (user deletion API / data deletion request)"),
+    "advertising": (", ".join(ADVERTISING_TOOLS), "advertising tools (consented)",
+                    "request deletion of the visitor's advertising data"),
+}
+
+
+def build_receipt(progress: ErasureProgress, *, request_id: str, now: int) -> dict[str, Any]:
+    kept = {kind: {**info, "until_iso": iso(int(info["until"]))} for kind, info in progress.kept.items()}
+    kept["request"] = {"count": 1, "until": 0, "until_iso": "3 years after each request",
+                       "why": "proof of handling your privacy requests (GDPR Art. 5(2), 12; CCPA § 7101)"}
+    processors = [{"key": key, "name": PROCESSORS[key][0], "role": PROCESSORS[key][1], "action": PROCESSORS[key][2],
+                   "status": "pending"} for key in PROCESSORS if progress.processors.get(key)]
+    if not processors:
+        processors = [{"key": "store", "name": PROCESSORS["store"][0], "role": PROCESSORS["store"][1],
+                       "action": PROCESSORS["store"][2], "status": "pending"}]
+    return {"request_id": request_id, "erased_at": iso(now), "deleted": dict(progress.deleted),
+            "anonymised": dict(progress.anonymised), "kept": kept, "exports_deleted": progress.exports_deleted,
+            "key_destroyed": True, "suppressed": True, "processors": processors}
+
+
+def _mail_receipt(container: Container, receipt: dict[str, Any], request_id: str, email: str | None) -> str:
+    from chalicelib.mail import templates
+    from chalicelib.mail.outbound import MailDeliveryError, send_email
+
+    if not email:
+        return "no_address"
+    subject, text = templates.render("receipt", receipt=_readable(receipt), request_id=request_id)
+    try:
+        send_email(container, to=email, subject=subject, text=text, kind="erasure_receipt")
+    except MailDeliveryError:
+        return "failed"
+    return "sent"
+
+
+def _readable(receipt: dict[str, Any]) -> dict[str, Any]:
+    kept = {kind: {**info, "until": info["until"] or 0} for kind, info in receipt["kept"].items()}
+    return {**receipt, "kept": {k: v for k, v in kept.items() if v["until"]}}

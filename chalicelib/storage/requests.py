@@ -1,0 +1,363 @@
+"""Storage of privacy requests, their audit trail, verification/download tokens, work queues and rate limits.
+
+Items (all carry `expires_at`; request and audit items follow the subject-item convention so that they appear in
+the subject's export):
+
+    REQ#<id> / REQUEST          the request: data (PrivacyRequest.to_data()), sealed {"email"}, version;
+                                subject link REQUEST#<received_at>#<id>; while open also
+                                open_pk OPEN#REQUEST / open_sk <due_at 10 digits>#<id> (open requests by due date)
+    REQ#<id> / AUDIT#<version>  one audit entry per transition (subject link REQUEST_AUDIT#<id>#<version>)
+    REQ#<id> / WORK#<queue>     a work-queue marker: open_pk WORK#<queue> / open_sk <at 10 digits>#<id>
+                                (queues: deletion, fulfil, unverified, notice); removed when the work is done
+    REQ#<id> / ERASURE          progress of an erasure (chalicelib.services.erase_subject)
+    TOKEN#<hash> / VERIFY       single-use verification token (keyed hash only), 24 hours
+    TOKEN#<hash> / DOWNLOAD     export download token (keyed hash only), as long as the export lives
+    RATE#<hash> / <window>      rate-limit counter (keyed hash only)
+    ONCE#<name> / ONCE          "done once" markers (e.g. the operator's daily digest)
+
+A transition is ONE transaction: the request (conditioned on its version), its audit entry, the work markers it
+adds or removes and, for a verification, the deletion of the token (conditioned on its existence and expiry).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from chalicelib.domain.requests import AuditEntry, PrivacyRequest, Status
+from chalicelib.domain.retention import Category, RetentionPolicy
+from chalicelib.errors import ConflictError, DomainError
+from chalicelib.storage.subject_items import retention_attributes, subject_link
+from chalicelib.storage.subject_keys import subject_pk
+from chalicelib.storage.table import ConditionFailed, DynamoTable, TransactionFailed
+
+OPEN_REQUESTS = "OPEN#REQUEST"
+REQUEST_SK = "REQUEST"
+
+
+class StaleRequestError(ConflictError):
+    """The request changed since it was read (another process moved it first)."""
+
+    code = "request_changed"
+
+
+class InvalidLinkError(DomainError):
+    """A verification or download link that is unknown, used or expired (never says which)."""
+
+    status = 400
+    code = "invalid_link"
+
+
+def request_pk(request_id: str) -> str:
+    return f"REQ#{request_id}"
+
+
+def token_pk(token_hash: str) -> str:
+    return f"TOKEN#{token_hash}"
+
+
+def queue_key(queue: str) -> str:
+    return f"WORK#{queue}"
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    queue: str
+    request_id: str
+    at: int
+
+
+@dataclass(frozen=True)
+class Token:
+    token_hash: str
+    purpose: str  # "VERIFY" | "DOWNLOAD"
+    request_id: str
+    expires_at: int
+
+
+class RequestRepository(Protocol):
+    def add(self, request: PrivacyRequest, entry: AuditEntry, *, tokens: Sequence[Token] = ...,
+            work: Sequence[WorkItem] = ...) -> None: ...
+
+    def get(self, request_id: str, *, now: int) -> PrivacyRequest | None: ...
+
+    def for_subject(self, subject: str, *, now: int) -> list[PrivacyRequest]: ...
+
+    def save(self, before: PrivacyRequest, after: PrivacyRequest, entry: AuditEntry, *, now: int,
+             add_work: Sequence[WorkItem] = ..., done_work: Sequence[str] = ..., consume: Token | None = None,
+             tokens: Sequence[Token] = ...) -> PrivacyRequest:
+        """Persist a transition atomically; returns `after` with its new version.
+        Raises StaleRequestError when `before` is not current, InvalidLinkError when `consume` is not valid."""
+        ...
+
+    def audit(self, request_id: str, *, now: int) -> list[AuditEntry]: ...
+
+    def open_requests(self, *, now: int, due_before: int | None = None, limit: int = 100) -> list[PrivacyRequest]:
+        """Open requests, earliest deadline first (through open_index, never a Scan)."""
+        ...
+
+    def due_work(self, queue: str, *, until: int, now: int, limit: int = 25) -> list[WorkItem]: ...
+
+    def token(self, token_hash: str, purpose: str, *, now: int) -> Token | None: ...
+
+    def hit(self, key_hash: str, window: int, *, limit: int, expires_at: int) -> bool:
+        """Count one hit in the window; False when the limit is already reached."""
+        ...
+
+    def once(self, name: str, *, expires_at: int) -> bool:
+        """True the first time it is called for `name` (until it expires)."""
+        ...
+
+
+
+# -- item builders (shared by both implementations, so that they store the same thing) --------------------------
+def request_item(request: PrivacyRequest, policy: RetentionPolicy) -> dict[str, Any]:
+    pk = request_pk(request.request_id)
+    item: dict[str, Any] = {
+        "pk": pk, "sk": REQUEST_SK,
+        **subject_link(request.subject, "request", f"{request.received_at:010d}#{request.request_id}"),
+        **retention_attributes(policy, Category.PRIVACY_REQUEST, request.received_at, pk, REQUEST_SK),
+        "data": request.to_data(), "sealed": dict(request.sealed), "version": request.version,
+        "created_at": request.received_at, "updated_at": request.updated_at,
+    }
+    if request.is_open and request.status is not Status.UNVERIFIED:  # unverified ones expire, they are not due
+        item["open_pk"] = OPEN_REQUESTS
+        item["open_sk"] = f"{request.due_at:010d}#{request.request_id}"
+    return item
+
+
+def audit_item(request: PrivacyRequest, entry: AuditEntry, policy: RetentionPolicy) -> dict[str, Any]:
+    pk, sk = request_pk(request.request_id), f"AUDIT#{request.version:06d}"
+    return {
+        "pk": pk, "sk": sk,
+        **subject_link(request.subject, "request_audit", f"{request.request_id}#{request.version:06d}"),
+        **retention_attributes(policy, Category.PRIVACY_REQUEST, request.received_at, pk, sk),
+        "data": {"request_id": request.request_id, "at": entry.at, "from_status": entry.from_status,
+                 "to_status": entry.to_status, "actor": entry.actor, "reason": entry.reason,
+                 "details": entry.details},
+        "created_at": entry.at, "updated_at": entry.at,
+    }
+
+
+def work_item(work: WorkItem, policy: RetentionPolicy) -> dict[str, Any]:
+    return {"pk": request_pk(work.request_id), "sk": queue_key(work.queue), "open_pk": queue_key(work.queue),
+            "open_sk": f"{work.at:010d}#{work.request_id}", "request_id": work.request_id, "at": work.at,
+            "expires_at": policy.expires_at(Category.PRIVACY_REQUEST, work.at)}
+
+
+def token_item(token: Token) -> dict[str, Any]:
+    return {"pk": token_pk(token.token_hash), "sk": token.purpose, "request_id": token.request_id,
+            "category": Category.VERIFICATION_TOKEN.value, "expires_at": token.expires_at}
+
+
+def request_from_item(item: dict[str, Any]) -> PrivacyRequest:
+    subject = str(item["subject_pk"]).removeprefix("SUBJ#")
+    return PrivacyRequest.from_data(subject, item["data"], version=int(item.get("version", 0)),
+                                    sealed=dict(item.get("sealed") or {}))
+
+
+def audit_from_item(item: dict[str, Any]) -> AuditEntry:
+    data = item["data"]
+    return AuditEntry(at=int(data["at"]), from_status=data.get("from_status"), to_status=str(data["to_status"]),
+                      actor=str(data["actor"]), reason=str(data["reason"]), details=dict(data.get("details") or {}))
+
+
+def _work_from_item(item: dict[str, Any]) -> WorkItem:
+    return WorkItem(str(item["sk"]).removeprefix("WORK#"), str(item["request_id"]), int(item["at"]))
+
+
+class DynamoRequestRepository:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy) -> None:
+        self.table = table
+        self.policy = policy
+
+    def add(self, request: PrivacyRequest, entry: AuditEntry, *, tokens: Sequence[Token] = (),
+            work: Sequence[WorkItem] = ()) -> None:
+        t = self.table
+        operations = [
+            t.tx_put(request_item(request, self.policy), condition="attribute_not_exists(pk)"),
+            t.tx_put(audit_item(request, entry, self.policy)),
+            *(t.tx_put(token_item(token)) for token in tokens),
+            *(t.tx_put(work_item(w, self.policy)) for w in work),
+        ]
+        try:
+            t.transact(operations)
+        except TransactionFailed:
+            raise StaleRequestError("request already exists") from None
+
+    def get(self, request_id: str, *, now: int) -> PrivacyRequest | None:
+        item = self.table.get(request_pk(request_id), REQUEST_SK, now=now)
+        return request_from_item(item) if item else None
+
+    def for_subject(self, subject: str, *, now: int) -> list[PrivacyRequest]:
+        items = self.table.query_all(
+            index="subject_index", key_condition="subject_pk = :p AND begins_with(subject_sk, :k)",
+            values={":p": subject_pk(subject), ":k": "REQUEST#"}, now=now, forward=False)
+        return [request_from_item(item) for item in items]
+
+    def save(self, before: PrivacyRequest, after: PrivacyRequest, entry: AuditEntry, *, now: int,
+             add_work: Sequence[WorkItem] = (), done_work: Sequence[str] = (),
+             consume: Token | None = None, tokens: Sequence[Token] = ()) -> PrivacyRequest:
+        t = self.table
+        stored = replace(after, version=before.version + 1)
+        operations = [
+            t.tx_put(request_item(stored, self.policy), condition="version = :v", values={":v": before.version}),
+            t.tx_put(audit_item(stored, entry, self.policy), condition="attribute_not_exists(pk)"),
+            *(t.tx_put(work_item(w, self.policy)) for w in add_work),
+            *(t.tx_delete(request_pk(before.request_id), queue_key(q)) for q in done_work),
+            *(t.tx_put(token_item(token)) for token in tokens),
+        ]
+        if consume is not None:
+            operations.append(t.tx_delete(token_pk(consume.token_hash), consume.purpose,
+                                          condition="attribute_exists(pk) AND expires_at > :now",
+                                          values={":now": now}))
+        try:
+            t.transact(operations)
+        except TransactionFailed as failure:
+            if consume is not None and failure.failed(len(operations) - 1):
+                raise InvalidLinkError("this link is invalid, used or expired") from None
+            raise StaleRequestError("the request changed meanwhile; try again") from None
+        return stored
+
+    def audit(self, request_id: str, *, now: int) -> list[AuditEntry]:
+        items = self.table.query_all(key_condition="pk = :p AND begins_with(sk, :a)",
+                                     values={":p": request_pk(request_id), ":a": "AUDIT#"}, now=now,
+                                     consistent=True)
+        return [audit_from_item(item) for item in items]
+
+    def open_requests(self, *, now: int, due_before: int | None = None, limit: int = 100) -> list[PrivacyRequest]:
+        condition, values = "open_pk = :o", {":o": OPEN_REQUESTS}
+        if due_before is not None:
+            condition += " AND open_sk < :d"
+            values[":d"] = f"{due_before:010d}~"
+        found: list[PrivacyRequest] = []
+        for item in self.table.query_all(index="open_index", key_condition=condition, values=values, now=now,
+                                         limit=min(limit, 100)):
+            found.append(request_from_item(item))
+            if len(found) >= limit:
+                break
+        return found
+
+    def due_work(self, queue: str, *, until: int, now: int, limit: int = 25) -> list[WorkItem]:
+        page = self.table.query_page(index="open_index", key_condition="open_pk = :q AND open_sk < :u",
+                                     values={":q": queue_key(queue), ":u": f"{until:010d}~"}, now=now, limit=limit)
+        return [_work_from_item(item) for item in page.items]
+
+    def token(self, token_hash: str, purpose: str, *, now: int) -> Token | None:
+        item = self.table.get(token_pk(token_hash), purpose, now=now)
+        if item is None:
+            return None
+        return Token(token_hash, purpose, str(item["request_id"]), int(item["expires_at"]))
+
+    def hit(self, key_hash: str, window: int, *, limit: int, expires_at: int) -> bool:
+        try:
+            self.table.update(
+                f"RATE#{key_hash}", f"{window:010d}",
+                expression="ADD hits :one SET expires_at = if_not_exists(expires_at, :e), category = :c",
+                condition="attribute_not_exists(hits) OR hits < :max",
+                values={":one": 1, ":e": expires_at, ":max": limit, ":c": Category.RATE_LIMIT.value})
+        except ConditionFailed:
+            return False
+        return True
+
+    def once(self, name: str, *, expires_at: int) -> bool:
+        try:
+            self.table.put({"pk": f"ONCE#{name}", "sk": "ONCE", "expires_at": expires_at},
+                           condition="attribute_not_exists(pk)")
+        except ConditionFailed:
+            return False
+        return True
+
+
+
+class InMemoryRequestRepository:
+    """The in-memory twin: the same items, kept in a dict; the contract suite runs against both."""
+
+    def __init__(self, policy: RetentionPolicy) -> None:
+        self.policy = policy
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _live(self, key: tuple[str, str], now: int) -> dict[str, Any] | None:
+        item = self.items.get(key)
+        if item is None or int(item["expires_at"]) <= now:
+            return None
+        return copy.deepcopy(item)
+
+    def add(self, request: PrivacyRequest, entry: AuditEntry, *, tokens: Sequence[Token] = (),
+            work: Sequence[WorkItem] = ()) -> None:
+        item = request_item(request, self.policy)
+        if (item["pk"], item["sk"]) in self.items:
+            raise StaleRequestError("request already exists")
+        staged = [item, audit_item(request, entry, self.policy), *(token_item(t) for t in tokens),
+                  *(work_item(w, self.policy) for w in work)]
+        for one in staged:
+            self.items[(one["pk"], one["sk"])] = copy.deepcopy(one)
+
+    def get(self, request_id: str, *, now: int) -> PrivacyRequest | None:
+        item = self._live((request_pk(request_id), REQUEST_SK), now)
+        return request_from_item(item) if item else None
+
+    def for_subject(self, subject: str, *, now: int) -> list[PrivacyRequest]:
+        found = [item for key, item in self.items.items()
+                 if item.get("subject_pk") == subject_pk(subject) and str(item["subject_sk"]).startswith("REQUEST#")
+                 and self._live(key, now)]
+        found.sort(key=lambda item: str(item["subject_sk"]), reverse=True)
+        return [request_from_item(copy.deepcopy(item)) for item in found]
+
+    def save(self, before: PrivacyRequest, after: PrivacyRequest, entry: AuditEntry, *, now: int,
+             add_work: Sequence[WorkItem] = (), done_work: Sequence[str] = (),
+             consume: Token | None = None, tokens: Sequence[Token] = ()) -> PrivacyRequest:
+        current = self.items.get((request_pk(before.request_id), REQUEST_SK))
+        if consume is not None and self._live((token_pk(consume.token_hash), consume.purpose), now) is None:
+            raise InvalidLinkError("this link is invalid, used or expired")
+        if current is None or int(current["version"]) != before.version:
+            raise StaleRequestError("the request changed meanwhile; try again")
+        stored = replace(after, version=before.version + 1)
+        staged = [request_item(stored, self.policy), audit_item(stored, entry, self.policy),
+                  *(work_item(w, self.policy) for w in add_work), *(token_item(t) for t in tokens)]
+        for one in staged:
+            self.items[(one["pk"], one["sk"])] = copy.deepcopy(one)
+        for queue in done_work:
+            self.items.pop((request_pk(before.request_id), queue_key(queue)), None)
+        if consume is not None:
+            self.items.pop((token_pk(consume.token_hash), consume.purpose), None)
+        return stored
+
+    def audit(self, request_id: str, *, now: int) -> list[AuditEntry]:
+        keys = sorted(key for key in self.items if key[0] == request_pk(request_id) and key[1].startswith("AUDIT#"))
+        return [audit_from_item(item) for key in keys if (item := self._live(key, now))]
+
+    def open_requests(self, *, now: int, due_before: int | None = None, limit: int = 100) -> list[PrivacyRequest]:
+        found = [(str(item["open_sk"]), key) for key, item in self.items.items()
+                 if item.get("open_pk") == OPEN_REQUESTS and self._live(key, now)]
+        if due_before is not None:
+            found = [entry for entry in found if entry[0] < f"{due_before:010d}~"]
+        found.sort()
+        return [request_from_item(copy.deepcopy(self.items[key])) for _, key in found[:limit]]
+
+    def due_work(self, queue: str, *, until: int, now: int, limit: int = 25) -> list[WorkItem]:
+        found = sorted((str(item["open_sk"]), key) for key, item in self.items.items()
+                       if item.get("open_pk") == queue_key(queue) and self._live(key, now)
+                       and str(item["open_sk"]) < f"{until:010d}~")
+        return [_work_from_item(self.items[key]) for _, key in found[:limit]]
+
+    def token(self, token_hash: str, purpose: str, *, now: int) -> Token | None:
+        item = self._live((token_pk(token_hash), purpose), now)
+        return Token(token_hash, purpose, str(item["request_id"]), int(item["expires_at"])) if item else None
+
+    def hit(self, key_hash: str, window: int, *, limit: int, expires_at: int) -> bool:
+        key = (f"RATE#{key_hash}", f"{window:010d}")
+        item = self.items.setdefault(key, {"pk": key[0], "sk": key[1], "hits": 0, "expires_at": expires_at})
+        if int(item["hits"]) >= limit:
+            return False
+        item["hits"] = int(item["hits"]) + 1
+        return True
+
+    def once(self, name: str, *, expires_at: int) -> bool:
+        key = (f"ONCE#{name}", "ONCE")
+        if key in self.items:
+            return False
+        self.items[key] = {"pk": key[0], "sk": key[1], "expires_at": expires_at}
+        return True
