@@ -1,7 +1,59 @@
-"""Blueprint slot: routes/handlers are added by the feature that owns this module."""
+"""Storefront webhooks: `POST /webhooks/woocommerce` and `POST /webhooks/paypal`.
+
+Verify the signature over the raw bytes (401), parse (400, 413 above 1 MiB), record, answer 200 with
+`{"status": "accepted"|"duplicate"|"stale"|"ignored"|"ping"}`.  Storage failures answer 503 (the sender retries;
+every write is a single conditional write or transaction, so nothing partial is left behind).
+"""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
+
+from chalicelib.container import get_container
+from chalicelib.handlers.http import api_route, header, json_response, parse_model, raw_body
 
 bp = Blueprint(__name__)
+
+MAX_BODY = 1024 * 1024
+ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
+CUSTOMER_TOPICS = frozenset({"customer.created", "customer.updated"})
+DELETED_TOPICS = {"order.deleted": "order", "customer.deleted": "customer"}
+
+
+@api_route(bp, "/webhooks/woocommerce", methods=["POST"],
+           content_types=["application/json", "application/x-www-form-urlencoded"])
+def woocommerce_webhook() -> Response:
+    from chalicelib.payloads.woocommerce import CustomerPayload, DeletedPayload, OrderPayload
+    from chalicelib.services import record_woocommerce as service
+    from chalicelib.webhooks import woocommerce_signature as signature
+    from chalicelib.webhooks.wiring import webhook_ports, woocommerce_secret
+
+    body = raw_body(bp, MAX_BODY)
+    signed = header(bp, "X-WC-Webhook-Signature")
+    topic = (header(bp, "X-WC-Webhook-Topic") or "").strip().lower()
+    if signature.is_ping(body, header(bp, "Content-Type"), signed=bool(signed), has_topic=bool(topic)):
+        return json_response(200, {"status": "ping"})
+    signature.verify(body, signed, woocommerce_secret())
+    ports = webhook_ports(get_container())
+    if topic in ORDER_TOPICS:
+        outcome = service.record_order(parse_model(OrderPayload, body), ports).value
+    elif topic in CUSTOMER_TOPICS:
+        outcome = service.record_customer(parse_model(CustomerPayload, body), ports).value
+    elif topic in DELETED_TOPICS:
+        outcome = service.record_deletion(DELETED_TOPICS[topic], parse_model(DeletedPayload, body).id, ports).value
+    else:
+        outcome = "ignored"
+    return json_response(200, {"status": "accepted" if outcome == "suppressed" else outcome})
+
+
+@api_route(bp, "/webhooks/paypal", methods=["POST"], content_types=["application/json"])
+def paypal_webhook() -> Response:
+    from chalicelib.payloads.paypal import PaypalEvent
+    from chalicelib.services.record_paypal import record_event
+    from chalicelib.webhooks.wiring import paypal_verifier, webhook_ports
+
+    body = raw_body(bp, MAX_BODY)
+    container = get_container()
+    paypal_verifier(container).verify(bp.current_request.headers, body)
+    status = record_event(parse_model(PaypalEvent, body), webhook_ports(container))
+    return json_response(200, {"status": "accepted" if status == "suppressed" else status})

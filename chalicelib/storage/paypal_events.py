@@ -1,0 +1,123 @@
+"""PayPal events: one item per event id, which is both the deduplication marker and the record itself.
+
+    `PAYPAL#<event id>` / `EVENT`   kind `payment` | `dispute`, category `payment` | `dispute`,
+                                    subject link `<KIND>#<event create time, 10 digits>#<event id>` when linked
+
+The item is put only if absent (`attribute_not_exists`), together with the suppression check of its subject, in one
+transaction: a retry or a concurrent copy of the same event finds it and has no second effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from chalicelib.domain.retention import Category, RetentionPolicy
+from chalicelib.storage.orders import Outcome, failed, suppression_check, transact_returning_old
+from chalicelib.storage.subject_items import retention_attributes, subject_link
+from chalicelib.storage.table import DynamoTable
+
+EVENT_PREFIX = "PAYPAL#"
+EVENT_SK = "EVENT"
+
+
+@dataclass(frozen=True)
+class PaypalRecord:
+    event_id: str
+    kind: str  # "payment" | "dispute"
+    category: Category
+    retention_start: int
+    data: dict[str, Any]
+    sealed: dict[str, str] = field(default_factory=dict)
+    subject: str | None = None
+
+    def unlinked(self, data: dict[str, Any]) -> PaypalRecord:
+        return replace(self, data=data, sealed={}, subject=None)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    event_id: str
+    kind: str
+    category: str
+    expires_at: int
+    data: dict[str, Any]
+    sealed: dict[str, str]
+    subject: str | None
+
+
+class PaypalEventStore(Protocol):
+    def record(self, record: PaypalRecord, *, now: int) -> Outcome: ...
+
+    def get(self, event_id: str, *, now: int) -> StoredEvent | None: ...
+
+
+def _subject_ident(record: PaypalRecord) -> str:
+    return f"{max(0, record.retention_start):010d}#{record.event_id}"
+
+
+class DynamoPaypalEventStore:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy) -> None:
+        self.table = table
+        self.policy = policy
+
+    def record(self, record: PaypalRecord, *, now: int) -> Outcome:
+        pk = f"{EVENT_PREFIX}{record.event_id}"
+        item: dict[str, Any] = {
+            "pk": pk, "sk": EVENT_SK, "kind": record.kind, "data": record.data, "created_at": now, "updated_at": now,
+            **retention_attributes(self.policy, record.category, record.retention_start, pk, EVENT_SK),
+        }
+        if record.sealed:
+            item["sealed"] = record.sealed
+        if record.subject:
+            item.update(subject_link(record.subject, record.kind, _subject_ident(record)))
+        operations = [self.table.tx_put(item, condition="attribute_not_exists(pk) OR expires_at <= :now",
+                                        values={":now": now})]
+        if record.subject:
+            operations.append(suppression_check(self.table, record.subject, now))
+        reasons = transact_returning_old(self.table, operations)
+        if reasons is None:
+            return Outcome.ACCEPTED
+        if failed(reasons, 0):
+            return Outcome.DUPLICATE
+        return Outcome.SUPPRESSED
+
+    def get(self, event_id: str, *, now: int) -> StoredEvent | None:
+        item = self.table.get(f"{EVENT_PREFIX}{event_id}", EVENT_SK, now=now)
+        if item is None:
+            return None
+        link = item.get("subject_pk")
+        return StoredEvent(event_id, str(item.get("kind")), str(item.get("category")), int(item["expires_at"]),
+                           dict(item.get("data") or {}), dict(item.get("sealed") or {}),
+                           str(link)[len("SUBJ#"):] if link else None)
+
+
+class InMemoryPaypalEventStore:
+    def __init__(self, policy: RetentionPolicy, is_suppressed: Callable[[str, int], bool]) -> None:
+        self.policy = policy
+        self.is_suppressed = is_suppressed
+        self.events: dict[str, StoredEvent] = {}
+
+    def record(self, record: PaypalRecord, *, now: int) -> Outcome:
+        old = self.events.get(record.event_id)
+        if old is not None and old.expires_at > now:
+            return Outcome.DUPLICATE
+        if record.subject and self.is_suppressed(record.subject, now):
+            return Outcome.SUPPRESSED
+        rule = self.policy.rule(record.category)
+        pk = f"{EVENT_PREFIX}{record.event_id}"
+        expires = retention_attributes(self.policy, record.category, record.retention_start, pk, EVENT_SK)
+        self.events[record.event_id] = StoredEvent(record.event_id, record.kind, rule.category.value,
+                                                   expires["expires_at"], dict(record.data), dict(record.sealed),
+                                                   record.subject)
+        return Outcome.ACCEPTED
+
+    def get(self, event_id: str, *, now: int) -> StoredEvent | None:
+        event = self.events.get(event_id)
+        return event if event and event.expires_at > now else None
+
+
+def paypal_events(container: Any) -> PaypalEventStore:
+    return container.memo(  # type: ignore[no-any-return]
+        "webhooks.paypal_events", lambda c: DynamoPaypalEventStore(c.table, c.policy))

@@ -1,0 +1,31 @@
+"""The ports the webhook services use (built from the container in `wiring`, from in-memory twins in tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chalicelib.domain.retention import RetentionPolicy
+from chalicelib.storage.orders import StorefrontRecords
+from chalicelib.storage.paypal_events import PaypalEventStore
+from chalicelib.webhooks.sealing import SubjectSealer
+
+
+@dataclass
+class WebhookPorts:
+    records: StorefrontRecords
+    events: PaypalEventStore
+    sealer: SubjectSealer
+    policy: RetentionPolicy
+    subject_for_email: Callable[[str], str]
+    pepper: str
+    now: Callable[[], int]
+
+    def subject_of_email(self, email: str | None) -> str | None:
+        """The subject keyed by an e-mail address, or None when there is no usable address."""
+        if not email or "@" not in email:
+            return None
+        try:
+            return self.subject_for_email(email)
+        except ValueError:
+            return None
