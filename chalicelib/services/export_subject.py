@@ -107,9 +107,9 @@ class S3StreamWriter:
     """Writes an object in parts as text arrives; at most one part in memory.  SSE-KMS on every object."""
 
     def __init__(self, s3: Any, bucket: str, key: str, kms_key: str, content_type: str,
-                 part_bytes: int = PART_BYTES) -> None:
+                 part_bytes: int | None = None) -> None:
         self.s3, self.bucket, self.key = s3, bucket, key
-        self.kms_key, self.content_type, self.part_bytes = kms_key, content_type, part_bytes
+        self.kms_key, self.content_type, self.part_bytes = kms_key, content_type, part_bytes or PART_BYTES
         self.buffer = bytearray()
         self.upload_id: str | None = None
         self.parts: list[dict[str, Any]] = []
