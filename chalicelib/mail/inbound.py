@@ -50,7 +50,7 @@ class Envelope:
 
     message_id: str
     received_at: int
-    source: str
+    source: str | None  # the envelope sender (MAIL FROM); "" or "<>" for the null sender; None when unknown
     verdicts: Verdicts
     bucket: str | None = None
     key: str | None = None
@@ -265,7 +265,8 @@ def envelope_from_raw(raw: bytes, *, key: str, bucket: str, stored_at: int) -> E
             received_at = int(parsedate_to_datetime(received.rsplit(";", 1)[1].strip()).timestamp())
         except (TypeError, ValueError, IndexError):
             received_at = stored_at
-    source = str(message.get("Return-Path", "")).strip().strip("<>")
+    return_path = message.get("Return-Path")
+    source = None if return_path is None else str(return_path).strip().strip("<>")
     return Envelope(message_id, received_at, source, verdicts, bucket, key)
 
 

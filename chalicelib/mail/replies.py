@@ -26,6 +26,21 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Thread:
+    """The message being answered: who to answer and how to thread under it."""
+
+    to: str
+    original_subject: str
+    message_id: str
+    references: list[str]
+
+
+def _reply(thread: Thread, text: str) -> Reply:
+    return Reply(thread.to, reply_subject(thread.original_subject), text, thread.message_id or None,
+                 thread_references(thread.message_id, thread.references))
+
+
+@dataclass(frozen=True)
 class Acknowledgement:
     kind: Kind
     request_id: str
@@ -86,8 +101,7 @@ _FOOTER = ("\n\nThis is an automatic reply from the privacy team of {site}. If y
            "ignore this e-mail: nothing happens without confirmation.\n")
 
 
-def acknowledgement(ack: Acknowledgement, *, to: str, original_subject: str, message_id: str,
-                    references: list[str], language: Language, site: str) -> Reply:
+def acknowledgement(ack: Acknowledgement, thread: Thread, *, language: Language, site: str) -> Reply:
     lines = [
         _INTRO[language].format(ref=ack.request_id),
         "Hello,\n\n",
@@ -101,13 +115,10 @@ def acknowledgement(ack: Acknowledgement, *, to: str, original_subject: str, mes
     lines.append(_NEXT_STEPS[ack.kind].format(grace=ack.grace_days) + "\n\n")
     lines.append(f"We will complete your request by {_date(ack.due_at)} at the latest (one month, GDPR Art. 12(3)). "
                  "If we need more time, we will tell you why before then.")
-    text = "".join(lines) + _FOOTER.format(site=site)
-    return Reply(to, reply_subject(original_subject), text, message_id or None,
-                 thread_references(message_id, references))
+    return _reply(thread, "".join(lines) + _FOOTER.format(site=site))
 
 
-def help_reply(*, to: str, original_subject: str, message_id: str, references: list[str], site: str,
-               mailbox: str) -> Reply:
+def help_reply(thread: Thread, *, site: str, mailbox: str) -> Reply:
     """The reply to a message that is not a recognisable privacy request: what can be asked, and how."""
     text = (
         "Hello,\n\n"
@@ -122,16 +133,14 @@ def help_reply(*, to: str, original_subject: str, message_id: str, references: l
         "a link we send to the address it came from, and answered within one month.\n\n"
         "For questions about an order, please contact our customer service instead."
     ) + _FOOTER.format(site=site)
-    return Reply(to, reply_subject(original_subject), text, message_id or None,
-                 thread_references(message_id, references))
+    return _reply(thread, text)
 
 
-def received_reply(*, to: str, original_subject: str, message_id: str, references: list[str], site: str) -> Reply:
+def received_reply(thread: Thread, *, site: str) -> Reply:
     """A plain acknowledgement when no request could be registered for the address (it reveals nothing)."""
     text = ("Hello,\n\nwe have received your message to our privacy team and will answer it within one month "
             "(GDPR Art. 12(3)).") + _FOOTER.format(site=site)
-    return Reply(to, reply_subject(original_subject), text, message_id or None,
-                 thread_references(message_id, references))
+    return _reply(thread, text)
 
 
 def without_secrets(text: str, url: str | None) -> str:

@@ -1,10 +1,11 @@
 """Storage for privacy@ mail: exactly-once receipts, per-sender daily quotas and the kept correspondence.
 
 Items:
-- receipt     `INMAIL#<SES message id>` / `RECEIPT` (category webhook_receipt, no personal data): state
-              `processing` (claimed, with a lease) -> `replying` (the reply is about to be sent: never sent twice)
-              -> `done`, plus the outcome and the request id.  Claimed with a conditional write, so a message is
-              handled once however often it is seen (SNS retries, the scheduled pickup, concurrent runs).
+- receipt     `INMAIL#<SES message id>` / `RECEIPT` (category webhook_receipt): state `processing` (claimed, with a
+              lease) -> `replying` (request created; the composed reply is kept sealed with the sender's key until
+              it is sent) -> `done`, plus the outcome and the request id.  Claimed with a conditional write, so a
+              message is handled once however often it is seen (SNS retries, the scheduled pickup, concurrent
+              runs); a claim whose lease ran out (a crashed attempt) is taken over and resumed where it stopped.
 - quota       `MAILRATE#<subject>` / `<yyyymmdd>` (category rate_limit): answered messages per sender per day.
 - correspondence `SUBJ#<subject>` / `CORR#<epoch>#<message id>#<in|out>`: the subject-item convention (kind and
               category `correspondence`, sender/subject/body sealed with the subject's key), so it appears in the
@@ -31,8 +32,9 @@ RECEIPT_SK = "RECEIPT"
 @dataclass(frozen=True)
 class Claim:
     claimed: bool
-    state: str | None = None  # the state found when not claimed
+    state: str | None = None  # claimed: the state to resume from (processing | replying); else the state found
     outcome: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)  # what an earlier attempt stored (e.g. the sealed reply)
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,9 @@ class MailStore(Protocol):
     def claim(self, message_id: str, token: str, *, now: int, lease_seconds: int) -> Claim: ...
 
     def advance(self, message_id: str, token: str, *, from_state: State, to_state: State, now: int,
-                fields: dict[str, Any] | None = None) -> bool:
-        """Move a claimed receipt on (only by its claimant, only from `from_state`)."""
+                fields: dict[str, Any] | None = None, remove: tuple[str, ...] = ()) -> bool:
+        """Move a claimed receipt on (only by its claimant, only from `from_state`), setting `fields` and removing
+        the attributes named in `remove`."""
         ...
 
     def release(self, message_id: str, token: str) -> None:
@@ -99,26 +102,40 @@ class DynamoMailStore:
 
     def claim(self, message_id: str, token: str, *, now: int, lease_seconds: int) -> Claim:
         pk = receipt_pk(message_id)
-        item = {"pk": pk, "sk": RECEIPT_SK, "state": "processing", "claim": token, "lease_until": now + lease_seconds,
-                "created_at": now, "updated_at": now,
-                **retention_attributes(self.policy, Category.WEBHOOK_RECEIPT, now, pk, RECEIPT_SK)}
+        retention = retention_attributes(self.policy, Category.WEBHOOK_RECEIPT, now, pk, RECEIPT_SK)
         try:
-            self.table.put(item, condition="attribute_not_exists(pk) OR (#s = :p AND #l < :now)",
-                           names={"#s": "state", "#l": "lease_until"}, values={":p": "processing", ":now": now})
-            return Claim(True)
+            item = self.table.update(
+                pk, RECEIPT_SK,
+                expression=("SET #c = :token, #l = :until, #s = if_not_exists(#s, :p), updated_at = :now, "
+                            "created_at = if_not_exists(created_at, :now), #e = if_not_exists(#e, :exp), "
+                            "#k = :cat, due_pk = if_not_exists(due_pk, :dpk), due_sk = if_not_exists(due_sk, :dsk)"),
+                condition="attribute_not_exists(pk) OR (#s IN (:p, :r) AND #l < :now)",
+                names={"#c": "claim", "#l": "lease_until", "#s": "state", "#e": "expires_at", "#k": "category"},
+                values={":token": token, ":until": now + lease_seconds, ":p": "processing", ":r": "replying",
+                        ":now": now, ":exp": retention["expires_at"], ":cat": retention["category"],
+                        ":dpk": retention["due_pk"], ":dsk": retention["due_sk"]},
+                return_new=True,
+            )
         except ConditionFailed:
             found = self.receipt(message_id, now=now)
             return Claim(False, found.state if found else None, found.outcome if found else None)
+        item = item or {}
+        return Claim(True, str(item.get("state", "processing")), item.get("outcome"),
+                     {k: v for k, v in item.items() if k not in ("pk", "sk")})
 
     def advance(self, message_id: str, token: str, *, from_state: State, to_state: State, now: int,
-                fields: dict[str, Any] | None = None) -> bool:
+                fields: dict[str, Any] | None = None, remove: tuple[str, ...] = ()) -> bool:
         extra = {k: v for k, v in (fields or {}).items() if v is not None}
         sets = ["#s = :to", "updated_at = :now"] + [f"#f{i} = :f{i}" for i in range(len(extra))]
-        names = {"#s": "state", "#c": "claim", **{f"#f{i}": name for i, name in enumerate(extra)}}
+        names = {"#s": "state", "#c": "claim", **{f"#f{i}": name for i, name in enumerate(extra)},
+                 **{f"#r{i}": name for i, name in enumerate(remove)}}
+        expression = "SET " + ", ".join(sets)
+        if remove:
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
         values = {":to": to_state, ":from": from_state, ":token": token, ":now": now,
                   **{f":f{i}": value for i, value in enumerate(extra.values())}}
         try:
-            self.table.update(receipt_pk(message_id), RECEIPT_SK, expression="SET " + ", ".join(sets),
+            self.table.update(receipt_pk(message_id), RECEIPT_SK, expression=expression,
                               condition="#s = :from AND #c = :token", names=names, values=values)
             return True
         except ConditionFailed:
@@ -127,9 +144,9 @@ class DynamoMailStore:
     def release(self, message_id: str, token: str) -> None:
         with contextlib.suppress(ConditionFailed):
             self.table.update(receipt_pk(message_id), RECEIPT_SK, expression="SET #l = :zero",
-                              condition="#s = :p AND #c = :token",
+                              condition="#s IN (:p, :r) AND #c = :token",
                               names={"#s": "state", "#c": "claim", "#l": "lease_until"},
-                              values={":zero": 0, ":p": "processing", ":token": token})
+                              values={":zero": 0, ":p": "processing", ":r": "replying", ":token": token})
 
     def receipt(self, message_id: str, *, now: int) -> ReceiptView | None:
         item = self.table.get(receipt_pk(message_id), RECEIPT_SK, now=now)
@@ -187,22 +204,26 @@ class InMemoryMailStore:
 
     def claim(self, message_id: str, token: str, *, now: int, lease_seconds: int) -> Claim:
         found = self.receipts.get(message_id)
-        if found is None or (found["state"] == "processing" and found["lease_until"] < now):
-            self.receipts[message_id] = {"state": "processing", "claim": token, "lease_until": now + lease_seconds}
-            return Claim(True)
-        return Claim(False, found["state"], found.get("outcome"))
+        if found is None:
+            found = self.receipts[message_id] = {"state": "processing"}
+        elif not (found["state"] in ("processing", "replying") and found["lease_until"] < now):
+            return Claim(False, found["state"], found.get("outcome"))
+        found.update(claim=token, lease_until=now + lease_seconds)
+        return Claim(True, found["state"], found.get("outcome"), dict(found))
 
     def advance(self, message_id: str, token: str, *, from_state: State, to_state: State, now: int,
-                fields: dict[str, Any] | None = None) -> bool:
+                fields: dict[str, Any] | None = None, remove: tuple[str, ...] = ()) -> bool:
         found = self.receipts.get(message_id)
-        if found is None or found["state"] != from_state or found["claim"] != token:
+        if found is None or found["state"] != from_state or found.get("claim") != token:
             return False
+        for name in remove:
+            found.pop(name, None)
         found.update({k: v for k, v in (fields or {}).items() if v is not None}, state=to_state)
         return True
 
     def release(self, message_id: str, token: str) -> None:
         found = self.receipts.get(message_id)
-        if found and found["state"] == "processing" and found["claim"] == token:
+        if found and found["state"] in ("processing", "replying") and found["claim"] == token:
             found["lease_until"] = 0
 
     def receipt(self, message_id: str, *, now: int) -> ReceiptView | None:
@@ -226,3 +247,55 @@ class InMemoryMailStore:
 
     def correspondence(self, subject: str, *, now: int) -> list[Correspondence]:
         return [record for (pk, _), record in sorted(self.kept.items()) if pk == subject_pk(subject)]
+
+
+@dataclass(frozen=True)
+class StoredMail:
+    key: str
+    stored_at: int
+    size: int
+
+
+class InboundBucket:
+    """The raw MIME SES stores (S3).  Objects are removed once their message is done (the kept correspondence is
+    encrypted per subject; the raw copy would otherwise outlive an erasure until the bucket's lifecycle rule);
+    quarantined ones are moved under `quarantine/` for the operator."""
+
+    QUARANTINE = "quarantine/"
+
+    def __init__(self, client: Any, bucket: str, prefix: str) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix
+
+    def read(self, key: str, *, max_bytes: int, bucket: str | None = None) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self.client.get_object(Bucket=bucket or self.bucket, Key=key, Range=f"bytes=0-{max_bytes - 1}")
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise
+        return bytes(response["Body"].read())
+
+    def remove(self, key: str, *, bucket: str | None = None) -> None:
+        self.client.delete_object(Bucket=bucket or self.bucket, Key=key)
+
+    def quarantine(self, key: str, *, bucket: str | None = None) -> None:
+        source = bucket or self.bucket
+        target = self.QUARANTINE + key.rsplit("/", 1)[-1]
+        self.client.copy_object(Bucket=source, Key=target, CopySource={"Bucket": source, "Key": key})
+        self.client.delete_object(Bucket=source, Key=key)
+
+    def pending(self, *, limit: int) -> list[StoredMail]:
+        """Messages still in the inbound prefix (not yet done), oldest first, at most `limit`."""
+        found: list[StoredMail] = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for entry in page.get("Contents", []):
+                if entry["Key"].endswith("/") or entry["Key"].endswith("AMAZON_SES_SETUP_NOTIFICATION"):
+                    continue
+                found.append(StoredMail(entry["Key"], int(entry["LastModified"].timestamp()), int(entry["Size"])))
+        found.sort(key=lambda m: m.stored_at)
+        return found[:limit]
