@@ -48,6 +48,12 @@ RESOURCE_ENV: dict[str, Any] = {
     "INBOUND_TOPIC_ARN": {"Ref": "InboundTopic"},
 }
 
+# Event sources wired here rather than with chalice decorators, because they name stack resources (e.g. the topic,
+# whose name differs per stage): chalice function name -> SAM events of that function.
+EVENT_SOURCES: dict[str, dict[str, Any]] = {
+    "ingest_inbound_mail": {"InboundMail": {"Type": "SNS", "Properties": {"Topic": {"Ref": "InboundTopic"}}}},
+}
+
 LAMBDA_TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
@@ -167,6 +173,7 @@ def postprocess(template: dict[str, Any], stage: str) -> dict[str, Any]:
         depends = resources[logical].get("DependsOn", [])
         depends = [depends] if isinstance(depends, str) else list(depends)
         resources[logical]["DependsOn"] = sorted({*depends, log_group})
+    wire_event_sources(resources)
     # Roles chalice may have generated for individual functions are no longer used: drop them.
     for logical in [name for name, spec in resources.items()
                     if spec.get("Type") == "AWS::IAM::Role" and name != ROLE]:
@@ -174,6 +181,17 @@ def postprocess(template: dict[str, Any], stage: str) -> dict[str, Any]:
         if f'"{logical}"' not in _references(others) and f"${{{logical}" not in _references(others):
             del resources[logical]
     return template
+
+
+def wire_event_sources(resources: dict[str, Any]) -> None:
+    from chalice.utils import to_cfn_resource_name
+
+    for function, events in EVENT_SOURCES.items():
+        logical = to_cfn_resource_name(function)
+        if resources.get(logical, {}).get("Type") != FUNCTION_TYPE:
+            raise PackageError(f"function {function!r} ({logical}) is not in chalice's output: update "
+                               "infra/package.py EVENT_SOURCES")
+        resources[logical]["Properties"].setdefault("Events", {}).update(events)
 
 
 def chalice_package(outdir: Path, merge_file: Path, stage: str) -> str:

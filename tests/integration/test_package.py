@@ -18,6 +18,7 @@ from infra.package import (
     LOG_RETENTION_DAYS,
     RESOURCE_ENV,
     ROLE,
+    PackageError,
     WheelDownloadError,
     build,
     describe,
@@ -186,6 +187,7 @@ def test_postprocessing_covers_functions_added_later() -> None:
     per-function role chalice might generate is replaced by the least-privilege one."""
     chalice_output = {"Resources": {
         "APIHandler": {"Type": FUNCTION_TYPE, "Properties": {"Role": {"Fn::GetAtt": [ROLE, "Arn"]}}},
+        "IngestInboundMail": {"Type": FUNCTION_TYPE, "Properties": {"Role": {"Fn::GetAtt": [ROLE, "Arn"]}}},
         "RetentionTick": {"Type": FUNCTION_TYPE, "Properties": {
             "Environment": {"Variables": {"STAGE": "prod"}}, "Role": {"Fn::GetAtt": ["RetentionTickRole", "Arn"]}}},
         "RetentionTickRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": []}},
@@ -200,3 +202,12 @@ def test_postprocessing_covers_functions_added_later() -> None:
         assert RESOURCE_ENV.items() <= properties["Environment"]["Variables"].items()
         assert resources[f"{logical}LogGroup"]["Type"] == "AWS::Logs::LogGroup"
     assert resources["RetentionTick"]["Properties"]["Environment"]["Variables"]["STAGE"] == "prod"
+
+    del chalice_output["Resources"]["IngestInboundMail"]
+    with pytest.raises(PackageError, match="ingest_inbound_mail"):  # wiring that no longer applies fails loudly
+        postprocess(copy.deepcopy(chalice_output), "prod")
+
+
+def test_the_mail_lambda_is_subscribed_to_the_inbound_topic(template: dict[str, Any]) -> None:
+    events = template["Resources"]["IngestInboundMail"]["Properties"]["Events"]
+    assert events == {"InboundMail": {"Type": "SNS", "Properties": {"Topic": {"Ref": "InboundTopic"}}}}
