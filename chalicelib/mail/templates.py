@@ -66,8 +66,10 @@ def _digest(*, requests: list[Any], now: int, **_: Any) -> tuple[str, str]:
     return f"Privacy requests due: {len(requests)} ({overdue} overdue)", "\n".join(lines) + "\n"
 
 
-_TEMPLATES: dict[str, Callable[..., tuple[str, str]]] = {"verification": _verification, "export_ready": _export_ready, "extension": _extension,
-              "receipt": _receipt, "digest": _digest}
+_TEMPLATES: dict[str, Callable[..., tuple[str, str]]] = {
+    "verification": _verification, "export_ready": _export_ready, "extension": _extension,
+    "receipt": _receipt, "digest": _digest,
+}
 
 
 def render(kind: str, **values: Any) -> tuple[str, str]:

@@ -490,11 +490,11 @@ def _run_work(container: Container, queue: str, request_id: str, *, now: int) ->
     if request is None:
         return False
     if not request.is_open:  # stale marker: remove it
-        _drop_marker(container, request, queue, now=now)
+        _drop_marker(container, request, queue)
         return False
     if queue == UNVERIFIED:
         if request.status is not Status.UNVERIFIED:
-            _drop_marker(container, request, queue, now=now)
+            _drop_marker(container, request, queue)
             return False
         _move(container, request, Status.EXPIRED, now=now, actor="system:scheduler",
               reason="not verified within 7 days", done_work=[UNVERIFIED])
@@ -506,8 +506,8 @@ def _run_work(container: Container, queue: str, request_id: str, *, now: int) ->
     return fulfil(container, request, now=now, inline=False) is not request
 
 
-def _drop_marker(container: Container, request: PrivacyRequest, queue: str, *, now: int) -> None:
-    container.table.delete(f"REQ#{request.request_id}", f"WORK#{queue}")
+def _drop_marker(container: Container, request: PrivacyRequest, queue: str) -> None:
+    requests_repository(container).drop_work(request.request_id, queue)
 
 
 def _digest(container: Container, *, now: int, dry_run: bool) -> int:

@@ -100,6 +100,10 @@ class RequestRepository(Protocol):
 
     def due_work(self, queue: str, *, until: int, now: int, limit: int = 25) -> list[WorkItem]: ...
 
+    def drop_work(self, request_id: str, queue: str) -> None:
+        """Remove a stale work marker (its request is already closed)."""
+        ...
+
     def token(self, token_hash: str, purpose: str, *, now: int) -> Token | None: ...
 
     def hit(self, key_hash: str, window: int, *, limit: int, expires_at: int) -> bool:
@@ -245,6 +249,9 @@ class DynamoRequestRepository:
                                      values={":q": queue_key(queue), ":u": f"{until:010d}~"}, now=now, limit=limit)
         return [_work_from_item(item) for item in page.items]
 
+    def drop_work(self, request_id: str, queue: str) -> None:
+        self.table.delete(request_pk(request_id), queue_key(queue))
+
     def token(self, token_hash: str, purpose: str, *, now: int) -> Token | None:
         item = self.table.get(token_pk(token_hash), purpose, now=now)
         if item is None:
@@ -342,6 +349,9 @@ class InMemoryRequestRepository:
                        if item.get("open_pk") == queue_key(queue) and self._live(key, now)
                        and str(item["open_sk"]) < f"{until:010d}~")
         return [_work_from_item(self.items[key]) for _, key in found[:limit]]
+
+    def drop_work(self, request_id: str, queue: str) -> None:
+        self.items.pop((request_pk(request_id), queue_key(queue)), None)
 
     def token(self, token_hash: str, purpose: str, *, now: int) -> Token | None:
         item = self._live((token_pk(token_hash), purpose), now)

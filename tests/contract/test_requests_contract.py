@@ -114,6 +114,8 @@ def test_work_queue_is_due_by_time_and_removed_when_done(repo: RequestRepository
     repo.save(request, after, entry, now=NOW + 100, done_work=["deletion"], add_work=[WorkItem("fulfil", "r1", NOW - 7)])
     assert repo.due_work("deletion", until=NOW + 200, now=NOW) == []
     assert repo.due_work("fulfil", until=NOW, now=NOW) == [WorkItem("fulfil", "r1", NOW - 7)]
+    repo.drop_work("r1", "fulfil")
+    assert repo.due_work("fulfil", until=NOW, now=NOW) == []
 
 
 def test_token_is_single_use(repo: RequestRepository) -> None:
