@@ -1,0 +1,73 @@
+"""`python -m bench [WORD ...]`: run every bench/rows_*.py (or those whose name contains a WORD) and print one table."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from bench.common import Row
+
+HERE = Path(__file__).resolve().parent
+COLUMNS = ("benchmark", "n", "median", "p99", "peak memory", "notes")
+
+
+def row_modules(words: list[str]) -> list[str]:
+    names = sorted(info.name for info in pkgutil.iter_modules([str(HERE)]) if info.name.startswith("rows_"))
+    return [name for name in names if not words or any(word in name for word in words)]
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f} ms" if value >= 100 else f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
+
+
+def _mib(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} MiB"
+
+
+def cells(row: Row) -> tuple[str, ...]:
+    return (row.benchmark, str(row.n), _ms(row.median_ms), _ms(row.p99_ms), _mib(row.peak_mib), row.notes)
+
+
+def table(rows: list[Row]) -> str:
+    lines = [COLUMNS, *(cells(row) for row in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(COLUMNS) - 1)]
+    right = {1, 2, 3, 4}
+
+    def render(line: tuple[str, ...]) -> str:
+        parts = [cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(line[:-1])]
+        return "  ".join([*parts, line[-1]]).rstrip()
+
+    rule = "  ".join("-" * width for width in widths) + "  " + "-" * len(COLUMNS[-1])
+    return "\n".join([render(lines[0]), rule, *(render(line) for line in lines[1:])])
+
+
+def main(argv: list[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    modules = row_modules(words)
+    if not modules:
+        print(f"bench: no bench/rows_*.py module matches {words}", file=sys.stderr)
+        return 2
+    rows: list[Row] = []
+    failed = 0
+    for name in modules:
+        started = time.perf_counter()
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        try:
+            rows.extend(importlib.import_module(f"bench.{name}").rows())
+        except Exception as error:  # one broken module must not hide the others' results
+            failed += 1
+            traceback.print_exc()
+            rows.append(Row(name, 0, None, None, None, f"FAILED: {type(error).__name__}: {error}"))
+        print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    print(table(rows))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
