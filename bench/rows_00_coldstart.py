@@ -25,7 +25,7 @@ PROBE = ("import time, resource; t = time.perf_counter(); import {module}; d = t
 def environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(stage_env("local"))
-    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", PYTHONPATH=str(ROOT))
+    env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "PYTHONPATH": str(ROOT)})
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
