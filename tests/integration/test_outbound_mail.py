@@ -1,0 +1,39 @@
+"""Outbound mail through SES SendRawEmail (moto)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.mail.outbound import MailDeliveryError, build_message, send_email
+from tests.integration.test_export_subject import mail_text, sent_mail
+
+
+def test_build_message_sets_threading_headers_and_alternatives() -> None:
+    message = build_message(sender="privacy@store.example", to="a@example.com", subject="Re: hi", text="plain",
+                            html="<p>rich</p>", in_reply_to="<m1@example.com>", references=["<m0@example.com>"],
+                            sent_at=1_795_435_200)
+    assert message["In-Reply-To"] == "<m1@example.com>"
+    assert message["References"] == "<m0@example.com> <m1@example.com>"
+    assert message["Auto-Submitted"] == "auto-replied" and message["Message-ID"].endswith("@store.example>")
+    assert message["Date"] == "Mon, 23 Nov 2026 12:00:00 +0000"
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_send_email_goes_from_the_sender_through_ses_and_returns_its_id(container: Any, log_output: Any) -> None:
+    message_id = send_email(container, to="jana.mueller@example.org", subject="Hello", text="Body text",
+                            in_reply_to="<abc@example.org>")
+    mails = sent_mail()
+    assert message_id and len(mails) == 1
+    assert mails[0]["From"] == container.settings.sender_email and mails[0]["To"] == "jana.mueller@example.org"
+    assert mails[0]["In-Reply-To"] == "<abc@example.org>" and "Body text" in mail_text(mails[0])
+    logs = log_output()
+    assert message_id in logs and "jana.mueller" not in logs and "Hello" not in logs
+
+
+def test_ses_refusal_is_a_mail_delivery_error(container: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = container.settings.model_copy(update={"sender_email": "unverified@nowhere.example"})
+    monkeypatch.setattr(container, "settings", settings)
+    with pytest.raises(MailDeliveryError):
+        send_email(container, to="a@example.com", subject="s", text="t")
