@@ -1,0 +1,333 @@
+"""Use case: the scheduled job (every 15 minutes) — retention, request work, and mail not yet ingested.
+
+1. Retention: for each category of the policy, the items due (`due_index`: `DUE#<category>`, due time <= now; never a
+   Scan, so the work grows with the due items, not with the table) are planned first, then deleted or anonymised per
+   the policy in bounded batches (RETENTION_BATCH_SIZE), with the S3 objects that belong to them.  Exports older than
+   their retention are also removed from the exports bucket (the bucket's lifecycle rule runs up to a day late).
+   TTL stays the safety net.
+2. Requests: `run_scheduled_request_work` (grace periods, fulfilments, expiries, notices, operator digest).
+3. Mail: anything still in the inbound prefix (a lost or failed notification) is ingested.
+
+Safety:
+- dry run (RETENTION_DRY_RUN or `{"dry_run": true}`): plans and counts only; nothing is changed or written;
+- anomaly brake: when the planned deletions and anonymisations exceed RETENTION_BRAKE_MAX_COUNT, or (from
+  BRAKE_SHARE_MIN_ITEMS planned items on) RETENTION_BRAKE_MAX_SHARE of the table's item count (DescribeTable: one
+  call, whatever the size), nothing is acted on and the operator is e-mailed instead (once a day);
+- one failing item gets an error record and its due key moved later (backoff), so it cannot block or loop the run;
+- a lease item (conditional write with expiry) keeps two runs from working at once; every action is conditioned on
+  the due key it was planned from, so a repeated or overlapping run is harmless;
+- a run report item per run (counts per category and action, errors, duration; category run_report) and metrics.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.clock import iso
+from chalicelib.domain.privacy import anonymise_data
+from chalicelib.domain.retention import DAY, Category
+from chalicelib.observability import count, logger
+from chalicelib.storage.runs import (
+    Action,
+    Anonymise,
+    Delete,
+    DueKey,
+    DueRecord,
+    DueStore,
+    DynamoDueStore,
+    DynamoRunStore,
+    RunReport,
+    RunStore,
+    iter_due,
+)
+from chalicelib.storage.subject_items import retention_attributes
+
+if TYPE_CHECKING:
+    from chalicelib.container import Container
+
+LEASE_NAME = "scheduled_job"
+LEASE_SECONDS = 14 * 60  # shorter than the schedule period: a dead run's lease is gone by the next one
+DEFAULT_BUDGET_SECONDS = 600.0
+BRAKE_SHARE_MIN_ITEMS = 100  # below this many planned items the share test is meaningless (small tables)
+MAX_REPORTED_ERRORS = 20
+MAX_BACKOFF = 7 * DAY
+
+
+# -- wiring ---------------------------------------------------------------------------------------------------------
+def run_store(container: Container) -> RunStore:
+    return container.memo("run_store", lambda c: DynamoRunStore(c.table, c.policy))
+
+
+def due_store(container: Container) -> DueStore:
+    return container.memo("due_store", lambda c: DynamoDueStore(c.table))
+
+
+class Deadline:
+    def __init__(self, seconds: float) -> None:
+        self._until = time.monotonic() + seconds
+
+    @property
+    def passed(self) -> bool:
+        return time.monotonic() >= self._until
+
+
+# -- the job --------------------------------------------------------------------------------------------------------
+def run_scheduled_job(container: Container, *, dry_run: bool | None = None,
+                      budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> RunReport:
+    dry = container.settings.retention_dry_run if dry_run is None else dry_run
+    now = container.now()
+    started = time.monotonic()
+    deadline = Deadline(budget_seconds)
+    report = RunReport(run_id=f"{now:010d}-{uuid.uuid4().hex[:8]}", started_at=now, dry_run=dry)
+    runs = run_store(container)
+    if not dry and not runs.acquire(LEASE_NAME, report.run_id, now=now, until=now + LEASE_SECONDS):
+        report.status = "skipped_locked"
+        logger.info("scheduled run skipped: another run holds the lease", extra={"run_id": report.run_id})
+        count("ScheduledRunSkipped")
+        return report
+    try:
+        report.status = "completed"
+        _step(report, "retention", lambda: enforce_retention(container, report, now=now, dry_run=dry,
+                                                             deadline=deadline))
+        _step(report, "requests", lambda: _requests(container, report, now=now, dry_run=dry))
+        _step(report, "mail", lambda: _mail(container, report, now=now, dry_run=dry))
+    finally:
+        report.finished_at = container.now()
+        report.duration_ms = int((time.monotonic() - started) * 1000)
+        if not dry:
+            _save(runs, report)
+            runs.release(LEASE_NAME, report.run_id)
+        _emit(report)
+    return report
+
+
+def _step(report: RunReport, name: str, work: Callable[[], None]) -> None:
+    """Run one step; a failing step is reported and does not stop the others."""
+    try:
+        work()
+    except Exception as error:
+        report.status = "partial"
+        report.errors.append({"step": name, "error": type(error).__name__})
+        logger.warning("scheduled step failed", extra={"run_id": report.run_id, "step": name,
+                                                        "error_type": type(error).__name__})
+
+
+def _requests(container: Container, report: RunReport, *, now: int, dry_run: bool) -> None:
+    from chalicelib.services.privacy_requests import run_scheduled_request_work
+
+    report.requests = dict(run_scheduled_request_work(container, now=now, dry_run=dry_run))
+
+
+def _mail(container: Container, report: RunReport, *, now: int, dry_run: bool) -> None:
+    from chalicelib.services.ingest_mail import ingest_pending
+
+    report.mail = ingest_pending(container, now=now, dry_run=dry_run)
+
+
+def _save(runs: RunStore, report: RunReport) -> None:
+    try:
+        runs.save_report(report)
+    except Exception as error:  # the report is also in the logs and the return value
+        logger.warning("run report not saved", extra={"run_id": report.run_id, "error_type": type(error).__name__})
+
+
+def _emit(report: RunReport) -> None:
+    totals: dict[str, int] = {}
+    for actions in report.counts.values():
+        for action, n in actions.items():
+            totals[action] = totals.get(action, 0) + n
+    if not report.dry_run:
+        for action in ("deleted", "anonymised", "failed", "objects_deleted"):
+            count(f"Retention_{action}", totals.get(action, 0))
+        count("ScheduledRun")
+    logger.info("scheduled run", extra={"run_id": report.run_id, "status": report.status, "dry_run": report.dry_run,
+                                        "totals": totals, "requests": report.requests, "mail": report.mail,
+                                        "errors": len(report.errors), "duration_ms": report.duration_ms})
+
+
+# -- retention ------------------------------------------------------------------------------------------------------
+def plan(container: Container, *, now: int, cap: int) -> tuple[dict[str, list[DueKey]], bool]:
+    """Due keys per category, at most `cap` + 1 in all (the second value says whether the cap was passed)."""
+    due = due_store(container)
+    page = min(container.settings.retention_batch_size, 1000)
+    planned: dict[str, list[DueKey]] = {}
+    total = 0
+    for rule in container.policy.rules():
+        for key in iter_due(due, rule.category.value, now=now, page=page):
+            planned.setdefault(rule.category.value, []).append(key)
+            total += 1
+            if total > cap:
+                return planned, True
+    return planned, False
+
+
+def enforce_retention(container: Container, report: RunReport, *, now: int, dry_run: bool,
+                      deadline: Deadline) -> None:
+    settings = container.settings
+    planned, over_cap = plan(container, now=now, cap=settings.retention_brake_max_count)
+    total = sum(len(keys) for keys in planned.values())
+    for category, keys in planned.items():
+        report.add(category, f"planned_{container.policy.rule(category).action}", len(keys))
+    if total and _brake(container, report, total=total, over_cap=over_cap, now=now, dry_run=dry_run):
+        return
+    batch = settings.retention_batch_size
+    for category, keys in planned.items():
+        for start in range(0, len(keys), batch):
+            if dry_run:
+                break
+            if deadline.passed:  # the rest stays due: the next run resumes with it
+                report.status = "partial"
+                report.add(category, "deferred", len(keys) - start)
+                break
+            _act(container, report, category, keys[start:start + batch], now=now)
+    _sweep_exports(container, report, now=now, dry_run=dry_run)
+
+
+def _brake(container: Container, report: RunReport, *, total: int, over_cap: bool, now: int, dry_run: bool) -> bool:
+    settings = container.settings
+    size = due_store(container).approximate_size()
+    share = total / max(size, total, 1)
+    too_many = over_cap or total > settings.retention_brake_max_count
+    too_large_share = total >= BRAKE_SHARE_MIN_ITEMS and share > settings.retention_brake_max_share
+    if not (too_many or too_large_share):
+        return False
+    report.status = "braked"
+    report.brake = {"planned": total if not over_cap else f">{settings.retention_brake_max_count}",
+                    "table_items": size, "share": round(share, 4), "max_count": settings.retention_brake_max_count,
+                    "max_share": settings.retention_brake_max_share}
+    count("RetentionBrake")
+    logger.warning("retention brake engaged: nothing deleted", extra={"run_id": report.run_id, **report.brake})
+    if not dry_run and run_store(container).first_alert("retention_brake", now=now):
+        _alert_operator(container, report)
+    return True
+
+
+def _alert_operator(container: Container, report: RunReport) -> None:
+    from chalicelib.mail.outbound import send_email
+
+    lines = [f"- {category}: {', '.join(f'{a} {n}' for a, n in sorted(actions.items()))}"
+             for category, actions in sorted(report.counts.items())]
+    text = ("The scheduled retention run stopped before acting: the planned deletions look anomalous "
+            "(a reset clock or a bad retention policy would look like this).\n\n"
+            f"Run {report.run_id} at {iso(report.started_at)}\n"
+            f"Brake: {report.brake}\n\nPlanned per category:\n" + "\n".join(lines) +
+            "\n\nNothing was deleted. Check the clock and RETENTION_OVERRIDES; if the backlog is genuine, raise "
+            "RETENTION_BRAKE_MAX_COUNT / RETENTION_BRAKE_MAX_SHARE for one run. This alert is sent once a day.\n")
+    try:
+        send_email(container, to=container.settings.operator_email, subject="[privacy] Retention brake engaged",
+                   text=text, kind="retention_brake")
+    except Exception as error:
+        report.errors.append({"step": "brake_alert", "error": type(error).__name__})
+
+
+def _act(container: Container, report: RunReport, category: str, keys: list[DueKey], *, now: int) -> None:
+    due = due_store(container)
+    try:
+        records = due.fetch(keys)
+    except Exception as error:
+        for key in keys:
+            _failed(container, report, key, None, type(error).__name__, now=now)
+        return
+    actions = _actions(container, report, category, keys, records, now=now)
+    if not actions:
+        return
+    try:
+        outcomes = due.apply([action for action, _, _ in actions])
+    except Exception as error:
+        outcomes = ["error"] * len(actions)
+        logger.warning("retention batch failed", extra={"run_id": report.run_id, "category": category,
+                                                         "error_type": type(error).__name__})
+    for (action, key, record), outcome in zip(actions, outcomes, strict=True):
+        if outcome == "done":
+            report.add(category, "deleted" if isinstance(action, Delete) else "anonymised")
+        elif outcome == "skipped":
+            report.add(category, "skipped")  # changed between the read and the write: still due or not, later
+        else:
+            _failed(container, report, key, record, "apply_failed", now=now)
+
+
+def _actions(container: Container, report: RunReport, category: str, keys: list[DueKey],
+             records: dict[tuple[str, str], DueRecord], *, now: int) -> list[tuple[Action, DueKey, DueRecord]]:
+    rule = container.policy.rule(category)
+    actions: list[tuple[Action, DueKey, DueRecord]] = []
+    for key in keys:
+        record = records.get((key.pk, key.sk))
+        if record is None:
+            report.add(category, "gone")  # deleted meanwhile (TTL, erasure): nothing to do
+            continue
+        if (record.due_pk, record.due_sk) != (key.due_pk, key.due_sk):
+            report.add(category, "stale")  # refreshed since it was indexed: it is due later now
+            continue
+        try:
+            actions.append((_action_for(container, rule.action, record, key, now=now), key, record))
+        except Exception as error:
+            _failed(container, report, key, record, type(error).__name__, now=now)
+    return actions
+
+
+def _action_for(container: Container, action: str, record: DueRecord, key: DueKey, *, now: int) -> Action:
+    if action == "delete":
+        _delete_objects(container, record)
+        return Delete(record.pk, record.sk, key.due_sk)
+    attributes = retention_attributes(container.policy, Category.ANONYMISED_RECORD, now, record.pk, record.sk)
+    return Anonymise(record.pk, record.sk, key.due_sk, anonymise_data(record.data), attributes, now)
+
+
+def _delete_objects(container: Container, record: DueRecord) -> None:
+    """S3 objects that belong to an item go first: if that fails, the item stays due and is retried."""
+    if not record.s3_objects:
+        return
+    from chalicelib import aws
+
+    for bucket, key in record.s3_objects:
+        aws.s3().delete_object(Bucket=bucket or container.settings.exports_bucket, Key=key)
+
+
+def _failed(container: Container, report: RunReport, key: DueKey, record: DueRecord | None, error: str, *,
+            now: int) -> None:
+    attempts = (record.attempts if record else 0) + 1
+    report.add(key.category, "failed")
+    if len(report.errors) < MAX_REPORTED_ERRORS:
+        report.errors.append({"pk": key.pk, "sk": key.sk, "category": key.category, "error": error,
+                              "attempts": attempts})
+    logger.warning("retention item failed", extra={"run_id": report.run_id, "category": key.category,
+                                                    "error_type": error, "attempts": attempts})
+    try:
+        run_store(container).record_error(report.run_id, at=now, pk=key.pk, sk=key.sk, category=key.category,
+                                          error=error, attempts=attempts)
+        due_store(container).park(key, retry_at=now + min(3600 * 2 ** attempts, MAX_BACKOFF), attempts=attempts)
+    except Exception as park_error:  # the cursor has moved past it: this run cannot loop on it
+        logger.warning("retention item not parked", extra={"run_id": report.run_id,
+                                                            "error_type": type(park_error).__name__})
+
+
+def _sweep_exports(container: Container, report: RunReport, *, now: int, dry_run: bool) -> None:
+    """Export files older than the export retention, whatever item (if any) refers to them."""
+    from chalicelib import aws
+
+    bucket = container.settings.exports_bucket
+    cutoff = now - container.policy.rule(Category.EXPORT).seconds
+    old: list[str] = []
+    for page in aws.s3().get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        old.extend(o["Key"] for o in page.get("Contents", []) if o["LastModified"].timestamp() <= cutoff)
+    if not old:
+        return
+    report.add(Category.EXPORT.value, "objects_due", len(old))
+    if dry_run:
+        return
+    for start in range(0, len(old), 1000):
+        chunk = old[start:start + 1000]
+        response = aws.s3().delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk],
+                                                                   "Quiet": True})
+        failed = len(response.get("Errors", []))
+        report.add(Category.EXPORT.value, "objects_deleted", len(chunk) - failed)
+        if failed:
+            report.add(Category.EXPORT.value, "objects_failed", failed)
+
+
+def report_summary(report: RunReport) -> dict[str, Any]:
+    """What `make tick` prints (and the schedule handler returns)."""
+    return report.as_dict()
