@@ -149,6 +149,7 @@ class Stack:
     outputs: dict[str, str] = field(default_factory=dict)
     moto_process: subprocess.Popen[bytes] | None = None
     api_process: subprocess.Popen[bytes] | None = None
+    launched: bool = False  # something was started on the ports (so stop() must leave them free)
     _logs: list[IO[bytes]] = field(default_factory=list)
 
     @property
@@ -233,6 +234,7 @@ class Stack:
 
     def start_emulator(self, timeout: float = START_TIMEOUT) -> None:
         argv = [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.moto_port)]
+        self.launched = True
         self.moto_process = self._spawn(argv, self._base_environment(), "moto", mode="wb")
         try:
             wait_until(lambda: is_listening(self.moto_port), timeout=timeout, what=f"emulator on {self.moto}",
@@ -400,8 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
-        started = stack.moto_process is not None or stack.api_process is not None
         stack.stop()
+        started = stack.launched
         (state_dir / "stack.json").unlink(missing_ok=True)
         busy: list[int] = []
         if started:
