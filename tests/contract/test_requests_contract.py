@@ -111,7 +111,8 @@ def test_work_queue_is_due_by_time_and_removed_when_done(repo: RequestRepository
     assert repo.due_work("deletion", until=NOW + 99, now=NOW) == []
     assert repo.due_work("deletion", until=NOW + 100, now=NOW) == [WorkItem("deletion", "r1", NOW + 100)]
     after, entry = rules.transition(request, Status.IN_PROGRESS, at=NOW + 100, actor="a", reason="r")
-    repo.save(request, after, entry, now=NOW + 100, done_work=["deletion"], add_work=[WorkItem("fulfil", "r1", NOW - 7)])
+    repo.save(request, after, entry, now=NOW + 100, done_work=["deletion"],
+              add_work=[WorkItem("fulfil", "r1", NOW - 7)])
     assert repo.due_work("deletion", until=NOW + 200, now=NOW) == []
     assert repo.due_work("fulfil", until=NOW, now=NOW) == [WorkItem("fulfil", "r1", NOW - 7)]
     repo.drop_work("r1", "fulfil")
