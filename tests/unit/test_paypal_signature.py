@@ -20,8 +20,8 @@ from chalicelib.webhooks.paypal_postback import PostbackVerifier
 from chalicelib.webhooks.paypal_signature import (
     CertificateStore,
     CertificateVerifier,
-    check_chain,
     check_cert_url,
+    check_chain,
     signed_string,
 )
 from tests.conftest import EVENTS

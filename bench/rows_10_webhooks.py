@@ -1,0 +1,129 @@
+"""Webhook benchmarks on in-process moto (provisioned from infra/template.json): DynamoDB round trips per delivery
+(goal: 1 for a new or newer order with a warm key cache, 1 for a duplicate; the cold-cache count is reported too)
+and handling time per delivery (HMAC verification + pydantic + minimisation + sealing + conditional write), next to
+one bare `put_item` (and one bare two-operation transaction) measured in the same run.
+
+moto's TransactWriteItems deep-copies the whole table once per operation (rollback copy), so transaction times here
+grow with the table and with the number of operations; compare with the bare transaction row of the same run, not
+with real DynamoDB latencies.  Run alone with `python -m bench.rows_10_webhooks`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bench.common import NOW, ROOT, RoundTrips, Row, measure, moto_container
+
+N = 40
+COLD = 10
+ORDER = json.loads((ROOT / "tests" / "events" / "woocommerce" / "order.created.payload.json").read_text())
+CAPTURE = json.loads((ROOT / "tests" / "events" / "paypal" / "PAYMENT.CAPTURE.COMPLETED.json").read_text())
+
+
+def _note(trips: RoundTrips, n: int, extra: str = "") -> str:
+    per = trips.count / n if n else 0.0
+    kinds = sorted({op.rsplit(".", 1)[-1] for op in trips.operations})
+    return f"DynamoDB round trips/delivery: {per:.2f} ({', '.join(kinds)}){extra}"
+
+
+def rows() -> list[Row]:
+    import contextlib
+    import io
+    import logging
+
+    from chalicelib.observability import logger
+
+    level = logger.log_level
+    logger.setLevel(logging.WARNING)  # one INFO line per delivery would drown the table
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # Powertools metrics flush to stdout
+            return _rows()
+    finally:
+        logger.setLevel(level)
+
+
+def _rows() -> list[Row]:
+    from chalicelib.payloads.paypal import PaypalEvent
+    from chalicelib.payloads.woocommerce import OrderPayload
+    from chalicelib.services.record_paypal import record_event
+    from chalicelib.services.record_woocommerce import record_order
+    from chalicelib.webhooks import woocommerce_signature
+    from chalicelib.webhooks.wiring import webhook_ports, woocommerce_secret
+
+    found: list[Row] = []
+    with moto_container() as container:
+        ports = webhook_ports(container)
+        secret = woocommerce_secret()
+        client = container.table.client
+        trips = RoundTrips(client)
+
+        def deliver(payload: dict[str, Any]) -> str:
+            body = json.dumps(payload).encode()
+            woocommerce_signature.verify(body, woocommerce_signature.sign(body, secret), secret)
+            return record_order(OrderPayload.model_validate_json(body), ports).value
+
+        def bare_put(i: int) -> None:
+            client.put_item(TableName=container.settings.table_name,
+                            Item={"pk": {"S": f"BENCH#{i}"}, "sk": {"S": "PUT"}, "expires_at": {"N": str(NOW + 60)},
+                                  "data": {"S": "x" * 1500}})
+
+        def bare_transaction(i: int) -> None:
+            container.table.transact([
+                container.table.tx_put({"pk": f"BENCH#{i}", "sk": "TX", "expires_at": NOW + 60, "data": "x" * 1500},
+                                       condition="attribute_not_exists(pk)"),
+                container.table.tx_check("BENCH#none", "NONE", "attribute_not_exists(pk)"),
+            ])
+
+        found.append(measure(bare_put, N).row("webhooks: bare put_item (same run, reference)", "1 PutItem"))
+        found.append(measure(bare_transaction, N).row("webhooks: bare 2-op transaction (same run, reference)",
+                                                      "1 TransactWriteItems: Put + ConditionCheck"))
+
+        deliver(ORDER)  # the subject's key is now made and cached (warm)
+        trips.reset()
+        timing = measure(lambda i: _expect(deliver({**ORDER, "id": 20_000 + i}), "accepted"), N)
+        found.append(timing.row("webhooks: WooCommerce new order (warm key cache)", _note(trips, N, "; goal 1")))
+
+        trips.reset()
+        timing = measure(lambda i: _expect(deliver({**ORDER, "id": 20_000 + i, "status": "completed",
+                                                    "date_modified_gmt": "2024-11-06T00:00:00"}), "accepted"), N)
+        found.append(timing.row("webhooks: WooCommerce newer update (warm key cache)", _note(trips, N, "; goal 1")))
+
+        trips.reset()
+        timing = measure(lambda i: _expect(deliver({**ORDER, "id": 20_000 + i, "status": "completed",
+                                                    "date_modified_gmt": "2024-11-06T00:00:00"}), "duplicate"), N)
+        found.append(timing.row("webhooks: WooCommerce duplicate", _note(trips, N, "; goal 1")))
+
+        trips.reset()
+        timing = measure(lambda i: _expect(deliver({**ORDER, "id": 20_000 + i}), "stale"), N)
+        found.append(timing.row("webhooks: WooCommerce stale (older) update", _note(trips, N)))
+
+        trips.reset()
+        timing = measure(lambda i: _expect(deliver({**ORDER, "id": 30_000 + i, "billing": {
+            **ORDER["billing"], "email": f"bench.cold.{i}@example.org"}}), "accepted"), COLD)
+        found.append(timing.row("webhooks: WooCommerce new order, new subject (cold key)",
+                                _note(trips, COLD, "; + 1 KMS GenerateDataKey")))
+
+        def paypal(i: int, expected: str) -> None:
+            event = PaypalEvent.model_validate({**CAPTURE, "id": f"WH-BENCH-{i}",
+                                                "resource": {**CAPTURE["resource"], "custom_id": str(20_000 + i)}})
+            _expect(record_event(event, ports), expected)
+
+        trips.reset()
+        timing = measure(lambda i: paypal(i, "accepted"), N)
+        found.append(timing.row("webhooks: PayPal capture, new event (order's subject)",
+                                _note(trips, N, "; order read + transaction")))
+        trips.reset()
+        timing = measure(lambda i: paypal(i, "duplicate"), N)
+        found.append(timing.row("webhooks: PayPal capture, duplicate event", _note(trips, N)))
+    return found
+
+
+def _expect(actual: str, expected: str) -> None:
+    if actual != expected:
+        raise RuntimeError(f"expected {expected}, got {actual}")
+
+
+if __name__ == "__main__":
+    from bench.__main__ import table
+
+    print(table(rows()))
