@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 import time
 import traceback
 from pathlib import Path
+from typing import IO
 
 from bench.common import Row
 
@@ -47,12 +49,22 @@ def table(rows: list[Row]) -> str:
     return "\n".join([render(lines[0]), rule, *(render(line) for line in lines[1:])])
 
 
+def table_output() -> IO[str]:
+    """The table goes to the real stdout; everything else written to stdout while benchmarks run (logs, EMF
+    metrics, from Python or not) goes to stderr, so `make bench > table.txt` captures only the table."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    return os.fdopen(saved, "w")
+
+
 def main(argv: list[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     modules = row_modules(words)
     if not modules:
         print(f"bench: no bench/rows_*.py module matches {words}", file=sys.stderr)
         return 2
+    output = table_output()
     rows: list[Row] = []
     failed = 0
     for name in modules:
@@ -65,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             rows.append(Row(name, 0, None, None, None, f"FAILED: {type(error).__name__}: {error}"))
         print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
-    print(table(rows))
+    sys.stdout.flush()
+    print(table(rows), file=output, flush=True)
     return 1 if failed else 0
 
 
