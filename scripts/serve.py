@@ -300,11 +300,21 @@ class Stack:
 
 def start(*, port: int | None = None, moto_port: int | None = None, stage: str = "local",
           log_dir: Path | None = None, timeout: float = START_TIMEOUT) -> Stack:
-    """Start the whole stack (free ports when none are given) and return it, ready (/health is 200)."""
-    stack = Stack(api_port=port or free_port(), moto_port=moto_port or free_port(), stage=stage, log_dir=log_dir)
-    if stack.api_port == stack.moto_port:
-        stack.moto_port = free_port()
-    return stack.start(timeout)
+    """Start the whole stack (free ports when none are given) and return it, ready (/health is 200).
+
+    A port picked here may be taken by someone else before the server binds it: then it retries on new ports.
+    """
+    attempts = 1 if port and moto_port else 3
+    for attempt in range(1, attempts + 1):
+        stack = Stack(api_port=port or free_port(), moto_port=moto_port or free_port(), stage=stage, log_dir=log_dir)
+        while stack.api_port == stack.moto_port:
+            stack.moto_port = free_port()
+        try:
+            return stack.start(timeout)
+        except ServeError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 # -- `make serve` -------------------------------------------------------------------------------------------------
