@@ -14,8 +14,8 @@ from typing import Any
 
 from bench.common import NOW, ROOT, RoundTrips, Row, measure, moto_container
 
-N = 40
-COLD = 10
+N = 25
+COLD = 8
 ORDER = json.loads((ROOT / "tests" / "events" / "woocommerce" / "order.created.payload.json").read_text())
 CAPTURE = json.loads((ROOT / "tests" / "events" / "paypal" / "PAYMENT.CAPTURE.COMPLETED.json").read_text())
 
@@ -51,71 +51,80 @@ def _rows() -> list[Row]:
     from chalicelib.webhooks.wiring import webhook_ports, woocommerce_secret
 
     found: list[Row] = []
-    with moto_container() as container:
-        ports = webhook_ports(container)
-        secret = woocommerce_secret()
-        client = container.table.client
-        trips = RoundTrips(client)
+
+    def deliverer(container: Any) -> Any:
+        ports, secret = webhook_ports(container), woocommerce_secret()
 
         def deliver(payload: dict[str, Any]) -> str:
             body = json.dumps(payload).encode()
             woocommerce_signature.verify(body, woocommerce_signature.sign(body, secret), secret)
             return record_order(OrderPayload.model_validate_json(body), ports).value
 
-        def bare_put(i: int) -> None:
-            client.put_item(TableName=container.settings.table_name,
-                            Item={"pk": {"S": f"BENCH#{i}"}, "sk": {"S": "PUT"}, "expires_at": {"N": str(NOW + 60)},
-                                  "data": {"S": "x" * 1500}})
+        return deliver
 
-        def bare_transaction(i: int) -> None:
-            container.table.transact([
-                container.table.tx_put({"pk": f"BENCH#{i}", "sk": "TX", "expires_at": NOW + 60, "data": "x" * 1500},
-                                       condition="attribute_not_exists(pk)"),
-                container.table.tx_check("BENCH#none", "NONE", "attribute_not_exists(pk)"),
-            ])
-
-        found.append(measure(bare_put, N).row("webhooks: bare put_item (same run, reference)", "1 PutItem"))
-        found.append(measure(bare_transaction, N).row("webhooks: bare 2-op transaction (same run, reference)",
-                                                      "1 TransactWriteItems: Put + ConditionCheck"))
-
+    with moto_container() as container:
+        deliver, table = deliverer(container), container.table
+        trips = RoundTrips(table.client)
         deliver(ORDER)  # the subject's key is now made and cached (warm)
         trips.reset()
         timing = measure(lambda i: _expect(deliver({**ORDER, "id": 20_000 + i}), "accepted"), N)
         found.append(timing.row("webhooks: WooCommerce new order (warm key cache)", _note(trips, N, "; goal 1")))
+        found += _references(table, N)  # on the same table, now holding the orders and their pointers
 
-        trips.reset()
-        timing = measure(lambda i: _expect(deliver({**ORDER, "id": 20_000 + i, "status": "completed",
-                                                    "date_modified_gmt": "2024-11-06T00:00:00"}), "accepted"), N)
-        found.append(timing.row("webhooks: WooCommerce newer update (warm key cache)", _note(trips, N, "; goal 1")))
+        newer = {**ORDER, "status": "completed", "date_modified_gmt": "2024-11-06T00:00:00"}
+        for name, payload, expected, goal in [("newer update (warm key cache)", newer, "accepted", "; goal 1"),
+                                              ("duplicate", newer, "duplicate", "; goal 1"),
+                                              ("stale (older) update", ORDER, "stale", "")]:
+            trips.reset()
+            timing = measure(lambda i, p=payload, e=expected: _expect(deliver({**p, "id": 20_000 + i}), e), N)
+            found.append(timing.row(f"webhooks: WooCommerce {name}", _note(trips, N, goal)))
 
-        trips.reset()
-        timing = measure(lambda i: _expect(deliver({**ORDER, "id": 20_000 + i, "status": "completed",
-                                                    "date_modified_gmt": "2024-11-06T00:00:00"}), "duplicate"), N)
-        found.append(timing.row("webhooks: WooCommerce duplicate", _note(trips, N, "; goal 1")))
-
-        trips.reset()
-        timing = measure(lambda i: _expect(deliver({**ORDER, "id": 20_000 + i}), "stale"), N)
-        found.append(timing.row("webhooks: WooCommerce stale (older) update", _note(trips, N)))
-
-        trips.reset()
+    with moto_container() as container:
+        deliver = deliverer(container)
+        trips = RoundTrips(container.table.client)
         timing = measure(lambda i: _expect(deliver({**ORDER, "id": 30_000 + i, "billing": {
             **ORDER["billing"], "email": f"bench.cold.{i}@example.org"}}), "accepted"), COLD)
         found.append(timing.row("webhooks: WooCommerce new order, new subject (cold key)",
                                 _note(trips, COLD, "; + 1 KMS GenerateDataKey")))
+
+        ports = webhook_ports(container)
+        for i in range(N):
+            deliver({**ORDER, "id": 20_000 + i})
 
         def paypal(i: int, expected: str) -> None:
             event = PaypalEvent.model_validate({**CAPTURE, "id": f"WH-BENCH-{i}",
                                                 "resource": {**CAPTURE["resource"], "custom_id": str(20_000 + i)}})
             _expect(record_event(event, ports), expected)
 
-        trips.reset()
-        timing = measure(lambda i: paypal(i, "accepted"), N)
-        found.append(timing.row("webhooks: PayPal capture, new event (order's subject)",
-                                _note(trips, N, "; order read + transaction")))
-        trips.reset()
-        timing = measure(lambda i: paypal(i, "duplicate"), N)
-        found.append(timing.row("webhooks: PayPal capture, duplicate event", _note(trips, N)))
+        for name, expected, extra in [("new event (order's subject)", "accepted", "; order read + transaction"),
+                                      ("duplicate event", "duplicate", "")]:
+            trips.reset()
+            timing = measure(lambda i, e=expected: paypal(i, e), N)
+            found.append(timing.row(f"webhooks: PayPal capture, {name}", _note(trips, N, extra)))
     return found
+
+
+def _references(table: Any, n: int) -> list[Row]:
+    """A bare put_item and a bare transaction shaped like an order's (Put + ConditionCheck + 2 Puts), measured on the
+    same table at the same size; their items are removed afterwards."""
+    item = {"expires_at": NOW + 60, "data": "x" * 1500}
+
+    def bare_put(i: int) -> None:
+        table.put({"pk": f"BENCH#{i}", "sk": "PUT", **item})
+
+    def bare_transaction(i: int) -> None:
+        table.transact([table.tx_put({"pk": f"BENCH#{i}", "sk": "TX", **item}, condition="attribute_not_exists(pk)"),
+                        table.tx_check("BENCH#none", "NONE", "attribute_not_exists(pk)"),
+                        table.tx_put({"pk": f"BENCH#{i}", "sk": "REF1", **item}),
+                        table.tx_put({"pk": f"BENCH#{i}", "sk": "REF2", **item})])
+
+    rows = [measure(bare_put, n).row("webhooks: bare put_item (same run and table, reference)", "1 PutItem"),
+            measure(bare_transaction, n).row("webhooks: bare 4-op transaction (same run and table, reference)",
+                                             "1 TransactWriteItems: Put + ConditionCheck + 2 Put")]
+    for i in range(n):
+        for sk in ("PUT", "TX", "REF1", "REF2"):
+            table.delete(f"BENCH#{i}", sk)
+    return rows
 
 
 def _expect(actual: str, expected: str) -> None:
