@@ -4,13 +4,14 @@ Steps, each recorded in the erasure's progress item (REQ#<request id> / ERASURE)
 
 1. `suppress`: the suppression record (keyed hash only) is written first, so late or replayed webhooks cannot
    resurrect the subject while the rest runs (writers check it; the vault refuses to create a new key);
-2. `items`: every item of the subject_index is processed, in transactions of at most 50 items that also update the
-   progress counters (so a crash never loses or double-counts work):
-   - category action `anonymise` (orders, payments, disputes) whose legal period has not ended: anonymised as
-     WooCommerce does (`anonymise_value` on the opened personal fields: names/addresses "[deleted]", e-mail
-     deleted@site.invalid, phone digits 0, IP masked; linking identifiers cleared), `sealed` and the subject link
-     removed, re-categorised `anonymised_record` with `expires_at` and due keys at the END of the legal period, so
-     the retention run deletes them then;
+2. `plan`: a read-only pass over the subject_index counts what will be deleted, anonymised and kept (the receipt's
+   numbers, exact whatever happens later), and which processors must be told;
+   `items`: every item of the subject_index is then erased with BatchWriteItem (25 per call, idempotent writes):
+   - category action `anonymise` (orders, payments, disputes) whose legal period has not ended: replaced by its
+     anonymised version, as WooCommerce does (`anonymise_value` on the opened personal fields: names/addresses
+     "[deleted]", e-mail deleted@site.invalid, phone digits 0, IP masked; linking identifiers cleared), without
+     `sealed` and without the subject link, re-categorised `anonymised_record` with `expires_at` and due keys at
+     the END of the legal period, so the retention run deletes them then;
    - privacy requests and their audit (category `privacy_request`) are kept: proof of compliance (GDPR Art. 5(2));
      their sealed e-mail becomes unreadable with the key;
    - everything else is deleted.
@@ -24,6 +25,7 @@ Steps, each recorded in the erasure's progress item (REQ#<request id> / ERASURE)
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,21 +34,20 @@ from chalicelib.domain.clock import iso
 from chalicelib.domain.privacy import DELETED_TEXT, anonymise_data, anonymise_value
 from chalicelib.domain.requests import PrivacyRequest
 from chalicelib.domain.retention import Category
-from chalicelib.errors import KeyShreddedError
+from chalicelib.errors import KeyShreddedError, StorageUnavailableError
 from chalicelib.observability import count, logger
 from chalicelib.services.export_subject import ADVERTISING_TOOLS, ANALYTICS_TOOLS, consented_tools, subject_items
 from chalicelib.storage.requests import request_pk
 from chalicelib.storage.subject_items import DUE_PREFIX, due_attributes
-from chalicelib.storage.table import ConditionFailed, DynamoTable, Item, TransactionFailed
+from chalicelib.storage.table import DynamoTable, Item, require_expiry, to_attributes
 
 if TYPE_CHECKING:
     from chalicelib.container import Container
 
-STEPS = ("suppress", "items", "exports", "receipt", "shred")
-BATCH = 50
+STEPS = ("suppress", "plan", "items", "exports", "receipt", "shred")
+BATCH = 25  # BatchWriteItem maximum
 ERASURE_SK = "ERASURE"
 KEPT_KINDS = frozenset({"request", "request_audit"})
-MAX_BATCH_RETRIES = 5
 
 
 @dataclass
@@ -107,8 +108,11 @@ def erase_subject(container: Container, *, request: PrivacyRequest, email: str |
         container.subject_keys.suppress(subject, at=now, expires_at=container.policy.expires_at(
             Category.SUPPRESSION, now))
         _step(store, progress, "suppress")
+    if "plan" not in progress.steps:
+        _count_plan(container, progress, subject, now=now)
+        _step(store, progress, "plan")
     if "items" not in progress.steps:
-        _erase_items(container, store, progress, subject, now=now)
+        _erase_items(container, subject, now=now)
         _step(store, progress, "items")
     if "exports" not in progress.steps:
         from chalicelib.services.export_subject import delete_exports
@@ -140,47 +144,74 @@ def _cipher(container: Container, subject: str) -> SubjectCipher | None:
         return None
 
 
-def _erase_items(container: Container, store: ErasureStore, progress: ErasureProgress, subject: str, *,
-                 now: int) -> None:
-    """Passes over the subject_index (page by page, batches of BATCH) until a pass finds nothing left."""
-    cipher = _cipher(container, subject)
-    retries = 0
-    while True:
-        try:
-            if _erase_pass(container, store, progress, subject, cipher, now=now) == 0:
-                return
-        except (TransactionFailed, ConditionFailed):
-            # something changed under us (a concurrent write, another run): reload the progress, start a new pass
-            retries += 1
-            if retries > MAX_BATCH_RETRIES:
-                raise
-            fresh = store.load(progress.request_id, now=now)
-            progress.__dict__.update(fresh.__dict__)
-
-
-def _erase_pass(container: Container, store: ErasureStore, progress: ErasureProgress, subject: str,
-                cipher: SubjectCipher | None, *, now: int) -> int:
-    processed = 0
-    batch: list[Item] = []
+def _count_plan(container: Container, progress: ErasureProgress, subject: str, *, now: int) -> None:
+    """Read-only pass: what will be deleted, anonymised and kept (the receipt's counts, exact whatever happens
+    later: the writes that follow are idempotent and carry no counters)."""
     for item in subject_items(container.table, subject, now=now):
-        if item.get("kind") in KEPT_KINDS:
+        kind = str(item["kind"])
+        if kind in KEPT_KINDS:
             continue
-        batch.append(item)
-        if len(batch) >= BATCH:
-            processed += _apply(container, store, progress, batch, cipher, now=now)
-            batch = []
-    if batch:
-        processed += _apply(container, store, progress, batch, cipher, now=now)
-    return processed
+        _note_processors(progress, kind, item.get("data") or {})
+        legal_end = _keep_until(container, item, now=now)
+        if legal_end is None:
+            progress.deleted[kind] = progress.deleted.get(kind, 0) + 1
+            continue
+        progress.anonymised[kind] = progress.anonymised.get(kind, 0) + 1
+        kept = progress.kept.setdefault(kind, {"count": 0, "until": 0, "why": container.policy.rule(
+            str(item["category"])).legal_basis})
+        kept["count"] += 1
+        kept["until"] = max(int(kept["until"]), legal_end)
 
 
-def _apply(container: Container, store: ErasureStore, progress: ErasureProgress, batch: list[Item],
-           cipher: SubjectCipher | None, *, now: int) -> int:
-    """One transaction: the batch's deletions/anonymisations and the progress counters."""
-    ops = [_plan(container, progress, item, cipher, now=now) for item in batch]
-    store.save(progress, ops)
-    count("ErasureItems", len(batch))
-    return len(batch)
+def _erase_items(container: Container, subject: str, *, now: int) -> None:
+    """Passes over the subject_index, writing in batches of BATCH (BatchWriteItem: deletions, and anonymised
+    versions put in place), until a pass finds nothing left.  Every write is idempotent, so a rerun after a
+    failure simply continues with what is still linked to the subject."""
+    cipher = _cipher(container, subject)
+    while True:
+        processed = 0
+        batch: list[dict[str, Any]] = []
+        for item in subject_items(container.table, subject, now=now):
+            if item.get("kind") in KEPT_KINDS:
+                continue
+            batch.append(_write_for(container, item, cipher, now=now))
+            if len(batch) >= BATCH:
+                processed += _batch_write(container.table, batch)
+                batch = []
+        if batch:
+            processed += _batch_write(container.table, batch)
+        if processed == 0:
+            return
+
+
+def _batch_write(table: DynamoTable, requests: list[dict[str, Any]]) -> int:
+    """One BatchWriteItem (at most 25 requests), retrying what DynamoDB leaves unprocessed."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    pending = {table.name: requests}
+    for attempt in range(8):
+        try:
+            response = table.client.batch_write_item(RequestItems=pending)  # type: ignore[arg-type]
+        except (ClientError, BotoCoreError):
+            raise StorageUnavailableError("storage error during erasure") from None
+        pending = response.get("UnprocessedItems") or {}  # type: ignore[assignment]
+        if not pending:
+            count("ErasureItems", len(requests))
+            return len(requests)
+        time.sleep(min(0.05 * 2 ** attempt, 1.0))
+    raise StorageUnavailableError("storage throttled during erasure")
+
+
+def _keep_until(container: Container, item: Item, *, now: int) -> int | None:
+    """End of the legal period when the item must be kept (anonymised); None when it is deleted."""
+    try:
+        rule = container.policy.rule(str(item.get("category")))
+    except ValueError:
+        return None
+    if rule.action != "anonymise":
+        return None
+    legal_end = _legal_end(container, item)
+    return legal_end if legal_end > now else None
 
 
 def _legal_end(container: Container, item: Item) -> int:
@@ -191,29 +222,17 @@ def _legal_end(container: Container, item: Item) -> int:
     return int(item["expires_at"]) - container.policy.rule(Category.ANONYMISED_RECORD).seconds
 
 
-def _plan(container: Container, progress: ErasureProgress, item: Item, cipher: SubjectCipher | None, *,
-          now: int) -> dict[str, Any]:
-    """The write that erases one item (and the progress counters it adds)."""
-    kind, category = str(item["kind"]), str(item.get("category"))
-    _note_processors(progress, kind, item.get("data") or {})
-    try:
-        action = container.policy.rule(category).action
-    except ValueError:
-        action = "delete"
-    legal_end = _legal_end(container, item) if action == "anonymise" else 0
-    if action == "anonymise" and legal_end > now:
-        progress.anonymised[kind] = progress.anonymised.get(kind, 0) + 1
-        kept = progress.kept.setdefault(kind, {"count": 0, "until": 0, "why": container.policy.rule(
-            category).legal_basis})
-        kept["count"] += 1
-        kept["until"] = max(int(kept["until"]), legal_end)
-        return _anonymise_op(container.table, item, cipher, legal_end, now=now)
-    progress.deleted[kind] = progress.deleted.get(kind, 0) + 1
-    return container.table.tx_delete(item["pk"], item["sk"])
+def _write_for(container: Container, item: Item, cipher: SubjectCipher | None, *, now: int) -> dict[str, Any]:
+    """The write request that erases one item: its deletion, or its anonymised version."""
+    legal_end = _keep_until(container, item, now=now)
+    if legal_end is None:
+        return {"DeleteRequest": {"Key": DynamoTable.key(item["pk"], item["sk"])}}
+    return {"PutRequest": {"Item": to_attributes(anonymised_item(item, cipher, legal_end, now=now))}}
 
 
-def _anonymise_op(table: DynamoTable, item: Item, cipher: SubjectCipher | None, legal_end: int, *,
-                  now: int) -> dict[str, Any]:
+def anonymised_item(item: Item, cipher: SubjectCipher | None, legal_end: int, *, now: int) -> Item:
+    """The item as WooCommerce's eraser leaves an order: placeholders for the personal fields, linking identifiers
+    cleared, no sealed fields, no subject link; deleted by the retention run at the end of its legal period."""
     anonymised: dict[str, Any] = {}
     for name, token in dict(item.get("sealed") or {}).items():
         try:
@@ -221,15 +240,12 @@ def _anonymise_op(table: DynamoTable, item: Item, cipher: SubjectCipher | None, 
         except SealError:
             value = DELETED_TEXT
         anonymised[name] = anonymise_value(name, value)
-    due = due_attributes(Category.ANONYMISED_RECORD, legal_end, item["pk"], item["sk"])
-    return table.tx_update(
-        item["pk"], item["sk"],
-        "SET #data = :data, anonymised = :anon, category = :cat, expires_at = :exp, due_pk = :dpk, due_sk = :dsk, "
-        "anonymised_at = :now, updated_at = :now REMOVE sealed, subject_pk, subject_sk",
-        values={":data": anonymise_data(dict(item.get("data") or {})), ":anon": anonymised,
-                ":cat": Category.ANONYMISED_RECORD.value, ":exp": legal_end, ":dpk": due["due_pk"],
-                ":dsk": due["due_sk"], ":now": now},
-        names={"#data": "data"}, condition="attribute_exists(subject_pk)")
+    kept = {k: v for k, v in item.items() if k not in ("sealed", "subject_pk", "subject_sk", "open_pk", "open_sk")}
+    result: Item = {**kept, "data": anonymise_data(dict(item.get("data") or {})), "anonymised": anonymised,
+                    "category": Category.ANONYMISED_RECORD.value, "expires_at": legal_end, "anonymised_at": now,
+                    "updated_at": now, **due_attributes(Category.ANONYMISED_RECORD, legal_end, item["pk"], item["sk"])}
+    require_expiry(result)
+    return result
 
 
 def _note_processors(progress: ErasureProgress, kind: str, data: dict[str, Any]) -> None:
