@@ -291,3 +291,26 @@ def test_logs_carry_no_personal_data(client: Any, paypal: Any, log_output: Any, 
     raw = json.dumps(table_items(), default=repr, ensure_ascii=False)
     for value in PERSONAL:
         assert value not in raw, value
+
+
+def test_a_real_paypal_signed_delivery_passes_the_endpoint(client: Any, container: Any, clock: Any,
+                                                          table_items: Any) -> None:
+    """Vector 1 (PayPal sandbox, webhook id = the local stage's PAYPAL_WEBHOOK_ID) through the HTTP path, with the
+    clock inside its certificate's validity: verified, then ignored (PAYMENT.SALE.COMPLETED is not recorded)."""
+    from chalicelib.domain.clock import parse_iso
+    from chalicelib.webhooks.http import HttpResponse
+    from chalicelib.webhooks.wiring import HTTP
+    from tests.unit.test_paypal_signature import CERT_PEM, VECTORS, VECTORS_DIR, FakeHttp
+
+    entry = VECTORS[0]
+    assert entry["webhook_id"] == container.settings.paypal_webhook_id
+    http = FakeHttp({entry["headers"]["PAYPAL-CERT-URL"]: HttpResponse(200, CERT_PEM)})
+    container.memo(HTTP, lambda c: http)
+    clock.set(parse_iso("2015-05-12T18:15:00Z"))
+    body = (VECTORS_DIR / entry["body_file"]).read_bytes()
+    headers = {"Content-Type": "application/json", **entry["headers"]}
+    response = client.http.post("/webhooks/paypal", body=body, headers=headers)
+    assert status(response) == "ignored"
+    changed = body.replace(b"20.00", b"20.01")
+    assert client.http.post("/webhooks/paypal", body=changed, headers=headers).status_code == 401
+    assert stored(table_items, "PAYPAL#") == []
