@@ -327,14 +327,25 @@ def stage_environment(stage: str) -> dict[str, str]:
     return env
 
 
+_sessions: dict[str, Any] = {}
+
+
+def _session(region: str) -> Any:
+    """One session (fake credentials) per region and process: it caches the service models, so the clients of
+    later calls (every test's provisioning) are built in milliseconds instead of re-reading the models."""
+    if region not in _sessions:
+        import boto3
+
+        _sessions[region] = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                                  region_name=region)
+    return _sessions[region]
+
+
 def provision(session: Any = None, *, stage: str = "local", endpoint: str | None = None,
               region: str = "eu-west-1") -> dict[str, str]:
     """Create every resource of the template for `stage`; return the template's outputs (names, ARNs)."""
     if session is None:
-        import boto3
-
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                        region_name=region)
+        session = _session(region)
     resolver = Resolver(params=local_parameters(stage), region=region)
     return Provisioner(session, resolver, endpoint).apply(load_template())
 
