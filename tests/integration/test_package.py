@@ -16,6 +16,7 @@ from infra.package import (
     ALLOWED_ACTIONS,
     FUNCTION_TYPE,
     LOG_RETENTION_DAYS,
+    OPERATION_ACTIONS,
     RESOURCE_ENV,
     ROLE,
     PackageError,
@@ -28,6 +29,9 @@ from infra.package import (
 )
 
 LAMBDA_GLIBC = (2, 26)  # python3.11 runs on Amazon Linux 2
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("dynamodb", "s3", "kms", "ses", "sesv2", "ssm", "sns", "sqs", "secretsmanager", "events", "lambda",
+            "sts", "logs", "cloudwatch", "stepfunctions")
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +116,39 @@ def test_the_functions_role_allows_only_the_actions_the_code_uses(template: dict
     assert granted <= ALLOWED_ACTIONS, granted - ALLOWED_ACTIONS
     # What the code needs is there.
     assert {"dynamodb:TransactWriteItems"} & granted == set()  # not an IAM action: authorised per item
-    assert {"dynamodb:PutItem", "dynamodb:ConditionCheckItem", "kms:GenerateDataKey", "kms:Decrypt",
-            "s3:PutObject", "s3:GetObject", "ses:SendRawEmail", "ssm:GetParameter"} <= granted
+    assert {"dynamodb:PutItem", "dynamodb:ConditionCheckItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable",
+            "kms:GenerateDataKey", "kms:Decrypt", "s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload",
+            "ses:SendRawEmail", "ssm:GetParameter"} <= granted
+
+
+def _operations_called_by_the_code() -> dict[str, set[str]]:
+    """boto3 operation names (snake case) that chalicelib/ calls, directly or by name (paginators, presigned URLs)."""
+    import botocore
+    import botocore.session
+
+    session = botocore.session.get_session()
+    known = {botocore.xform_name(op) for service in SERVICES
+             for op in session.get_service_model(service).operation_names}
+    found: dict[str, set[str]] = {}
+    for path in (ROOT / "chalicelib").rglob("*.py"):
+        text = path.read_text()
+        names = re.findall(r"\.([a-z][a-z0-9_]+)\b(?=\s*[(),])", text)
+        names += re.findall(r"(?:get_paginator|generate_presigned_url)\(\s*(?:ClientMethod=)?[\"']([a-z0-9_]+)", text)
+        for name in names:
+            if name in known:
+                found.setdefault(name, set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_aws_operation_in_the_code_is_allowed_by_the_role(template: dict[str, Any]) -> None:
+    called = _operations_called_by_the_code()
+    assert {"get_item", "transact_write_items", "generate_data_key", "send_raw_email"} <= set(called)
+    unmapped = {name: sorted(paths) for name, paths in called.items() if name not in OPERATION_ACTIONS}
+    assert not unmapped, f"add these operations' IAM actions to infra/package.py OPERATION_ACTIONS: {unmapped}"
+    granted = {action for statement in _statements(template) for action in statement["Action"]}
+    missing = {name: sorted(set(OPERATION_ACTIONS[name]) - granted) for name in called
+               if not set(OPERATION_ACTIONS[name]) <= granted}
+    assert not missing, f"the functions' role lacks: {missing}"
 
 
 def test_role_statements_name_the_stack_resources(template: dict[str, Any]) -> None:

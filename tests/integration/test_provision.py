@@ -31,7 +31,8 @@ def aws() -> Iterator[dict[str, str]]:
 
 
 def client(service: str) -> Any:
-    return boto3.client(service, region_name=REGION)
+    factory: Any = boto3.client
+    return factory(service, region_name=REGION)
 
 
 def test_table_has_ttl_on_expires_at_the_three_indexes_pitr_and_kms_encryption(aws: dict[str, str]) -> None:
