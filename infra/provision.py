@@ -327,18 +327,25 @@ def stage_environment(stage: str) -> dict[str, str]:
     return env
 
 
-_sessions: dict[str, Any] = {}
+_sessions: dict[tuple[str, bool], Any] = {}
 
 
 def _session(region: str) -> Any:
     """One session (fake credentials) per region and process: it caches the service models, so the clients of
-    later calls (every test's provisioning) are built in milliseconds instead of re-reading the models."""
-    if region not in _sessions:
+    later calls (every test's provisioning) are built in milliseconds instead of re-reading the models.
+
+    moto intercepts in-process calls through a handler that sessions only get when created after moto was
+    imported: a session made before that (e.g. to provision a moto server) is never reused once moto is loaded.
+    """
+    import sys
+
+    key = (region, "moto.core.models" in sys.modules)
+    if key not in _sessions:
         import boto3
 
-        _sessions[region] = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                                  region_name=region)
-    return _sessions[region]
+        _sessions[key] = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                               region_name=region)
+    return _sessions[key]
 
 
 def provision(session: Any = None, *, stage: str = "local", endpoint: str | None = None,

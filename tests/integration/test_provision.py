@@ -162,3 +162,13 @@ def test_inbound_bucket_lets_ses_write_and_the_backend_read(aws: dict[str, str])
     s3.put_object(Bucket=bucket, Key="inbound/abc", Body=b"raw mime")
     assert s3.get_object(Bucket=bucket, Key="inbound/abc")["Body"].read() == b"raw mime"
     s3.delete_object(Bucket=bucket, Key="inbound/abc")
+
+
+def test_a_session_made_before_moto_was_loaded_is_not_reused_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sessions are cached for speed; one without moto's interception (made e.g. to provision a moto server before
+    moto was imported) must never serve in-process provisioning, or it would call real AWS."""
+    from infra import provision as module
+
+    before_moto = object()
+    monkeypatch.setitem(module._sessions, (REGION, False), before_moto)
+    assert module._session(REGION) is not before_moto
