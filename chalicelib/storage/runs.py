@@ -11,9 +11,9 @@ Items (no personal data in any of them):
 
 Retention work (`DueStore`): `due_keys` queries `due_pk = DUE#<category> AND due_sk < <now + 1>` (KEYS_ONLY), page
 by page; `fetch` reads the items by key (BatchGetItem, consistent, *including* items whose TTL has passed: TTL is
-only the safety net and the run must still act on them); `apply` deletes or anonymises a batch in one transaction,
-each operation conditioned on the item still having the due key it was found under (an item refreshed meanwhile is
-skipped, never deleted); `park` moves a failing item's due key later so it cannot block or loop the run.
+only the safety net and the run must still act on them); `apply` deletes or anonymises each item with a write
+conditioned on the item still having the due key it was found under (an item refreshed meanwhile is skipped, never
+deleted); `park` moves a failing item's due key later so it cannot block or loop the run.
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ from typing import Any, Literal, Protocol
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.storage.mail import day_of
 from chalicelib.storage.subject_items import DUE_PREFIX
-from chalicelib.storage.table import DUE_INDEX, ConditionFailed, DynamoTable, TransactionFailed, from_attributes
+from chalicelib.storage.table import DUE_INDEX, ConditionFailed, DynamoTable, from_attributes
 
-TRANSACTION_MAX = 100
 BATCH_GET_MAX = 100
 Outcome = Literal["done", "skipped", "error"]
 
@@ -266,15 +265,9 @@ class DynamoDueStore:
         return found
 
     def apply(self, actions: list[Action]) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        for start in range(0, len(actions), TRANSACTION_MAX):
-            chunk = actions[start:start + TRANSACTION_MAX]
-            try:
-                self.table.transact([self._operation(action) for action in chunk])
-                outcomes.extend("done" for _ in chunk)
-            except TransactionFailed:
-                outcomes.extend(self._one(action) for action in chunk)  # find which ones hold, one by one
-        return outcomes
+        """One conditional write per item (not a transaction: items are independent, a transaction costs twice the
+        write capacity, and one failing condition would cancel the whole batch)."""
+        return [self._one(action) for action in actions]
 
     def park(self, key: DueKey, *, retry_at: int, attempts: int) -> None:
         with contextlib.suppress(ConditionFailed):
@@ -288,13 +281,6 @@ class DynamoDueStore:
         return int(response.get("Table", {}).get("ItemCount", 0))
 
     # -- helpers --------------------------------------------------------------------------------------------------
-    def _operation(self, action: Action) -> dict[str, Any]:
-        if isinstance(action, Delete):
-            return self.table.tx_delete(action.pk, action.sk, condition="due_sk = :d", values={":d": action.due_sk})
-        expression, values = _anonymise_update(action)
-        return self.table.tx_update(action.pk, action.sk, expression, values=values, names=ANONYMISE_NAMES,
-                                    condition="due_sk = :d")
-
     def _one(self, action: Action) -> Outcome:
         try:
             if isinstance(action, Delete):
