@@ -85,17 +85,15 @@ class ErasureStore:
         item = self.table.get(request_pk(request_id), ERASURE_SK, now=now)
         return ErasureProgress.from_item(item) if item else ErasureProgress(request_id)
 
-    def op(self, progress: ErasureProgress) -> dict[str, Any]:
+    def save(self, progress: ErasureProgress) -> None:
+        """Persist the progress with a conditional put (optimistic lock on `version`); bumps the version."""
         item = {"pk": request_pk(progress.request_id), "sk": ERASURE_SK, "data": progress.to_data(),
                 "version": progress.version + 1, "category": Category.PRIVACY_REQUEST.value,
                 "expires_at": self.expires_at}
         if progress.version == 0:
-            return self.table.tx_put(item, condition="attribute_not_exists(pk)")
-        return self.table.tx_put(item, condition="version = :v", values={":v": progress.version})
-
-    def save(self, progress: ErasureProgress, extra: list[dict[str, Any]] | None = None) -> None:
-        """Persist the progress (with `extra` operations in the same transaction); bumps the version."""
-        self.table.transact([*(extra or []), self.op(progress)])
+            self.table.put(item, condition="attribute_not_exists(pk)")
+        else:
+            self.table.put(item, condition="version = :v", values={":v": progress.version})
         progress.version += 1
 
 
