@@ -89,7 +89,11 @@ def count(name: str, value: float = 1) -> None:
 def flush_metrics() -> None:
     if get_metrics.cache_info().currsize == 0:
         return  # nothing was counted in this process yet
+    import warnings
+
     try:
-        get_metrics().flush_metrics(raise_on_empty_metrics=False)
+        with warnings.catch_warnings():  # an invocation that counted nothing is normal, not worth a warning
+            warnings.simplefilter("ignore", UserWarning)
+            get_metrics().flush_metrics(raise_on_empty_metrics=False)
     except Exception:  # metrics must never fail a request
         logger.warning("metrics flush failed")

@@ -48,7 +48,7 @@ def anonymise_value(field: str, value: Any) -> Any:
 # Identifiers that link a record to a person; cleared when a record is anonymised.
 LINKING_FIELDS = frozenset({
     "customer_id", "transaction_id", "payer_id", "visitor_id", "visitor_ids", "buyer_transaction_id",
-    "paypal_order_id", "account_id", "username", "order_key",
+    "paypal_order_id", "account_id", "username", "order_key", "dispute_id", "capture_id", "payer_email",
 })
 
 
