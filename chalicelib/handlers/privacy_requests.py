@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
+from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.container import get_container
-from chalicelib.errors import SubjectSuppressedError
-from chalicelib.handlers.http import api_route, json_body, json_response
+from chalicelib.errors import InvalidInputError, SubjectSuppressedError
+from chalicelib.handlers.http import api_route, json_body, json_response, raw_body
 from chalicelib.observability import logger
 from chalicelib.payloads.requests import MAX_BODY, WebRequestBody
 from chalicelib.services import privacy_requests as service
@@ -33,6 +35,16 @@ def _query(name: str) -> str:
     return str(params.get(name) or "")[:256]
 
 
+def _form_token() -> str:
+    body = raw_body(bp, 2048)
+    try:
+        fields = parse_qs(body.decode("ascii"), max_num_fields=5)
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInputError("the form is not valid", field="token") from None
+    values = fields.get("token") or [""]
+    return values[0][:256]
+
+
 def _page(status: int, title: str, text: str) -> Response:
     return Response(body=PAGE.format(title=title, text=text), status_code=status,
                     headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
@@ -55,10 +67,27 @@ def post_request() -> Response:
     return json_response(202, ACCEPTED)
 
 
+CONFIRM_FORM = ("<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"token\" "
+                "value=\"{token}\"><button type=\"submit\">Confirm my request</button></form>")
+
+
 @api_route(bp, "/privacy-requests/verify", methods=["GET"])
+def confirm_page() -> Response:
+    """The e-mailed link opens a confirmation page; only its button (a POST) uses the single-use token, so mail
+    scanners and link previews that fetch the link cannot confirm or burn a request."""
+    token = _query("token")
+    if not token or not token.replace("-", "").replace("_", "").isalnum():
+        raise InvalidInputError("the link is incomplete", field="token")
+    form = CONFIRM_FORM.format(action="/privacy-requests/verify", token=html.escape(token, quote=True))
+    return _page(200, "Confirm your privacy request",
+                 "To confirm the request you made, press the button below. "
+                 "If you did not ask for this, ignore this page and the e-mail.</p>" + form + "<p>")
+
+
+@api_route(bp, "/privacy-requests/verify", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
 def verify() -> Response:
     container = get_container()
-    token = _query("token")
+    token = _form_token()
     request = service.verify_request(container, token=token, now=container.now())
     texts = {"access": "We are preparing your data export; the download link will come by e-mail.",
              "deletion": "Your deletion request is confirmed.",

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import urllib.request
 import uuid
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -79,7 +80,12 @@ def test_mailed_deletion_request_is_answered_verified_executed_and_receipted(ser
     assert link, _text(reply)
     url = link.group(1).replace(served.env["PUBLIC_BASE_URL"].rstrip("/"), served.api)
     status, page = http_get(url)
-    assert status == 200, page[:300]
+    assert status == 200 and b'method="post"' in page, page[:300]
+    token = url.split("token=", 1)[1]
+    confirm = urllib.request.Request(f"{served.api}/privacy-requests/verify", data=f"token={token}".encode(),
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"}, method="POST")
+    with urllib.request.urlopen(confirm, timeout=30) as response:
+        assert response.status == 200 and b"Request confirmed" in response.read()
 
     subject = subject_id(address, served.env["SUBJECT_PEPPER"])
     ddb = served.client("dynamodb")

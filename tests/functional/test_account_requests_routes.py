@@ -107,9 +107,13 @@ def test_guest_verifies_by_link_and_gets_the_export_link_by_mail(client: Any, co
     mail = next(m for m in sent_mail() if m["Subject"] == "Please confirm your privacy request")
     link = next(line for line in mail_text(mail).splitlines() if "/privacy-requests/verify?token=" in line)
     token = parse_qs(urlparse(link.strip()).query)["token"][0]
-    verified = client.http.get(f"/privacy-requests/verify?token={token}")
-    assert verified.status_code == 200 and "text/html" in verified.headers["Content-Type"]
-    assert client.http.get(f"/privacy-requests/verify?token={token}").status_code == 400  # single use
+    page = client.http.get(f"/privacy-requests/verify?token={token}")
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert b'method="post"' in page.body and token.encode() in page.body
+    assert not any(m["Subject"] == "Your data export is ready" for m in sent_mail())  # opening the link is not enough
+    verified = confirm(client, token)
+    assert verified.status_code == 200 and b"Request confirmed" in verified.body
+    assert confirm(client, token).status_code == 400  # single use
     ready = next(m for m in sent_mail() if m["Subject"] == "Your data export is ready")
     download = next(line for line in mail_text(ready).splitlines() if "/privacy-requests/download?token=" in line)
     redirected = client.http.get(urlparse(download.strip()).path + "?" + urlparse(download.strip()).query)
@@ -134,9 +138,28 @@ def test_rate_limited_per_email(client: Any) -> None:
     assert codes == [202, 202, 202, 429]
 
 
+def confirm(client: Any, token: str) -> Any:
+    return client.http.post("/privacy-requests/verify", body=f"token={token}",
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_a_prefetched_link_confirms_nothing(client: Any, container: Any) -> None:
+    seed_subject(container)
+    post_web(client, EMAIL)
+    mail = next(m for m in sent_mail() if m["Subject"] == "Please confirm your privacy request")
+    link = next(line for line in mail_text(mail).splitlines() if "/privacy-requests/verify?token=" in line)
+    token = parse_qs(urlparse(link.strip()).query)["token"][0]
+    for _ in range(3):  # a mail scanner fetching the link
+        assert client.http.get(f"/privacy-requests/verify?token={token}").status_code == 200
+    assert confirm(client, token).status_code == 200  # the person's own click still works
+
+
 def test_bad_or_missing_links_are_400(client: Any) -> None:
     assert client.http.get("/privacy-requests/verify").status_code == 400
-    assert client.http.get("/privacy-requests/verify?token=abc").status_code == 400
+    assert client.http.get("/privacy-requests/verify?token=<script>").status_code == 400
+    assert confirm(client, "abc").status_code == 400
+    assert client.http.post("/privacy-requests/verify", body="",
+                            headers={"Content-Type": "application/x-www-form-urlencoded"}).status_code == 400
     assert client.http.get("/privacy-requests/download?token=abc").status_code == 400
 
 
