@@ -46,8 +46,9 @@ class Timing:
         return Row(name, len(self.samples_ms), self.median, self.p99, self.peak_mib, notes)
 
 
-def measure(operation: Callable[[int], Any], n: int) -> Timing:
-    """Run operation(i) n times; per-call wall time and the Python heap's peak (tracemalloc) over the run."""
+def measure(operation: Callable[[int], Any], n: int, cleanup: Callable[[int], Any] | None = None) -> Timing:
+    """Run operation(i) n times; per-call wall time and the Python heap's peak (tracemalloc) over the run.
+    `cleanup(i)`, if given, runs after each call, untimed."""
     samples: list[float] = []
     tracemalloc.start()
     try:
@@ -55,6 +56,8 @@ def measure(operation: Callable[[int], Any], n: int) -> Timing:
             started = time.perf_counter()
             operation(i)
             samples.append((time.perf_counter() - started) * 1000)
+            if cleanup is not None:
+                cleanup(i)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -8,12 +8,10 @@ every event is measured against the same small table.  Round trips are counted i
 from __future__ import annotations
 
 import json
-import time
-import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from bench.common import NOW, RoundTrips, Row, Timing, measure, moto_container
+from bench.common import NOW, RoundTrips, Row, measure, moto_container
 
 ANONYMOUS_EVENTS = 80
 CUSTOMER_EVENTS = 40
@@ -44,22 +42,6 @@ class Counted:
     def note(self, what: str) -> str:
         per = self.count / self.calls if self.calls else 0.0
         return f"DynamoDB round trips per {what}: {per:.2f} ({', '.join(sorted(self.kinds))}); goal 1"
-
-
-def measure_isolated(operation: Callable[[int], Any], cleanup: Callable[[int], Any], n: int) -> Timing:
-    """Like bench.common.measure, with an untimed cleanup after each call."""
-    samples: list[float] = []
-    tracemalloc.start()
-    try:
-        for i in range(n):
-            started = time.perf_counter()
-            operation(i)
-            samples.append((time.perf_counter() - started) * 1000)
-            cleanup(i)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return Timing(samples, peak / (1024 * 1024))
 
 
 def _forget(container: Any, holder: str) -> None:
@@ -99,18 +81,18 @@ def _rows() -> list[Row]:
         trips = RoundTrips(container.table.client)
 
         counted = Counted(trips)
-        timing = measure_isolated(counted(lambda i: record_consent(repo, command, context, holder=holders[i],
+        timing = measure(counted(lambda i: record_consent(repo, command, context, holder=holders[i],
                                                                    now=NOW + i, rules=rules)),
-                                  lambda i: _forget(container, holders[i]), ANONYMOUS_EVENTS)
+                         ANONYMOUS_EVENTS, cleanup=lambda i: _forget(container, holders[i]))
         found.append(timing.row("consent: record event (anonymous visitor, service)", counted.note("event")))
 
         owner = Owner(container.subject_for_email("bench.customer@example.org"), "57")
         record_consent(repo, command, context, holder=holders[0], now=NOW, rules=rules, owner=owner)  # key made
         _forget(container, holders[0])
         counted = Counted(trips)
-        timing = measure_isolated(counted(lambda i: record_consent(repo, command, context, holder=holders[i],
+        timing = measure(counted(lambda i: record_consent(repo, command, context, holder=holders[i],
                                                                    now=NOW + i, rules=rules, owner=owner)),
-                                  lambda i: _forget(container, holders[i]), CUSTOMER_EVENTS)
+                         CUSTOMER_EVENTS, cleanup=lambda i: _forget(container, holders[i]))
         found.append(timing.row("consent: record event (logged-in customer, key cached)",
                                 counted.note("event") + "; sealed ledger + link"))
 
@@ -143,8 +125,8 @@ def _http_row(container: Any, trips: RoundTrips) -> Row:
             if response.status_code != 201:
                 raise RuntimeError(f"POST /consent answered {response.status_code}")
 
-        timing = measure_isolated(counted(post), lambda i: _forget(
-            container, holder_for_visitor(f"bench-http-{i:06d}", container.pepper)), HTTP_EVENTS)
+        timing = measure(counted(post), HTTP_EVENTS, cleanup=lambda i: _forget(
+            container, holder_for_visitor(f"bench-http-{i:06d}", container.pepper)))
     return timing.row("consent: POST /consent (handler, in-process)", counted.note("request"))
 
 

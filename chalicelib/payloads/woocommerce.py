@@ -25,9 +25,18 @@ def _text(value: Any) -> Any:
     return value
 
 
-class Address(BaseModel):
+class _TextModel(BaseModel):
+    """A WooCommerce object whose every field is text (numbers and nulls arrive in any shape)."""
+
     model_config = _IGNORE
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strings(cls, value: Any) -> Any:
+        return _text(value)
+
+
+class Address(_TextModel):
     first_name: str = ""
     last_name: str = ""
     company: str = ""
@@ -39,11 +48,6 @@ class Address(BaseModel):
     country: str = ""
     email: str = ""
     phone: str = ""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strings(cls, value: Any) -> Any:
-        return _text(value)
 
     def personal(self) -> dict[str, str]:
         """The non-empty fields (personal data: sealed as a whole)."""
@@ -92,44 +96,23 @@ class TaxLine(BaseModel):
         return _text(value)
 
 
-class ShippingLine(BaseModel):
-    model_config = _IGNORE
-
+class ShippingLine(_TextModel):
     method_id: str = ""
     method_title: str = ""
     total: str = ""
     total_tax: str = ""
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strings(cls, value: Any) -> Any:
-        return _text(value)
 
-
-class FeeLine(BaseModel):
-    model_config = _IGNORE
-
+class FeeLine(_TextModel):
     name: str = ""
     total: str = ""
     total_tax: str = ""
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strings(cls, value: Any) -> Any:
-        return _text(value)
 
-
-class CouponLine(BaseModel):
-    model_config = _IGNORE
-
+class CouponLine(_TextModel):
     code: str = ""
     discount: str = ""
     discount_tax: str = ""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strings(cls, value: Any) -> Any:
-        return _text(value)
 
 
 class Refund(BaseModel):
