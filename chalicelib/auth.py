@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain.email_address import is_email, parse_email
 from chalicelib.errors import UnauthorizedError
 
 LEEWAY_SECONDS = 30
+MAX_SUB_CHARS = 64
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,12 @@ def verify_token(token: str, *, key: Any, algorithm: str, issuer: str, audience:
     nbf = claims.get("nbf", iat)
     if not isinstance(nbf, int | float) or iat > now + LEEWAY_SECONDS or nbf > now + LEEWAY_SECONDS:
         raise UnauthorizedError("token not valid yet")
-    sub, email = claims.get("sub"), claims.get("email")
-    if not isinstance(sub, str) or not sub.strip() or not isinstance(email, str) or "@" not in email:
-        raise UnauthorizedError("token lacks sub or email")
-    return claims
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub.strip() or len(sub) > MAX_SUB_CHARS or not sub.isprintable():
+        raise UnauthorizedError("token lacks a valid sub")
+    if not is_email(claims.get("email")):  # one mailbox, no CR/LF, no list: it becomes a mail header later
+        raise UnauthorizedError("token lacks a valid email")
+    return {**claims, "email": parse_email(claims["email"])}
 
 
 def authenticate(headers: Mapping[str, str], container: Any) -> Principal:

@@ -17,7 +17,8 @@ from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from chalicelib.crypto.vault import SubjectVault
-    from chalicelib.storage.subject_keys import SubjectKeyRepository
+    from chalicelib.storage.sealed_writes import SealedWrites
+    from chalicelib.storage.subject_keys import DynamoSubjectKeyRepository
     from chalicelib.storage.table import DynamoTable
 
 T = TypeVar("T")
@@ -49,10 +50,23 @@ class Container:
         return DynamoTable(aws.dynamodb(), self.settings.table_name)
 
     @cached_property
-    def subject_keys(self) -> SubjectKeyRepository:
+    def keys_table(self) -> DynamoTable:
+        from chalicelib import aws
+        from chalicelib.storage.table import DynamoTable
+
+        return DynamoTable(aws.dynamodb(), self.settings.keys_table_name)
+
+    @cached_property
+    def subject_keys(self) -> DynamoSubjectKeyRepository:
         from chalicelib.storage.subject_keys import DynamoSubjectKeyRepository
 
-        return DynamoSubjectKeyRepository(self.table)
+        return DynamoSubjectKeyRepository(self.keys_table)
+
+    @cached_property
+    def sealed_writes(self) -> SealedWrites:
+        from chalicelib.storage.sealed_writes import SealedWrites
+
+        return SealedWrites(self.table, self.subject_keys, self.vault)
 
     @cached_property
     def vault(self) -> SubjectVault:

@@ -7,11 +7,14 @@ from __future__ import annotations
 class DomainError(Exception):
     status = 400
     code = "bad_request"
+    retry_after: int | None = None  # seconds; answered as `Retry-After` (429, 503)
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        if retry_after is not None:
+            self.retry_after = max(1, int(retry_after))
 
 
 class InvalidInputError(DomainError):
@@ -44,6 +47,12 @@ class PayloadTooLargeError(DomainError):
     code = "payload_too_large"
 
 
+class RecordTooLargeError(PayloadTooLargeError):
+    """What would be stored is larger than a DynamoDB item may be (400 KB): retrying can never succeed."""
+
+    code = "record_too_large"
+
+
 class UnsupportedMediaTypeError(DomainError):
     status = 415
     code = "unsupported_media_type"
@@ -59,6 +68,7 @@ class StorageUnavailableError(DomainError):
 
     status = 503
     code = "storage_unavailable"
+    retry_after = 5
 
 
 class SubjectSuppressedError(DomainError):

@@ -38,6 +38,7 @@ class Settings(BaseModel):
 
     # Resources (names come from infra/; the local stage gets them from the emulator provisioning).
     table_name: str = Field(alias="TABLE_NAME", min_length=3)
+    keys_table_name: str = Field(alias="KEYS_TABLE_NAME", min_length=3)
     exports_bucket: str = Field(alias="EXPORTS_BUCKET", min_length=3)
     inbound_bucket: str = Field(alias="INBOUND_BUCKET", min_length=3)
     inbound_prefix: str = Field(default="inbound/", alias="INBOUND_PREFIX")

@@ -42,6 +42,7 @@ MAX_FUNCTION_NAME = 64
 # What every function gets from the template's resources (names and ARNs are only known at deployment).
 RESOURCE_ENV: dict[str, Any] = {
     "TABLE_NAME": {"Ref": "PrivacyTable"},
+    "KEYS_TABLE_NAME": {"Ref": "SubjectKeysTable"},
     "EXPORTS_BUCKET": {"Ref": "ExportsBucket"},
     "INBOUND_BUCKET": {"Ref": "InboundMailBucket"},
     "KMS_KEY_ID": {"Ref": "DataKey"},
@@ -134,6 +135,10 @@ def function_policy(app_name: str, stage: str, env: dict[str, str]) -> dict[str,
         "Statement": [
             {"Sid": "TableItems", "Effect": "Allow", "Action": DYNAMODB_ITEM_ACTIONS,
              "Resource": [{"Fn::GetAtt": ["PrivacyTable", "Arn"]}]},
+            {"Sid": "KeysTableItems", "Effect": "Allow",
+             "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                        "dynamodb:ConditionCheckItem"],
+             "Resource": [{"Fn::GetAtt": ["SubjectKeysTable", "Arn"]}]},
             {"Sid": "TableIndexes", "Effect": "Allow", "Action": ["dynamodb:Query"],
              "Resource": [{"Fn::Sub": "${PrivacyTable.Arn}/index/*"}]},
             {"Sid": "DataKey", "Effect": "Allow",

@@ -27,7 +27,8 @@ APPLIED: dict[str, set[str]] = {
     "AWS::KMS::Key": {"Description", "EnableKeyRotation", "KeySpec", "KeyPolicy"},
     "AWS::KMS::Alias": {"AliasName", "TargetKeyId"},
     "AWS::DynamoDB::Table": {"TableName", "BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
-                             "TimeToLiveSpecification", "PointInTimeRecoverySpecification", "SSESpecification"},
+                             "TimeToLiveSpecification", "PointInTimeRecoverySpecification", "SSESpecification",
+                             "DeletionProtectionEnabled"},
     "AWS::S3::Bucket": {"BucketName", "BucketEncryption", "PublicAccessBlockConfiguration", "OwnershipControls",
                         "VersioningConfiguration", "LifecycleConfiguration"},
     "AWS::S3::BucketPolicy": {"Bucket", "PolicyDocument"},
@@ -155,7 +156,8 @@ class Provisioner:
         ddb = self.client("dynamodb")
         name = props["TableName"]
         params: dict[str, Any] = {k: props[k] for k in ("AttributeDefinitions", "KeySchema",
-                                                        "GlobalSecondaryIndexes", "BillingMode") if k in props}
+                                                        "GlobalSecondaryIndexes", "BillingMode",
+                                                        "DeletionProtectionEnabled") if k in props}
         if "SSESpecification" in props:  # CloudFormation's SSEEnabled is the API's Enabled
             sse = props["SSESpecification"]
             params["SSESpecification"] = {"Enabled": sse["SSEEnabled"], **{

@@ -111,7 +111,8 @@ def client(container: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def table_items(aws: dict[str, str]) -> Any:
-    """Every raw item in the table (a Scan, allowed in tests only), to check what is really stored."""
+    """Every raw item stored, in the data table and the keys table (a Scan, allowed in tests only), to check what
+    is really stored."""
     import boto3
 
     from chalicelib.storage.table import from_attributes
@@ -119,8 +120,9 @@ def table_items(aws: dict[str, str]) -> Any:
     def items() -> list[dict[str, Any]]:
         ddb = boto3.client("dynamodb", region_name="eu-west-1")
         found: list[dict[str, Any]] = []
-        for page in ddb.get_paginator("scan").paginate(TableName=aws["TableName"]):
-            found.extend(from_attributes(raw) for raw in page["Items"])
+        for table in (aws["TableName"], aws["KeysTableName"]):
+            for page in ddb.get_paginator("scan").paginate(TableName=table):
+                found.extend(from_attributes(raw) for raw in page["Items"])
         return found
 
     return items

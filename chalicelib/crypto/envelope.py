@@ -27,6 +27,7 @@ class SubjectCipher:
         if len(data_key) != 32:
             raise ValueError("data key must be 256 bits")
         self.subject = subject
+        self.data_key = data_key
         self._aead = AESGCM(data_key)
 
     def _aad(self, field: str) -> bytes:

@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import unicodedata
 
+from chalicelib.domain.email_address import parse_email
+
 
 def normalise_email(email: str) -> str:
     """Unicode-normalised, trimmed and case-folded, so `Jana.Mueller@Example.org ` and
@@ -15,8 +17,7 @@ def normalise_email(email: str) -> str:
 
 def subject_id(email: str, pepper: str) -> str:
     """HMAC-SHA256 of the normalised e-mail with the pepper, hex; the pepper never leaves the secrets store."""
-    if not email or "@" not in email:
-        raise ValueError("not an e-mail address")
+    parse_email(email)  # InvalidEmailError (a ValueError) for anything but one well-formed address
     digest = hmac.new(pepper.encode(), normalise_email(email).encode(), hashlib.sha256)
     return digest.hexdigest()
 

@@ -56,7 +56,7 @@ def delete_deletion(request_id: str) -> Response:
     principal = _principal()
     container = get_container()
     now = container.now()
-    request = service.own_request(container, subject=principal.subject, request_id=request_id, now=now)
+    request = service.own_request(container, customer_id=principal.customer_id, request_id=request_id, now=now)
     if request.type is not RequestType.DELETION:
         raise NotFoundError("no such deletion request")
     cancelled = service.cancel(container, request, actor=f"customer:{principal.customer_id}",
@@ -69,7 +69,7 @@ def list_requests() -> Response:
     principal = _principal()
     container = get_container()
     now = container.now()
-    requests = service.subject_requests(container, subject=principal.subject, now=now)
+    requests = service.account_requests(container, customer_id=principal.customer_id, now=now)
     return json_response(200, {"requests": [service.describe(r, now=now) for r in requests]})
 
 
@@ -78,7 +78,7 @@ def get_request(request_id: str) -> Response:
     principal = _principal()
     container = get_container()
     now = container.now()
-    request = service.own_request(container, subject=principal.subject, request_id=request_id, now=now)
+    request = service.own_request(container, customer_id=principal.customer_id, request_id=request_id, now=now)
     view = service.describe(request, now=now)
     urls = service.download_urls(container, request, now=now, actor=f"customer:{principal.customer_id}")
     if urls:

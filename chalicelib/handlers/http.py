@@ -33,7 +33,8 @@ def error_response(error: DomainError) -> Response:
     body: dict[str, Any] = {"error": error.code, "message": error.message}
     if error.field:
         body["field"] = error.field
-    headers = {"Retry-After": "5"} if error.status == 503 else None
+    retry_after = error.retry_after or (5 if error.status == 503 else None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
     return json_response(error.status, body, headers)
 
 
@@ -92,10 +93,12 @@ def describe_validation(error: ValidationError) -> tuple[str, str]:
 
 def parse_model(model: type[M], body: bytes) -> M:
     """Parse a JSON body into a model; a clear 400 naming the field otherwise."""
+    from chalicelib.payloads.strict_json import JsonRejected, loads
+
     try:
-        data = json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError("body is not valid JSON", field="body") from None
+        data = loads(body) if body else None
+    except JsonRejected as error:
+        raise InvalidInputError(str(error), field="body") from None
     if not isinstance(data, dict):
         raise InvalidInputError("body must be a JSON object", field="body")
     try:

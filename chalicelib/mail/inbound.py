@@ -16,6 +16,8 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 
+from chalicelib.domain.email_address import is_email, parse_email
+
 MAX_BODY_CHARS = 20_000
 MAX_SUBJECT_CHARS = 200
 
@@ -229,8 +231,8 @@ def _first_address(message: Message, name: str) -> tuple[str, str]:
     if not value:
         return "", ""
     for display, address in getaddresses([value]):
-        if address and "@" in address:
-            return clean_line(display), address.strip().lower()
+        if is_email(address):
+            return clean_line(display), parse_email(address).lower()
     return "", ""
 
 

@@ -6,13 +6,19 @@ a kind chosen by the caller.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
+from chalicelib.domain.email_address import parse_email
 from chalicelib.errors import DomainError
+from chalicelib.mail.inbound import clean_line
 from chalicelib.observability import count, logger
+
+_MESSAGE_ID = re.compile(r"^<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>$")  # <printable, no < or > inside>
 
 
 class MailDeliveryError(DomainError):
@@ -29,19 +35,20 @@ def build_message(*, sender: str, to: str, subject: str, text: str, html: str | 
     from datetime import UTC, datetime
 
     message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
+    # Addresses go in through the header API (one Address each): a value can never add a recipient or a header.
+    message["From"] = Address(addr_spec=parse_email(sender))
+    message["To"] = Address(addr_spec=parse_email(to))
+    message["Subject"] = clean_line(subject)
     message["Message-ID"] = make_msgid(domain=domain or sender.rpartition("@")[2])
     moment = datetime.fromtimestamp(sent_at, tz=UTC) if sent_at is not None else datetime.now(tz=UTC)
     message["Date"] = format_datetime(moment)
     message["Auto-Submitted"] = "auto-generated" if in_reply_to is None else "auto-replied"
-    if in_reply_to:
+    if in_reply_to and _MESSAGE_ID.match(in_reply_to):
         message["In-Reply-To"] = in_reply_to
-    refs = list(references or [])
-    if in_reply_to and in_reply_to not in refs:
+    refs = [ref for ref in references or [] if _MESSAGE_ID.match(ref)]
+    if in_reply_to and _MESSAGE_ID.match(in_reply_to) and in_reply_to not in refs:
         refs.append(in_reply_to)
-    if refs:
+    if refs:  # a list of msg-ids, each checked to be one printable token: the header's own syntax
         message["References"] = " ".join(refs)
     message.set_content(text)
     if html is not None:
@@ -61,7 +68,7 @@ def send_email(container: Any, *, to: str, subject: str, text: str, html: str | 
                             in_reply_to=in_reply_to, references=references, domain=settings.site_domain,
                             sent_at=container.now())
     try:
-        response = aws.ses().send_raw_email(Source=settings.sender_email, Destinations=[to],
+        response = aws.ses().send_raw_email(Source=settings.sender_email, Destinations=[parse_email(to)],
                                             RawMessage={"Data": message.as_bytes()})
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "unknown")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.payloads.fields import EmailAddress
 
 MAX_BODY = 2048
 
@@ -12,9 +14,9 @@ MAX_BODY = 2048
 class WebRequestBody(BaseModel):
     """`POST /privacy-requests` (no account): who asks, and for what."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: EmailAddress
     type: Literal["access", "deletion", "correction", "opt_out"]
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.payloads.fields import Identifier, Quantity
+
 _IGNORE = ConfigDict(extra="ignore", frozen=True)
 Money = str | int | float | None
 
@@ -64,12 +66,12 @@ class MetaEntry(BaseModel):
 class LineItem(BaseModel):
     model_config = _IGNORE
 
-    product_id: int = 0
-    variation_id: int = 0
+    product_id: Identifier = 0
+    variation_id: Identifier = 0
     name: str = ""
     sku: str = ""
-    quantity: float = 0
-    price: float | str | None = None
+    quantity: Quantity = 0
+    price: Quantity | str | None = None
     subtotal: str = ""
     subtotal_tax: str = ""
     total: str = ""
@@ -86,7 +88,7 @@ class TaxLine(BaseModel):
 
     rate_code: str = ""
     label: str = ""
-    rate_percent: float | None = None
+    rate_percent: Quantity | None = None
     tax_total: str = ""
     shipping_tax_total: str = ""
 
@@ -118,7 +120,7 @@ class CouponLine(_TextModel):
 class Refund(BaseModel):
     model_config = _IGNORE
 
-    id: int
+    id: Identifier
     total: str = ""
 
     @field_validator("total", mode="before")
@@ -132,8 +134,8 @@ class OrderPayload(BaseModel):
 
     model_config = _IGNORE
 
-    id: int = Field(gt=0)
-    parent_id: int = 0
+    id: Identifier = Field(gt=0)
+    parent_id: Identifier = 0
     number: str = ""
     status: str = Field(min_length=1, max_length=64)
     currency: str = Field(default="", max_length=8)
@@ -149,7 +151,7 @@ class OrderPayload(BaseModel):
     cart_tax: str = ""
     total: str = ""
     total_tax: str = ""
-    customer_id: int = 0
+    customer_id: Identifier = 0
     billing: Address = Field(default_factory=Address)
     shipping: Address = Field(default_factory=Address)
     payment_method: str = ""
@@ -185,7 +187,7 @@ class CustomerPayload(BaseModel):
 
     model_config = _IGNORE
 
-    id: int = Field(gt=0)
+    id: Identifier = Field(gt=0)
     email: str = ""
     first_name: str = ""
     last_name: str = ""
@@ -212,4 +214,4 @@ class DeletedPayload(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: int = Field(gt=0)
+    id: Identifier = Field(gt=0)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.crypto.envelope import SealError, SubjectCipher
 from chalicelib.domain.clock import iso
+from chalicelib.domain.email_address import is_email
 from chalicelib.domain.privacy import DELETED_TEXT, anonymise_data, anonymise_value
 from chalicelib.domain.requests import PrivacyRequest
 from chalicelib.domain.retention import Category
@@ -288,7 +289,7 @@ def _mail_receipt(container: Container, receipt: dict[str, Any], request_id: str
     from chalicelib.mail import templates
     from chalicelib.mail.outbound import MailDeliveryError, send_email
 
-    if not email:
+    if not email or not is_email(email):
         return "no_address"
     subject, text = templates.render("receipt", receipt=_readable(receipt), request_id=request_id)
     try:

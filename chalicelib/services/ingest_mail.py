@@ -51,7 +51,7 @@ class IngestResult:
 
 # -- wiring ---------------------------------------------------------------------------------------------------------
 def mail_store(container: Container) -> MailStore:
-    return container.memo("mail_store", lambda c: DynamoMailStore(c.table, c.policy))
+    return container.memo("mail_store", lambda c: DynamoMailStore(c.table, c.policy, c.subject_keys))
 
 
 def inbound_bucket(container: Container) -> InboundBucket:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain import requests as rules
 from chalicelib.domain.clock import iso
 from chalicelib.domain.requests import Channel, PrivacyRequest, Regime, RequestType, Status
-from chalicelib.domain.retention import DAY
+from chalicelib.domain.retention import DAY, Category
 from chalicelib.errors import ConflictError, InvalidInputError, NotFoundError, RateLimitedError
 from chalicelib.observability import count, logger
 from chalicelib.storage.requests import (
@@ -30,6 +30,7 @@ from chalicelib.storage.requests import (
     Token,
     WorkItem,
 )
+from chalicelib.storage.sealed_writes import KeyRaceLost
 from chalicelib.storage.subject_keys import subject_pk
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class SubmittedRequest:
 
 def requests_repository(container: Container) -> RequestRepository:
     return container.memo("requests_repository",
-                          lambda c: DynamoRequestRepository(c.table, c.policy))
+                          lambda c: DynamoRequestRepository(c.table, c.policy, c.sealed_writes))
 
 
 def _token_key(container: Container) -> str:
@@ -68,8 +69,9 @@ def hash_token(container: Container, token: str, purpose: str) -> str:
     return keyed_hash(token, _token_key(container), purpose)
 
 
-def _new_token(container: Container, purpose: str, request_id: str, expires_at: int) -> tuple[str, Token]:
-    token = secrets.token_urlsafe(32)
+def _new_token(container: Container, purpose: str, request_id: str, expires_at: int,
+               token: str | None = None) -> tuple[str, Token]:
+    token = token or secrets.token_urlsafe(32)
     return token, Token(hash_token(container, token, purpose), purpose, request_id, expires_at)
 
 
@@ -100,32 +102,50 @@ def _parse_type(request_type: str) -> RequestType:
 
 
 def submit_request(container: Container, *, email: str, request_type: str, channel: str, received_at: int,
-                   needs_verification: bool, source_ref: str | None = None,
-                   customer_id: str | None = None) -> SubmittedRequest:
-    """Create a request (and its single-use verification token when unverified).  Sends no mail."""
+                   needs_verification: bool, source_ref: str | None = None, customer_id: str | None = None,
+                   request_id: str | None = None, token: str | None = None) -> SubmittedRequest:
+    """Create a request (and its single-use verification token when unverified).  Sends no mail.
+
+    One transaction, behind the subject's guards: SubjectSuppressedError for an erased subject (authoritative);
+    a subject's first key is stored with it.  `request_id` and `token` may be given (derived from a queue message
+    id, so that a redelivered message finds its request instead of making a second one: StaleRequestError)."""
     kind = _parse_type(request_type)
     try:
         via = Channel(channel)
     except ValueError:
         raise InvalidInputError("unknown channel", field="channel") from None
     subject = container.subject_for_email(email)  # raises ValueError for a non-address
-    sealed = {"email": container.vault.cipher_for_writing(subject).seal_json("email", email)}
-    request = rules.new_request(
-        request_id=uuid.uuid4().hex, subject=subject, request_type=kind, channel=via,
-        regime=regime_for_subject(container, subject, now=received_at), received_at=received_at,
-        needs_verification=needs_verification, customer_id=customer_id, source_ref=source_ref, sealed=sealed)
-    tokens: list[Token] = []
-    work: list[WorkItem] = []
-    url = None
-    if needs_verification:
-        token, stored = _new_token(container, "VERIFY", request.request_id, received_at + rules.TOKEN_LIFETIME)
-        tokens.append(stored)
-        work.append(WorkItem(UNVERIFIED, request.request_id, received_at + rules.UNVERIFIED_LIFETIME))
-        url = _link(container, "/privacy-requests/verify", token)
+    regime = regime_for_subject(container, subject, now=received_at)
+    ident = request_id or uuid.uuid4().hex
+    for _ in range(2):  # a second pass when another writer stored the subject's first key meanwhile
+        key = container.vault.for_writing(subject, readable_until=container.policy.expires_at(
+            Category.PRIVACY_REQUEST, received_at))
+        request = rules.new_request(
+            request_id=ident, subject=subject, request_type=kind, channel=via, regime=regime,
+            received_at=received_at, needs_verification=needs_verification, customer_id=customer_id,
+            source_ref=source_ref, sealed={"email": key.cipher.seal_json("email", email)})
+        tokens: list[Token] = []
+        work: list[WorkItem] = []
+        url = None
+        if needs_verification:
+            secret, stored = _new_token(container, "VERIFY", request.request_id, received_at + rules.TOKEN_LIFETIME,
+                                        token)
+            tokens.append(stored)
+            work.append(WorkItem(UNVERIFIED, request.request_id, received_at + rules.UNVERIFIED_LIFETIME))
+            url = _link(container, "/privacy-requests/verify", secret)
+        else:
+            work.extend(_work_for_pending(request, received_at))
+        actor = f"customer:{customer_id}" if customer_id else f"subject:{via.value}"
+        try:
+            requests_repository(container).add(request, rules.created_entry(request, actor=actor), tokens=tokens,
+                                               work=work, new_key=key.new)
+        except KeyRaceLost:
+            container.vault.forget(subject)
+            continue
+        container.vault.stored(subject, key)
+        break
     else:
-        work.extend(_work_for_pending(request, received_at))
-    actor = f"customer:{customer_id}" if customer_id else f"subject:{via.value}"
-    requests_repository(container).add(request, rules.created_entry(request, actor=actor), tokens=tokens, work=work)
+        raise ConflictError("the subject's key is busy; try again")
     count("PrivacyRequestSubmitted")
     logger.info("privacy request submitted", extra={"request_id": request.request_id, "type": kind.value,
                                                      "channel": via.value, "status": request.status.value})
@@ -144,15 +164,15 @@ def rate_limit(container: Container, *, email: str, ip: str | None, now: int) ->
 
     repo = requests_repository(container)
     day, hour = now - now % DAY, now - now % 3600
-    email_key = keyed_hash(container.subject_for_email(email), container.pepper, "rate:request-email")
-    if not repo.hit(email_key, day, limit=EMAIL_LIMIT_PER_DAY, expires_at=day + 2 * DAY):
-        count("PrivacyRequestRateLimited")
-        raise RateLimitedError("too many requests; try again later")
-    if ip:
+    if ip:  # first: requests refused for their IP must not use up the address owner's quota
         ip_key = keyed_hash(ip, container.pepper, "rate:request-ip")
         if not repo.hit(ip_key, hour, limit=IP_LIMIT_PER_HOUR, expires_at=hour + 2 * DAY):
             count("PrivacyRequestRateLimited")
-            raise RateLimitedError("too many requests; try again later")
+            raise RateLimitedError("too many requests; try again later", retry_after=hour + 3600 - now)
+    email_key = keyed_hash(container.subject_for_email(email), container.pepper, "rate:request-email")
+    if not repo.hit(email_key, day, limit=EMAIL_LIMIT_PER_DAY, expires_at=day + 2 * DAY):
+        count("PrivacyRequestRateLimited")
+        raise RateLimitedError("too many requests; try again later", retry_after=day + DAY - now)
 
 
 def send_verification(container: Container, *, email: str, submitted: SubmittedRequest, request_type: str) -> str:
@@ -296,10 +316,11 @@ def _fulfil_correction(container: Container, request: PrivacyRequest, *, now: in
 
 
 # -- account and operator actions ---------------------------------------------------------------------------------
-def own_request(container: Container, *, subject: str, request_id: str, now: int) -> PrivacyRequest:
-    """The subject's own request; another subject's (or an unknown) id is a 404, never their data."""
+def own_request(container: Container, *, customer_id: str, request_id: str, now: int) -> PrivacyRequest:
+    """A request the account made (ownership is the account, the token's `sub`, not the e-mail address: a token
+    of another account with the same address sees nothing); another's, or an unknown id, is a 404."""
     request = requests_repository(container).get(request_id, now=now) if _plausible_id(request_id) else None
-    if request is None or request.subject != subject:
+    if request is None or request.customer_id is None or request.customer_id != customer_id:
         raise NotFoundError("no such request")
     return request
 
@@ -308,12 +329,15 @@ def _plausible_id(request_id: str) -> bool:
     return 0 < len(request_id) <= 64 and request_id.isalnum()
 
 
-def subject_requests(container: Container, *, subject: str, now: int) -> list[PrivacyRequest]:
-    return requests_repository(container).for_subject(subject, now=now)
+def account_requests(container: Container, *, customer_id: str, now: int) -> list[PrivacyRequest]:
+    """The requests the account made, newest first (those made by e-mail or the web form are managed through
+    the links mailed to their address)."""
+    return requests_repository(container).for_account(customer_id, now=now)
 
 
-def cancel_deletion(container: Container, *, subject: str, request_id: str, actor: str, now: int) -> PrivacyRequest:
-    request = own_request(container, subject=subject, request_id=request_id, now=now)
+def cancel_deletion(container: Container, *, customer_id: str, request_id: str, actor: str,
+                    now: int) -> PrivacyRequest:
+    request = own_request(container, customer_id=customer_id, request_id=request_id, now=now)
     return cancel(container, request, actor=actor, reason="cancelled during the grace period", now=now)
 
 

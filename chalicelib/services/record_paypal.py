@@ -36,6 +36,7 @@ from chalicelib.payloads.paypal import (
 from chalicelib.storage.orders import ORDER, Outcome
 from chalicelib.storage.paypal_events import PaypalRecord
 from chalicelib.webhooks.ports import WebhookPorts
+from chalicelib.webhooks.sealing import Sealing, store_sealed
 
 M = TypeVar("M", bound=BaseModel)
 _ORDER_ID = re.compile(r"^\d{1,18}$")
@@ -164,6 +165,19 @@ def _start(event: PaypalEvent, now: int) -> int:
         return now
 
 
+def _record(record: PaypalRecord, personal: dict[str, Any], subject: str | None, ports: WebhookPorts,
+            now: int) -> tuple[Outcome, bool]:
+    def linked(sealing: Sealing) -> Outcome:
+        return ports.events.record(replace(record, sealed=sealing.sealed, subject=subject, new_key=sealing.new_key,
+                                           readable_until=sealing.readable_until), now=now)
+
+    def unlinked(erased: bool) -> Outcome:
+        return ports.events.record(record.unlinked(anonymise_data(record.data)) if erased else record, now=now)
+
+    readable_until = ports.policy.expires_at(record.category, record.retention_start)
+    return store_sealed(ports.sealer, subject, personal, readable_until, linked, unlinked)
+
+
 def record_event(event: PaypalEvent, ports: WebhookPorts) -> str:
     """'accepted' | 'duplicate' | 'ignored'."""
     extracted = extract(event)
@@ -180,20 +194,7 @@ def record_event(event: PaypalEvent, ports: WebhookPorts) -> str:
     data = {k: v for k, v in {**extracted.data, "order_id": order_id}.items() if v is not None}
     start = _start(event, now)
     record = PaypalRecord(event.id, extracted.kind, extracted.category, start, data)
-    erased = False
-    if subject is not None:
-        sealed = ports.sealer.seal(subject, extracted.personal,
-                                   readable_until=ports.policy.expires_at(extracted.category, start))
-        erased = sealed is None
-        if sealed is None:
-            record = record.unlinked(anonymise_data(data))
-        else:
-            record = replace(record, sealed=sealed, subject=subject)
-    outcome = ports.events.record(record, now=now)
-    if outcome is Outcome.SUPPRESSED and subject is not None:
-        ports.sealer.forget(subject)
-        erased = True
-        outcome = ports.events.record(record.unlinked(anonymise_data(data)), now=now)
+    outcome, erased = _record(record, extracted.personal, subject, ports, now)
     count(f"paypal_{extracted.kind}_{outcome.value}")
     logger.info("paypal event", extra={"event_type": event.event_type, "kind": extracted.kind,
                                        "outcome": outcome.value, "linked_order": order_id is not None,

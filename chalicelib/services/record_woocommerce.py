@@ -18,6 +18,7 @@ from chalicelib.payloads.woocommerce import CustomerPayload, OrderPayload
 from chalicelib.storage.orders import CUSTOMER, ORDER, Outcome, Removal, Snapshot
 from chalicelib.webhooks.ports import WebhookPorts
 from chalicelib.webhooks.revision import content_revision, deletion_revision, parse_gmt
+from chalicelib.webhooks.sealing import Sealing, store_sealed
 
 PAYPAL_ORDER_ID_KEYS = ("_ppcp_paypal_order_id", "_paypal_order_id")
 PAYPAL_PAYER_KEYS = {"_ppcp_paypal_payer_email": "email", "Payer PayPal address": "email",
@@ -132,19 +133,14 @@ def record_deletion(kind: str, ident: int, ports: WebhookPorts) -> Outcome:
 
 def _store(snapshot: Snapshot, personal: dict[str, Any], subject: str | None, readable_until: int,
            ports: WebhookPorts, now: int) -> Outcome:
-    erased = False
-    if subject is not None:
-        sealed = ports.sealer.seal(subject, personal, readable_until=readable_until)
-        erased = sealed is None
-        if sealed is not None:
-            snapshot = replace(snapshot, sealed=sealed, subject=subject)
-    if erased:
-        snapshot = snapshot.unlinked(anonymise_data(snapshot.data))
-    outcome = ports.records.save(snapshot, now=now)
-    if outcome is Outcome.SUPPRESSED and subject is not None:  # erased after this process cached their key
-        ports.sealer.forget(subject)
-        erased = True
-        outcome = ports.records.save(snapshot.unlinked(anonymise_data(snapshot.data)), now=now)
+    def linked(sealing: Sealing) -> Outcome:
+        return ports.records.save(replace(snapshot, sealed=sealing.sealed, subject=subject, new_key=sealing.new_key,
+                                          readable_until=sealing.readable_until), now=now)
+
+    def unlinked(erased: bool) -> Outcome:
+        return ports.records.save(snapshot.unlinked(anonymise_data(snapshot.data)) if erased else snapshot, now=now)
+
+    outcome, erased = store_sealed(ports.sealer, subject, personal, readable_until, linked, unlinked)
     _log(snapshot.kind, snapshot.ident, outcome, erased=erased)
     return outcome
 

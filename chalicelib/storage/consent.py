@@ -17,6 +17,7 @@ The ledger entry, the state (and the link) are written in ONE TransactWriteItems
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from chalicelib.domain.consent import (
@@ -29,14 +30,14 @@ from chalicelib.domain.consent import (
 )
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.errors import ConflictError, SubjectSuppressedError
-from chalicelib.storage.marketing import transact_sealed
+from chalicelib.storage.sealed_writes import SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
 from chalicelib.storage.subject_keys import subject_pk
 from chalicelib.storage.table import SUBJECT_INDEX, DynamoTable, Item, TransactionFailed
 
 if TYPE_CHECKING:
     from chalicelib.container import Container
-    from chalicelib.crypto.vault import SubjectVault
+    from chalicelib.crypto.envelope import SubjectCipher
 
 STATE_SK = "STATE"
 LEDGER_PREFIX = "LEDGER#"
@@ -87,52 +88,53 @@ def _state_from(data: dict[str, Any], holder: str) -> ConsentState:
 
 
 class DynamoConsentRepository:
-    def __init__(self, table: DynamoTable, policy: RetentionPolicy, vault: SubjectVault) -> None:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy, sealed: SealedWrites) -> None:
         self.table = table
         self.policy = policy
-        self.vault = vault
+        self.sealed = sealed
+        self.vault = sealed.vault
 
     # -- writes ---------------------------------------------------------------------------------------------------
     def append(self, event: ConsentEvent) -> None:
         pk, sk = consent_pk(event.holder), ledger_sk(event.recorded_at, event.consent_id)
-        ledger = self._ledger_item(event, pk, sk)
-        put_ledger = self.table.tx_put(ledger, "attribute_not_exists(pk)")
+        expires_at = self.policy.expires_at(Category.CONSENT_LEDGER, event.recorded_at)
         put_state = self.table.tx_put(self._state_item(event, pk), "attribute_not_exists(pk) OR updated_at <= :at",
                                       {":at": event.recorded_at})
-        operations = [put_ledger, put_state]
-        if event.subject is not None:
-            operations.append(self.table.tx_put(self._link_item(event, pk)))
-        failure = self._write(event, int(ledger["expires_at"]), operations)
+        links = [self.table.tx_put(self._link_item(event, pk))] if event.subject is not None else []
+
+        def put_ledger(cipher: SubjectCipher | None) -> dict[str, Any]:
+            return self.table.tx_put(self._ledger_item(event, pk, sk, cipher), "attribute_not_exists(pk)")
+
+        failure = self._write(event, expires_at, lambda c: [put_ledger(c), put_state, *links])
         if failure is None:
             return
         if failure.failed(0):
             raise ConflictError("duplicate consent id")
         # A more recent event is current already: keep it, but the ledger never loses an entry.
-        if self._write(event, int(ledger["expires_at"]), [put_ledger, *operations[2:]]) is not None:
+        if self._write(event, expires_at, lambda c: [put_ledger(c), *links]) is not None:
             raise ConflictError("duplicate consent id")
 
     def _write(self, event: ConsentEvent, expires_at: int,
-               operations: list[dict[str, Any]]) -> TransactionFailed | None:
+               build: Callable[[SubjectCipher | None], list[dict[str, Any]]]) -> TransactionFailed | None:
         if event.subject is not None:
-            return transact_sealed(self.table, self.vault, event.subject, expires_at, operations)
+            return self.sealed.transact(event.subject, expires_at, build, now=event.recorded_at)
         try:
-            self.table.transact(operations)
+            self.table.transact(build(None))
             return None
         except TransactionFailed as failure:
             if failure.conflict:
                 raise ConflictError("concurrent consent update; retry") from None
             return failure
 
-    def _ledger_item(self, event: ConsentEvent, pk: str, sk: str) -> Item:
+    def _ledger_item(self, event: ConsentEvent, pk: str, sk: str, cipher: SubjectCipher | None) -> Item:
         item: Item = {"pk": pk, "sk": sk, **retention_attributes(self.policy, Category.CONSENT_LEDGER,
                                                                  event.recorded_at, pk, sk),
                       "data": _event_data(event), "created_at": event.recorded_at, "updated_at": event.recorded_at}
         proof = {"country": event.country, "ip_prefix": event.ip_prefix, "user_agent_family": event.user_agent_family}
         proof = {k: v for k, v in proof.items() if v is not None}
-        if event.subject is None:
+        if event.subject is None or cipher is None:
             item["proof"] = proof or None
             return item
-        cipher = self.vault.cipher_for_writing(event.subject)
         sealed = {"proof": cipher.seal_json("proof", proof)}
         if event.customer_id is not None:
             sealed["customer_id"] = cipher.seal_json("customer_id", event.customer_id)
@@ -250,4 +252,4 @@ REPOSITORY = "consent.repository"
 
 def consent_repository(container: Container) -> ConsentRepository:
     """The repository wired for this process (tests may install a twin first with `container.memo`)."""
-    return container.memo(REPOSITORY, lambda c: DynamoConsentRepository(c.table, c.policy, c.vault))
+    return container.memo(REPOSITORY, lambda c: DynamoConsentRepository(c.table, c.policy, c.sealed_writes))

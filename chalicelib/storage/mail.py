@@ -22,7 +22,7 @@ from typing import Any, Literal, Protocol
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.errors import SubjectSuppressedError
 from chalicelib.storage.subject_items import retention_attributes, subject_link
-from chalicelib.storage.subject_keys import SUPPRESSED_SK, subject_pk
+from chalicelib.storage.subject_keys import DynamoSubjectKeyRepository, subject_pk
 from chalicelib.storage.table import ConditionFailed, DynamoTable, TransactionFailed
 
 State = Literal["processing", "replying", "done"]
@@ -96,9 +96,10 @@ def correspondence_keys(record: Correspondence) -> tuple[str, str, str]:
 
 
 class DynamoMailStore:
-    def __init__(self, table: DynamoTable, policy: RetentionPolicy) -> None:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy, keys: DynamoSubjectKeyRepository) -> None:
         self.table = table
         self.policy = policy
+        self.keys = keys
 
     def claim(self, message_id: str, token: str, *, now: int, lease_seconds: int) -> Claim:
         pk = receipt_pk(message_id)
@@ -177,7 +178,7 @@ class DynamoMailStore:
         try:
             self.table.transact([
                 self.table.tx_put(item, condition="attribute_not_exists(pk)"),
-                self.table.tx_check(subject_pk(record.subject), SUPPRESSED_SK, "attribute_not_exists(pk)"),
+                self.keys.tx_not_suppressed(record.subject, record.at),
             ])
         except TransactionFailed as failed:
             if failed.failed(1):

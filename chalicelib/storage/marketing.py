@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.errors import ConflictError, SubjectSuppressedError
+from chalicelib.storage.sealed_writes import SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
-from chalicelib.storage.subject_keys import KEY_SK, SUPPRESSED_SK, subject_pk
-from chalicelib.storage.table import DynamoTable, TransactionFailed
+from chalicelib.storage.table import DynamoTable
 
 if TYPE_CHECKING:
     from chalicelib.container import Container
-    from chalicelib.crypto.vault import SubjectVault
+    from chalicelib.crypto.envelope import SubjectCipher
 
 CURRENT_SK = "CURRENT"
 EVENT_PREFIX = "EVENT#"
@@ -78,74 +78,40 @@ def _newer_or_same(state: MarketingState | None, at: int) -> bool:
     return state is None or state.updated_at <= at
 
 
-# -- shared guard for sealed writes ------------------------------------------------------------------------------
-def sealed_write_guards(table: DynamoTable, subject: str, expires_at: int) -> list[dict[str, Any]]:
-    """Condition checks for a transaction writing sealed fields of `subject` that expire at `expires_at`:
-    [0] the subject was not erased, [1] their data key exists and outlives the new fields."""
-    return [
-        table.tx_check(subject_pk(subject), SUPPRESSED_SK, "attribute_not_exists(pk)"),
-        table.tx_check(subject_pk(subject), KEY_SK, "attribute_exists(pk) AND expires_at >= :e", {":e": expires_at}),
-    ]
-
-
-def transact_sealed(table: DynamoTable, vault: SubjectVault, subject: str, expires_at: int,
-                    operations: list[dict[str, Any]]) -> TransactionFailed | None:
-    """Run `operations` behind `sealed_write_guards` (one round trip in the usual case).
-
-    When the key is too short-lived it is extended and the transaction retried once.  Returns the failure of a
-    condition among `operations` (indexes relative to `operations`) so the caller can react, or None."""
-    guards = sealed_write_guards(table, subject, expires_at)
-    for attempt in range(2):
-        try:
-            table.transact([*guards, *operations])
-            return None
-        except TransactionFailed as failure:
-            if failure.failed(0):
-                raise SubjectSuppressedError("subject was erased") from None
-            if failure.failed(1):
-                if attempt == 0:
-                    vault.keep_until(subject, expires_at)
-                    continue
-                raise ConflictError("subject key unavailable; retry") from None
-            if failure.conflict:
-                raise ConflictError("concurrent update; retry") from None
-            return TransactionFailed(failure.reasons[len(guards):])
-    return None  # pragma: no cover (the loop always returns or raises)
-
-
 class DynamoMarketingRepository:
-    def __init__(self, table: DynamoTable, policy: RetentionPolicy, vault: SubjectVault) -> None:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy, sealed: SealedWrites) -> None:
         self.table = table
         self.policy = policy
-        self.vault = vault
+        self.sealed = sealed
 
     def record(self, choice: MarketingChoice) -> None:
         pk, esk = mkt_pk(choice.subject), event_sk(choice.at, choice.event_id)
-        cipher = self.vault.cipher_for_writing(choice.subject)
         data = {"email_marketing": choice.email_marketing, "source": choice.source, "event_id": choice.event_id}
         event_retention = retention_attributes(self.policy, Category.MARKETING_PREFERENCE, choice.at, pk, esk)
-        sealed: dict[str, str] = {}
-        if choice.customer_id is not None:
-            sealed["customer_id"] = cipher.seal_json("customer_id", choice.customer_id)
-        if choice.proof:
-            sealed["proof"] = cipher.seal_json("proof", choice.proof)
-        event = {"pk": pk, "sk": esk, **subject_link(choice.subject, KIND_EVENT, esk[len(EVENT_PREFIX):]),
-                 **event_retention, "data": data, "sealed": sealed or None, "created_at": choice.at,
-                 "updated_at": choice.at}
         current = {"pk": pk, "sk": CURRENT_SK, **subject_link(choice.subject, KIND_CURRENT, CURRENT_SK),
                    **retention_attributes(self.policy, Category.MARKETING_PREFERENCE, choice.at, pk, CURRENT_SK),
                    "data": data, "created_at": choice.at, "updated_at": choice.at}
-        put_event = self.table.tx_put(event, "attribute_not_exists(pk)")
         put_current = self.table.tx_put(current, "attribute_not_exists(pk) OR updated_at <= :at", {":at": choice.at})
-        failure = transact_sealed(self.table, self.vault, choice.subject, event_retention["expires_at"],
-                                  [put_event, put_current])
+
+        def put_event(cipher: SubjectCipher) -> dict[str, Any]:
+            sealed: dict[str, str] = {}
+            if choice.customer_id is not None:
+                sealed["customer_id"] = cipher.seal_json("customer_id", choice.customer_id)
+            if choice.proof:
+                sealed["proof"] = cipher.seal_json("proof", choice.proof)
+            event = {"pk": pk, "sk": esk, **subject_link(choice.subject, KIND_EVENT, esk[len(EVENT_PREFIX):]),
+                     **event_retention, "data": data, "sealed": sealed or None, "created_at": choice.at,
+                     "updated_at": choice.at}
+            return self.table.tx_put(event, "attribute_not_exists(pk)")
+
+        until, now = event_retention["expires_at"], choice.at
+        failure = self.sealed.transact(choice.subject, until, lambda c: [put_event(c), put_current], now=now)
         if failure is None:
             return
         if failure.failed(0):
             raise ConflictError("duplicate marketing event id")
         # A newer choice is current already: keep it, but never lose this event's proof.
-        failure = transact_sealed(self.table, self.vault, choice.subject, event_retention["expires_at"], [put_event])
-        if failure is not None:
+        if self.sealed.transact(choice.subject, until, lambda c: [put_event(c)], now=now) is not None:
             raise ConflictError("duplicate marketing event id")
 
     def current(self, subject: str, *, now: int) -> MarketingState | None:
@@ -165,7 +131,7 @@ class DynamoMarketingRepository:
             sealed = item.get("sealed") or {}
             opened: dict[str, Any] = {}
             if sealed:
-                cipher = cipher or self.vault.cipher_for_reading(subject)
+                cipher = cipher or self.sealed.vault.cipher_for_reading(subject)
                 opened = {name: cipher.open_json(name, token) for name, token in sealed.items()}
             data = item["data"]
             choices.append(MarketingChoice(subject, bool(data["email_marketing"]), str(data["source"]),
@@ -214,4 +180,4 @@ REPOSITORY = "marketing.repository"
 
 def marketing_repository(container: Container) -> MarketingRepository:
     """The repository wired for this process (tests may install a twin first with `container.memo`)."""
-    return container.memo(REPOSITORY, lambda c: DynamoMarketingRepository(c.table, c.policy, c.vault))
+    return container.memo(REPOSITORY, lambda c: DynamoMarketingRepository(c.table, c.policy, c.sealed_writes))

@@ -15,16 +15,17 @@ replaces the record by a tombstone (no data, no personal fields, no subject link
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
+from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.retention import Category, RetentionPolicy
-from chalicelib.errors import StorageUnavailableError
+from chalicelib.errors import StorageUnavailableError, SubjectSuppressedError
+from chalicelib.storage.sealed_writes import EXTENSION_SLACK, KeyRaceLost, SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
-from chalicelib.storage.subject_keys import SUPPRESSED_SK, subject_pk
-from chalicelib.storage.table import DynamoTable, Item, from_attributes, to_attributes
+from chalicelib.storage.subject_keys import SubjectKeyRepository
+from chalicelib.storage.table import ConditionFailed, DynamoTable, Item, TransactionFailed
 
 ORDER = "order"
 CUSTOMER = "customer"
@@ -32,7 +33,6 @@ REF_KIND = "paypal_ref"
 _KEYS = {ORDER: ("ORDER#", "ORDER"), CUSTOMER: ("CUSTOMER#", "PROFILE")}
 REF_PREFIX = "PAYPALREF#"
 REF_SK = "REF"
-CONFLICT_RETRIES = 2
 
 
 class Outcome(StrEnum):
@@ -40,6 +40,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     STALE = "stale"
     SUPPRESSED = "suppressed"  # the subject was erased: nothing written (the caller writes an unlinked record)
+    KEY_RACE = "key_race"  # another writer stored the subject's first key: nothing written (the caller reseals)
 
 
 def record_key(kind: str, ident: int) -> tuple[str, str]:
@@ -65,9 +66,11 @@ class Snapshot:
     sealed: dict[str, str] = field(default_factory=dict)
     subject: str | None = None
     references: tuple[str, ...] = ()
+    new_key: KeyRecord | None = None  # the subject's key when `sealed` was made with a key not stored yet
+    readable_until: int = 0  # the sealed fields must stay readable until then (the subject's key must outlive it)
 
     def unlinked(self, data: dict[str, Any]) -> Snapshot:
-        return replace(self, data=data, sealed={}, subject=None, references=())
+        return replace(self, data=data, sealed={}, subject=None, references=(), new_key=None)
 
 
 @dataclass(frozen=True)
@@ -106,64 +109,36 @@ class StorefrontRecords(Protocol):
 
 
 # -- DynamoDB -----------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Cancellation:
-    code: str
-    item: Item | None
-
-
-def transact_returning_old(table: DynamoTable, operations: list[dict[str, Any]]) -> list[Cancellation] | None:
-    """One TransactWriteItems round trip.  None when it applied; the per-operation cancellation reasons (with the
-    stored item where an operation asked for it) when it was cancelled.  Conflicts are retried; storage errors raise
-    StorageUnavailableError (nothing was written: the transaction is atomic)."""
-    for _ in range(CONFLICT_RETRIES + 1):
-        reasons = _call(table, table.client.transact_write_items, TransactItems=operations)
-        if reasons is None:
-            return None
-        if not any(r.code == "TransactionConflict" for r in reasons):
-            return reasons
-    raise StorageUnavailableError("storage error: transaction conflict")
-
-
-def update_returning_old(table: DynamoTable, **params: Any) -> Item | None:
-    """One UpdateItem round trip.  None when it applied, else the stored item ({} if there was none)."""
-    params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-    reasons = _call(table, table.client.update_item, TableName=table.name, **params)
-    return None if reasons is None else (reasons[0].item or {})
-
-
-def _call(table: DynamoTable, operation: Any, **params: Any) -> list[Cancellation] | None:
-    from botocore.exceptions import BotoCoreError, ClientError
-
+def write_record(table: DynamoTable, sealed: SealedWrites, subject: str | None, new_key: KeyRecord | None,
+                 readable_until: int, operations: list[dict[str, Any]], *, now: int) -> Outcome | Item | None:
+    """One transaction: `operations[0]` is the record's conditional put (returning the stored item on failure), the
+    rest go with it; a record linked to a subject goes behind the subject's guards (not erased; its key, new or
+    long-lived enough).  ACCEPTED, SUPPRESSED, KEY_RACE (reseal with the stored key), or the stored item that
+    failed the record's condition."""
     try:
-        operation(**params)
-        return None
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code == "TransactionCanceledException":
-            return [Cancellation(r.get("Code", "None"), from_attributes(r["Item"]) if r.get("Item") else None)
-                    for r in error.response.get("CancellationReasons", [])]
-        if code == "ConditionalCheckFailedException":
-            raw: Any = error.response.get("Item")
-            return [Cancellation("ConditionalCheckFailed", from_attributes(raw) if raw else None)]
-        raise StorageUnavailableError(f"storage error: {code or 'unknown'}") from None
-    except BotoCoreError as error:
-        raise StorageUnavailableError(f"storage unreachable: {type(error).__name__}") from None
-
-
-def failed(reasons: list[Cancellation], index: int) -> bool:
-    return index < len(reasons) and reasons[index].code == "ConditionalCheckFailed"
-
-
-def suppression_check(table: DynamoTable, subject: str, now: int) -> dict[str, Any]:
-    return table.tx_check(subject_pk(subject), SUPPRESSED_SK, "attribute_not_exists(pk) OR expires_at <= :now",
-                          values={":now": now})
+        if subject:
+            failure = sealed.run_guarded(subject, new_key, readable_until, operations, now=now)
+        else:
+            table.transact(operations)
+            failure = None
+    except SubjectSuppressedError:
+        return Outcome.SUPPRESSED
+    except KeyRaceLost:
+        return Outcome.KEY_RACE
+    except TransactionFailed as unguarded:
+        failure = unguarded
+    if failure is None:
+        return Outcome.ACCEPTED
+    if failure.failed(0):
+        return failure.item(0) or {}
+    raise StorageUnavailableError("storage error: transaction cancelled")
 
 
 class DynamoStorefrontRecords:
-    def __init__(self, table: DynamoTable, policy: RetentionPolicy) -> None:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy, sealed: SealedWrites) -> None:
         self.table = table
         self.policy = policy
+        self.sealed = sealed
 
     def save(self, snapshot: Snapshot, *, now: int) -> Outcome:
         pk, sk = record_key(snapshot.kind, snapshot.ident)
@@ -172,26 +147,19 @@ class DynamoStorefrontRecords:
                                 "created_at": snapshot.created_at, "updated_at": now, **retention}
         if snapshot.sealed:
             item["sealed"] = snapshot.sealed
-        operations = []
         if snapshot.subject:
             item.update(subject_link(snapshot.subject, snapshot.kind, padded(snapshot.ident)))
-        put = self.table.tx_put(item, condition="attribute_not_exists(pk) OR expires_at <= :now OR rev < :rev",
-                                values={":now": now, ":rev": snapshot.rev})
-        put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        operations.append(put)
+        operations = [self.table.tx_put(item, "attribute_not_exists(pk) OR expires_at <= :now OR rev < :rev",
+                                        {":now": now, ":rev": snapshot.rev}, old_on_failure=True)]
         if snapshot.subject:
-            operations.append(suppression_check(self.table, snapshot.subject, now))
-            for reference in dict.fromkeys(snapshot.references):
-                operations.append(self.table.tx_put(self._reference_item(reference, snapshot, retention, now)))
-        reasons = transact_returning_old(self.table, operations)
-        if reasons is None:
-            return Outcome.ACCEPTED
-        if failed(reasons, 0):
-            old = reasons[0].item or {}
-            return Outcome.DUPLICATE if old.get("rev") == snapshot.rev else Outcome.STALE
-        if failed(reasons, 1):
-            return Outcome.SUPPRESSED
-        raise StorageUnavailableError("storage error: transaction cancelled")
+            operations += [self.table.tx_put(self._reference_item(reference, snapshot, retention, now))
+                           for reference in dict.fromkeys(snapshot.references)]
+        outcome = write_record(self.table, self.sealed, snapshot.subject, snapshot.new_key, snapshot.readable_until,
+                               operations, now=now)
+        if isinstance(outcome, Outcome):
+            return outcome
+        old = outcome or {}
+        return Outcome.DUPLICATE if old.get("rev") == snapshot.rev else Outcome.STALE
 
     def _reference_item(self, reference: str, snapshot: Snapshot, retention: dict[str, Any], now: int) -> Item:
         pk = f"{REF_PREFIX}{reference}"
@@ -217,15 +185,14 @@ class DynamoStorefrontRecords:
             values.update({":dpk": attributes["due_pk"], ":dsk": attributes["due_sk"]})
         else:
             removes += ", #dpk, #dsk"
-        old = update_returning_old(
-            self.table, Key=self.table.key(pk, sk), UpdateExpression=f"SET {sets} REMOVE {removes}",
-            ConditionExpression=("attribute_not_exists(pk) OR #exp <= :now"
-                                 " OR (#rev < :rev AND attribute_not_exists(#del))"),
-            ExpressionAttributeNames=names, ExpressionAttributeValues=to_attributes(values),
-        )
-        if old is None:
-            return Outcome.ACCEPTED
-        return Outcome.DUPLICATE if "deleted_at" in old else Outcome.STALE
+        try:
+            self.table.update(pk, sk, expression=f"SET {sets} REMOVE {removes}", names=names, values=values,
+                              condition=("attribute_not_exists(pk) OR #exp <= :now"
+                                         " OR (#rev < :rev AND attribute_not_exists(#del))"),
+                              old_on_failure=True)
+        except ConditionFailed as failed:
+            return Outcome.DUPLICATE if "deleted_at" in (failed.item or {}) else Outcome.STALE
+        return Outcome.ACCEPTED
 
     def get(self, kind: str, ident: int, *, now: int) -> StoredRecord | None:
         pk, sk = record_key(kind, ident)
@@ -253,19 +220,23 @@ def _stored(kind: str, ident: int, item: Item) -> StoredRecord:
 class InMemoryStorefrontRecords:
     """The in-memory twin (service tests); the contract suite runs against it and against DynamoDB."""
 
-    def __init__(self, policy: RetentionPolicy, is_suppressed: Callable[[str, int], bool]) -> None:
+    def __init__(self, policy: RetentionPolicy, keys: SubjectKeyRepository) -> None:
         self.policy = policy
-        self.is_suppressed = is_suppressed
+        self.keys = keys
         self.records: dict[tuple[str, int], StoredRecord] = {}
         self.references: dict[str, tuple[int, int]] = {}
+
+    def is_suppressed(self, subject: str, now: int) -> bool:
+        return self.keys.is_suppressed(subject, now=now)
 
     def save(self, snapshot: Snapshot, *, now: int) -> Outcome:
         key = (snapshot.kind, snapshot.ident)
         old = self.records.get(key)
         if old is not None and old.expires_at > now and not old.rev < snapshot.rev:
             return Outcome.DUPLICATE if old.rev == snapshot.rev else Outcome.STALE
-        if snapshot.subject and self.is_suppressed(snapshot.subject, now):
-            return Outcome.SUPPRESSED
+        guarded = guard_in_memory(self.keys, snapshot.subject, snapshot.new_key, snapshot.readable_until, now)
+        if guarded is not None:
+            return guarded
         rule = self.policy.rule(snapshot.category)
         pk, sk = record_key(snapshot.kind, snapshot.ident)
         retention = retention_attributes(self.policy, snapshot.category, snapshot.retention_start, pk, sk)
@@ -306,6 +277,21 @@ class InMemoryStorefrontRecords:
         return entry[0] if entry and entry[1] > now else None
 
 
+def guard_in_memory(keys: SubjectKeyRepository, subject: str | None, new_key: KeyRecord | None,
+                    readable_until: int, now: int) -> Outcome | None:
+    """The twins' version of the subject guards: SUPPRESSED, KEY_RACE, or None (the new key, if any, is stored)."""
+    if not subject:
+        return None
+    if keys.is_suppressed(subject, now=now):
+        return Outcome.SUPPRESSED
+    if new_key is not None:
+        return Outcome.KEY_RACE if keys.add_if_absent(new_key).wrapped != new_key.wrapped else None
+    key = keys.get(subject, now=now)
+    if readable_until and key is not None and key.expires_at < readable_until:
+        keys.extend(subject, readable_until + EXTENSION_SLACK)
+    return None
+
+
 def storefront_records(container: Any) -> StorefrontRecords:
     return container.memo(  # type: ignore[no-any-return]
-        "webhooks.storefront_records", lambda c: DynamoStorefrontRecords(c.table, c.policy))
+        "webhooks.storefront_records", lambda c: DynamoStorefrontRecords(c.table, c.policy, c.sealed_writes))

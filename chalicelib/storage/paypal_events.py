@@ -9,13 +9,15 @@ transaction: a retry or a concurrent copy of the same event finds it and has no 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.retention import Category, RetentionPolicy
-from chalicelib.storage.orders import Outcome, failed, suppression_check, transact_returning_old
+from chalicelib.storage.orders import Outcome, guard_in_memory, write_record
+from chalicelib.storage.sealed_writes import SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
+from chalicelib.storage.subject_keys import SubjectKeyRepository
 from chalicelib.storage.table import DynamoTable
 
 EVENT_PREFIX = "PAYPAL#"
@@ -31,9 +33,11 @@ class PaypalRecord:
     data: dict[str, Any]
     sealed: dict[str, str] = field(default_factory=dict)
     subject: str | None = None
+    new_key: KeyRecord | None = None  # the subject's key when `sealed` was made with a key not stored yet
+    readable_until: int = 0
 
     def unlinked(self, data: dict[str, Any]) -> PaypalRecord:
-        return replace(self, data=data, sealed={}, subject=None)
+        return replace(self, data=data, sealed={}, subject=None, new_key=None)
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,10 @@ def _subject_ident(record: PaypalRecord) -> str:
 
 
 class DynamoPaypalEventStore:
-    def __init__(self, table: DynamoTable, policy: RetentionPolicy) -> None:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy, sealed: SealedWrites) -> None:
         self.table = table
         self.policy = policy
+        self.sealed = sealed
 
     def record(self, record: PaypalRecord, *, now: int) -> Outcome:
         pk = f"{EVENT_PREFIX}{record.event_id}"
@@ -72,16 +77,10 @@ class DynamoPaypalEventStore:
             item["sealed"] = record.sealed
         if record.subject:
             item.update(subject_link(record.subject, record.kind, _subject_ident(record)))
-        operations = [self.table.tx_put(item, condition="attribute_not_exists(pk) OR expires_at <= :now",
-                                        values={":now": now})]
-        if record.subject:
-            operations.append(suppression_check(self.table, record.subject, now))
-        reasons = transact_returning_old(self.table, operations)
-        if reasons is None:
-            return Outcome.ACCEPTED
-        if failed(reasons, 0):
-            return Outcome.DUPLICATE
-        return Outcome.SUPPRESSED
+        put = self.table.tx_put(item, condition="attribute_not_exists(pk) OR expires_at <= :now", values={":now": now})
+        outcome = write_record(self.table, self.sealed, record.subject, record.new_key, record.readable_until, [put],
+                               now=now)
+        return outcome if isinstance(outcome, Outcome) else Outcome.DUPLICATE
 
     def get(self, event_id: str, *, now: int) -> StoredEvent | None:
         item = self.table.get(f"{EVENT_PREFIX}{event_id}", EVENT_SK, now=now)
@@ -94,17 +93,21 @@ class DynamoPaypalEventStore:
 
 
 class InMemoryPaypalEventStore:
-    def __init__(self, policy: RetentionPolicy, is_suppressed: Callable[[str, int], bool]) -> None:
+    def __init__(self, policy: RetentionPolicy, keys: SubjectKeyRepository) -> None:
         self.policy = policy
-        self.is_suppressed = is_suppressed
+        self.keys = keys
         self.events: dict[str, StoredEvent] = {}
+
+    def is_suppressed(self, subject: str, now: int) -> bool:
+        return self.keys.is_suppressed(subject, now=now)
 
     def record(self, record: PaypalRecord, *, now: int) -> Outcome:
         old = self.events.get(record.event_id)
         if old is not None and old.expires_at > now:
             return Outcome.DUPLICATE
-        if record.subject and self.is_suppressed(record.subject, now):
-            return Outcome.SUPPRESSED
+        guarded = guard_in_memory(self.keys, record.subject, record.new_key, record.readable_until, now)
+        if guarded is not None:
+            return guarded
         rule = self.policy.rule(record.category)
         pk = f"{EVENT_PREFIX}{record.event_id}"
         expires = retention_attributes(self.policy, record.category, record.retention_start, pk, EVENT_SK)
@@ -120,4 +123,4 @@ class InMemoryPaypalEventStore:
 
 def paypal_events(container: Any) -> PaypalEventStore:
     return container.memo(  # type: ignore[no-any-return]
-        "webhooks.paypal_events", lambda c: DynamoPaypalEventStore(c.table, c.policy))
+        "webhooks.paypal_events", lambda c: DynamoPaypalEventStore(c.table, c.policy, c.sealed_writes))

@@ -26,14 +26,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.requests import AuditEntry, PrivacyRequest, Status
 from chalicelib.domain.retention import Category, RetentionPolicy
-from chalicelib.errors import ConflictError, DomainError
+from chalicelib.errors import ConflictError, DomainError, SubjectSuppressedError
+from chalicelib.storage.sealed_writes import KeyRaceLost, SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
-from chalicelib.storage.subject_keys import subject_pk
+from chalicelib.storage.subject_keys import SubjectKeyRepository, subject_pk
 from chalicelib.storage.table import ConditionFailed, DynamoTable, TransactionFailed
 
 OPEN_REQUESTS = "OPEN#REQUEST"
+ACCOUNT_REQUEST_PREFIX = "REQ#"
+MAX_ACCOUNT_REQUESTS = 100
 REQUEST_SK = "REQUEST"
 
 
@@ -79,11 +83,19 @@ class Token:
 
 class RequestRepository(Protocol):
     def add(self, request: PrivacyRequest, entry: AuditEntry, *, tokens: Sequence[Token] = ...,
-            work: Sequence[WorkItem] = ...) -> None: ...
+            work: Sequence[WorkItem] = ..., new_key: KeyRecord | None = None) -> None:
+        """Store a new request (one transaction, behind its subject's guards: SubjectSuppressedError for an erased
+        subject, whatever a process cached; KeyRaceLost when `new_key`, the key `request.sealed` was made with, lost
+        to another writer's).  StaleRequestError when the request id exists."""
+        ...
 
     def get(self, request_id: str, *, now: int) -> PrivacyRequest | None: ...
 
     def for_subject(self, subject: str, *, now: int) -> list[PrivacyRequest]: ...
+
+    def for_account(self, customer_id: str, *, now: int) -> list[PrivacyRequest]:
+        """The requests an account made (newest first, at most MAX_ACCOUNT_REQUESTS)."""
+        ...
 
     def save(self, before: PrivacyRequest, after: PrivacyRequest, entry: AuditEntry, *, now: int,
              add_work: Sequence[WorkItem] = ..., done_work: Sequence[str] = ..., consume: Token | None = None,
@@ -145,6 +157,20 @@ def audit_item(request: PrivacyRequest, entry: AuditEntry, policy: RetentionPoli
     }
 
 
+def account_pk(customer_id: str) -> str:
+    return f"ACCT#{customer_id}"
+
+
+def account_item(request: PrivacyRequest, policy: RetentionPolicy) -> dict[str, Any]:
+    """The account's pointer to a request it made: requests belong to the account (the token's `sub`), whatever
+    e-mail address the account has today."""
+    assert request.customer_id
+    pk, sk = account_pk(request.customer_id), f"{ACCOUNT_REQUEST_PREFIX}{request.received_at:010d}#{request.request_id}"
+    return {"pk": pk, "sk": sk, "request_id": request.request_id,
+            **retention_attributes(policy, Category.PRIVACY_REQUEST, request.received_at, pk, sk, index_due=False),
+            "created_at": request.received_at}
+
+
 def work_item(work: WorkItem, policy: RetentionPolicy) -> dict[str, Any]:
     return {"pk": request_pk(work.request_id), "sk": queue_key(work.queue), "open_pk": queue_key(work.queue),
             "open_sk": f"{work.at:010d}#{work.request_id}", "request_id": work.request_id, "at": work.at,
@@ -173,23 +199,26 @@ def _work_from_item(item: dict[str, Any]) -> WorkItem:
 
 
 class DynamoRequestRepository:
-    def __init__(self, table: DynamoTable, policy: RetentionPolicy) -> None:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy, sealed: SealedWrites) -> None:
         self.table = table
         self.policy = policy
+        self.sealed = sealed
 
     def add(self, request: PrivacyRequest, entry: AuditEntry, *, tokens: Sequence[Token] = (),
-            work: Sequence[WorkItem] = ()) -> None:
+            work: Sequence[WorkItem] = (), new_key: KeyRecord | None = None) -> None:
         t = self.table
+        item = request_item(request, self.policy)
         operations = [
-            t.tx_put(request_item(request, self.policy), condition="attribute_not_exists(pk)"),
+            t.tx_put(item, condition="attribute_not_exists(pk)"),
             t.tx_put(audit_item(request, entry, self.policy)),
             *(t.tx_put(token_item(token)) for token in tokens),
             *(t.tx_put(work_item(w, self.policy)) for w in work),
+            *(t.tx_put(account_item(request, self.policy)) for _ in ([1] if request.customer_id else [])),
         ]
-        try:
-            t.transact(operations)
-        except TransactionFailed:
-            raise StaleRequestError("request already exists") from None
+        readable_until = int(item["expires_at"]) if request.sealed else 0
+        failure = self.sealed.run_guarded(request.subject, new_key, readable_until, operations, now=request.updated_at)
+        if failure is not None:
+            raise StaleRequestError("request already exists")
 
     def get(self, request_id: str, *, now: int) -> PrivacyRequest | None:
         item = self.table.get(request_pk(request_id), REQUEST_SK, now=now)
@@ -200,6 +229,14 @@ class DynamoRequestRepository:
             index="subject_index", key_condition="subject_pk = :p AND begins_with(subject_sk, :k)",
             values={":p": subject_pk(subject), ":k": "REQUEST#"}, now=now, forward=False)
         return [request_from_item(item) for item in items]
+
+    def for_account(self, customer_id: str, *, now: int) -> list[PrivacyRequest]:
+        page = self.table.query_page(key_condition="pk = :p AND begins_with(sk, :r)",
+                                     values={":p": account_pk(customer_id), ":r": ACCOUNT_REQUEST_PREFIX}, now=now,
+                                     forward=False, limit=MAX_ACCOUNT_REQUESTS, consistent=True)
+        keys = [(request_pk(str(item["request_id"])), REQUEST_SK) for item in page.items]
+        found = self.table.batch_get(keys, now=now)
+        return [request_from_item(found[key]) for key in keys if key in found]
 
     def save(self, before: PrivacyRequest, after: PrivacyRequest, entry: AuditEntry, *, now: int,
              add_work: Sequence[WorkItem] = (), done_work: Sequence[str] = (),
@@ -282,8 +319,9 @@ class DynamoRequestRepository:
 class InMemoryRequestRepository:
     """The in-memory twin: the same items, kept in a dict; the contract suite runs against both."""
 
-    def __init__(self, policy: RetentionPolicy) -> None:
+    def __init__(self, policy: RetentionPolicy, keys: SubjectKeyRepository | None = None) -> None:
         self.policy = policy
+        self.keys = keys
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
 
     def _live(self, key: tuple[str, str], now: int) -> dict[str, Any] | None:
@@ -293,12 +331,19 @@ class InMemoryRequestRepository:
         return copy.deepcopy(item)
 
     def add(self, request: PrivacyRequest, entry: AuditEntry, *, tokens: Sequence[Token] = (),
-            work: Sequence[WorkItem] = ()) -> None:
+            work: Sequence[WorkItem] = (), new_key: KeyRecord | None = None) -> None:
         item = request_item(request, self.policy)
+        if self.keys is not None:
+            if self.keys.is_suppressed(request.subject, now=request.updated_at):
+                raise SubjectSuppressedError("subject was erased")
+            if new_key is not None and self.keys.add_if_absent(new_key).wrapped != new_key.wrapped:
+                raise KeyRaceLost(request.subject)
         if (item["pk"], item["sk"]) in self.items:
             raise StaleRequestError("request already exists")
         staged = [item, audit_item(request, entry, self.policy), *(token_item(t) for t in tokens),
                   *(work_item(w, self.policy) for w in work)]
+        if request.customer_id:
+            staged.append(account_item(request, self.policy))
         for one in staged:
             self.items[(one["pk"], one["sk"])] = copy.deepcopy(one)
 
@@ -312,6 +357,12 @@ class InMemoryRequestRepository:
                  and self._live(key, now)]
         found.sort(key=lambda item: str(item["subject_sk"]), reverse=True)
         return [request_from_item(copy.deepcopy(item)) for item in found]
+
+    def for_account(self, customer_id: str, *, now: int) -> list[PrivacyRequest]:
+        pointers = sorted((key[1], item["request_id"]) for key, item in self.items.items()
+                          if key[0] == account_pk(customer_id) and self._live(key, now))
+        found = [self._live((request_pk(str(request_id)), REQUEST_SK), now) for _, request_id in reversed(pointers)]
+        return [request_from_item(item) for item in found[:MAX_ACCOUNT_REQUESTS] if item]
 
     def save(self, before: PrivacyRequest, after: PrivacyRequest, entry: AuditEntry, *, now: int,
              add_work: Sequence[WorkItem] = (), done_work: Sequence[str] = (),

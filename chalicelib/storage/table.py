@@ -15,17 +15,24 @@ Key design (see docs/ARCHITECTURE.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.errors import StorageUnavailableError
+from chalicelib.errors import RecordTooLargeError, StorageUnavailableError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 EXPIRES_AT = "expires_at"
+CONFLICT_RETRIES = 2
+BATCH_GET_MAX = 100
+BATCH_WRITE_MAX = 25
+UNPROCESSED_ATTEMPTS = 8
+MAX_ITEM_BYTES = 400 * 1024  # DynamoDB's item size limit (attribute names and values, UTF-8)
 SUBJECT_INDEX = "subject_index"
 DUE_INDEX = "due_index"
 OPEN_INDEX = "open_index"
@@ -76,6 +83,37 @@ def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
 def from_attributes(attributes: Mapping[str, Any]) -> Item:
     deserializer = _deserializer()
     return {k: _plain(deserializer.deserialize(v)) for k, v in attributes.items()}
+
+
+def attribute_size(value: Mapping[str, Any]) -> int:
+    """DynamoDB's size of one AttributeValue (its documented rules, rounded up: numbers count one byte a digit)."""
+    (kind, inner), = value.items()
+    if kind in ("S", "N"):
+        return len(str(inner).encode())
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS"):
+        return sum(len(str(v).encode()) for v in inner)
+    if kind == "BS":
+        return sum(len(v) for v in inner)
+    if kind == "L":
+        return 3 + sum(1 + attribute_size(v) for v in inner)
+    return 3 + sum(len(k.encode()) + 1 + attribute_size(v) for k, v in inner.items())  # M
+
+
+def item_size(attributes: Mapping[str, Any]) -> int:
+    return sum(len(name.encode()) + attribute_size(value) for name, value in attributes.items())
+
+
+def checked_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The item's attributes, or RecordTooLargeError (413) before any write when DynamoDB would refuse it."""
+    require_expiry(item)
+    attributes = to_attributes(item)
+    if item_size(attributes) > MAX_ITEM_BYTES:
+        raise RecordTooLargeError("the record is larger than the store accepts (400 KB)")
+    return attributes
 
 
 def is_live(item: Mapping[str, Any], now: int) -> bool:
@@ -139,6 +177,30 @@ class DynamoTable:
         response = self._call(self.client.query, **params)
         return Page([from_attributes(raw) for raw in response.get("Items", [])], response.get("LastEvaluatedKey"))
 
+    def batch_get(self, keys: list[tuple[str, str]], *, now: int | None = None,
+                  consistent: bool = True) -> dict[tuple[str, str], Item]:
+        """Items by key (BatchGetItem, 100 a call; keys DynamoDB leaves unprocessed are asked again a few times).
+        `now`: leave out expired items (None: return them too, e.g. for retention, which acts on them)."""
+        found: dict[tuple[str, str], Item] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), BATCH_GET_MAX):
+            request: dict[str, Any] = {self.name: {"Keys": [self.key(pk, sk) for pk, sk in
+                                                            unique[start:start + BATCH_GET_MAX]],
+                                                   "ConsistentRead": consistent}}
+            for attempt in range(UNPROCESSED_ATTEMPTS):
+                response = self._call(self.client.batch_get_item, RequestItems=request)
+                for raw in response.get("Responses", {}).get(self.name, []):
+                    item = from_attributes(raw)
+                    if now is None or is_live(item, now):
+                        found[(str(item["pk"]), str(item["sk"]))] = item
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                _backoff(attempt)
+            else:
+                raise StorageUnavailableError("storage throttled: keys left unprocessed")
+        return found
+
     def query_all(self, **kwargs: Any) -> Iterator[Item]:
         """Every live item of a query, fetched page by page (memory stays bounded by one page)."""
         cursor = None
@@ -159,8 +221,7 @@ class DynamoTable:
         names: Mapping[str, str] | None = None,
     ) -> None:
         """Put an item; raises ConditionFailed when `condition` does not hold."""
-        require_expiry(item)
-        params: dict[str, Any] = {"TableName": self.name, "Item": to_attributes(item)}
+        params: dict[str, Any] = {"TableName": self.name, "Item": checked_item(item)}
         _add_condition(params, condition, values, names)
         self._call(self.client.put_item, **params)
 
@@ -180,25 +241,58 @@ class DynamoTable:
         names: Mapping[str, str] | None = None,
         condition: str | None = None,
         return_new: bool = False,
+        old_on_failure: bool = False,
     ) -> Item | None:
+        """Update an item; ConditionFailed when `condition` does not hold (with the stored item, or {} when there
+        is none, if `old_on_failure`: one round trip tells a duplicate from a stale write)."""
         params: dict[str, Any] = {"TableName": self.name, "Key": self.key(pk, sk), "UpdateExpression": expression}
         _add_condition(params, condition, values, names)
         if return_new:
             params["ReturnValues"] = "ALL_NEW"
+        if old_on_failure:
+            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         response = self._call(self.client.update_item, **params)
         attributes = response.get("Attributes")
         return from_attributes(attributes) if attributes else None
 
-    def transact(self, operations: list[dict[str, Any]]) -> None:
-        """Write operations atomically (one round trip).  Build them with the `tx_*` helpers below.
-        Raises TransactionFailed with the per-operation cancellation reasons."""
-        self._call(self.client.transact_write_items, TransactItems=operations)
+    def batch_write(self, *, puts: Sequence[Mapping[str, Any]] = (), deletes: Sequence[tuple[str, str]] = ()) -> int:
+        """Put and delete items with BatchWriteItem (25 a call, unconditional, so every write is idempotent);
+        what DynamoDB leaves unprocessed is retried with backoff.  Returns how many writes were made."""
+        requests = [{"PutRequest": {"Item": checked_item(item)}} for item in puts]
+        requests += [{"DeleteRequest": {"Key": self.key(pk, sk)}} for pk, sk in deletes]
+        for start in range(0, len(requests), BATCH_WRITE_MAX):
+            pending: Any = {self.name: requests[start:start + BATCH_WRITE_MAX]}
+            for attempt in range(UNPROCESSED_ATTEMPTS):
+                pending = self._call(self.client.batch_write_item, RequestItems=pending).get("UnprocessedItems")
+                if not pending:
+                    break
+                _backoff(attempt)
+            else:
+                raise StorageUnavailableError("storage throttled: writes left unprocessed")
+        return len(requests)
+
+    def transact(self, operations: list[dict[str, Any]], *, conflict_retries: int = CONFLICT_RETRIES) -> None:
+        """Write operations atomically (one round trip; they may name other tables of the account).  Build them
+        with the `tx_*` helpers below (of this table or another).  Each attempt carries a ClientRequestToken, so
+        botocore's own retry of a call whose answer was lost (a timeout) is idempotent instead of a conflict with
+        itself.  A cancellation by a concurrent transaction (TransactionConflict) is retried; any other raises
+        TransactionFailed with the per-operation reasons and stored items."""
+        for attempt in range(conflict_retries + 1):
+            try:
+                self._call(self.client.transact_write_items, TransactItems=operations,
+                           ClientRequestToken=uuid.uuid4().hex)
+                return
+            except TransactionFailed as failure:
+                if not failure.conflict or attempt == conflict_retries:
+                    raise
 
     def tx_put(self, item: Mapping[str, Any], condition: str | None = None,
-               values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None) -> dict[str, Any]:
-        require_expiry(item)
-        op: dict[str, Any] = {"TableName": self.name, "Item": to_attributes(item)}
+               values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None, *,
+               old_on_failure: bool = False) -> dict[str, Any]:
+        op: dict[str, Any] = {"TableName": self.name, "Item": checked_item(item)}
         _add_condition(op, condition, values, names)
+        if old_on_failure:
+            op["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Put": op}
 
     def tx_delete(self, pk: str, sk: str, condition: str | None = None,
@@ -232,25 +326,46 @@ class DynamoTable:
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
-                raise ConditionFailed() from None
+                raw: Any = error.response.get("Item")
+                raise ConditionFailed(from_attributes(raw) if raw else {}) from None
             if code == "TransactionCanceledException":
-                reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
-                raise TransactionFailed(reasons) from None
+                cancelled = error.response.get("CancellationReasons", [])
+                reasons = [r.get("Code", "None") for r in cancelled]
+                if "ValidationError" in reasons:
+                    raise RecordTooLargeError("the record is larger than the store accepts (400 KB)") from None
+                items = [from_attributes(r["Item"]) if r.get("Item") else None for r in cancelled]
+                raise TransactionFailed(reasons, items) from None
+            if code == "ValidationException" and "size" in str(error.response.get("Error", {}).get("Message")):
+                raise RecordTooLargeError("the record is larger than the store accepts (400 KB)") from None
             raise StorageUnavailableError(f"storage error: {code or 'unknown'}") from None
         except BotoCoreError as error:
             raise StorageUnavailableError(f"storage unreachable: {type(error).__name__}") from None
 
 
 class ConditionFailed(Exception):
-    """A conditional write did not apply (stale, duplicate, or already done)."""
+    """A conditional write did not apply (stale, duplicate, or already done).  `item`: the stored item when the
+    write asked for it ({} when there was none)."""
+
+    def __init__(self, item: Item | None = None) -> None:
+        super().__init__("condition failed")
+        self.item = item
 
 
 class TransactionFailed(Exception):
-    """A transaction was cancelled; `reasons[i]` is the code for operation i ('None' when it was fine)."""
+    """A transaction was cancelled; `reasons[i]` is the code for operation i ('None' when it was fine) and
+    `items[i]` the stored item where operation i asked for it."""
 
-    def __init__(self, reasons: list[str]) -> None:
+    def __init__(self, reasons: list[str], items: list[Item | None] | None = None) -> None:
         super().__init__(",".join(reasons))
         self.reasons = reasons
+        self.items: list[Item | None] = items if items is not None else [None] * len(reasons)
+
+    def item(self, index: int) -> Item | None:
+        return self.items[index] if index < len(self.items) else None
+
+    def offset(self, start: int) -> TransactionFailed:
+        """The failure as seen by the operations from `start` on (their indexes made relative)."""
+        return TransactionFailed(self.reasons[start:], self.items[start:])
 
     @property
     def conflict(self) -> bool:
@@ -258,6 +373,10 @@ class TransactionFailed(Exception):
 
     def failed(self, index: int) -> bool:
         return index < len(self.reasons) and self.reasons[index] == "ConditionalCheckFailed"
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(min(0.05 * 2 ** attempt, 1.0))
 
 
 def require_expiry(item: Mapping[str, Any]) -> None:

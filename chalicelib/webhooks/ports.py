@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chalicelib.domain.email_address import is_email
 from chalicelib.domain.retention import RetentionPolicy
 from chalicelib.storage.orders import StorefrontRecords
 from chalicelib.storage.paypal_events import PaypalEventStore
@@ -23,7 +24,7 @@ class WebhookPorts:
 
     def subject_of_email(self, email: str | None) -> str | None:
         """The subject keyed by an e-mail address, or None when there is no usable address."""
-        if not email or "@" not in email:
+        if email is None or not is_email(email):
             return None
         try:
             return self.subject_for_email(email)

@@ -1,59 +1,81 @@
 """Sealing a delivery's personal fields for its subject.
 
-- An erased subject (suppression record) is reported as such: the caller stores the delivery without personal
-  fields and without the link to them.
-- The subject's data key must outlive every sealed field (until the record is anonymised or deleted).  Extending
-  it costs a round trip, so this process remembers how long each key is known to live ("horizon") and extends it
-  with some slack only when a record needs more: repeated deliveries for a subject then cost no extra round trip.
+The sealed fields and the key they were sealed with travel to storage together: for a subject seen for the first
+time the key is new (`Sealing.new_key`) and is stored in the same transaction as the record, so a delivery that
+fails leaves no key behind.  Whether the subject was erased is decided by that transaction (authoritative), never
+by what this process has cached.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.crypto.vault import SubjectVault
-from chalicelib.domain.retention import DAY
-from chalicelib.errors import SubjectSuppressedError
-
-SLACK_SECONDS = 90 * DAY
-MAX_REMEMBERED = 4096
+from chalicelib.crypto.keys import KeyRecord
+from chalicelib.crypto.vault import SubjectVault, WritingKey
+from chalicelib.errors import StorageUnavailableError
+from chalicelib.storage.orders import Outcome
 
 
 def _present(value: Any) -> bool:
     return value not in (None, "", {}, [])
 
 
-class SubjectSealer:
-    def __init__(self, vault: SubjectVault, *, slack_seconds: int = SLACK_SECONDS) -> None:
-        self.vault = vault
-        self.slack = slack_seconds
-        self._horizon: OrderedDict[str, int] = OrderedDict()
+@dataclass(frozen=True)
+class Sealing:
+    sealed: dict[str, str]
+    key: WritingKey | None = None  # None when nothing was sealed
+    readable_until: int = 0
 
-    def seal(self, subject: str, fields: dict[str, Any], *, readable_until: int) -> dict[str, str] | None:
-        """The sealed non-empty fields, or None when the subject was erased."""
-        try:
-            cipher = self.vault.cipher_for_writing(subject)
-        except SubjectSuppressedError:
-            return None
-        sealed = {name: cipher.seal_json(name, value) for name, value in fields.items() if _present(value)}
-        if sealed:
-            self._keep_key(subject, readable_until)
-        return sealed
+    @property
+    def new_key(self) -> KeyRecord | None:
+        return self.key.new if self.key else None
+
+
+class SubjectSealer:
+    def __init__(self, vault: SubjectVault) -> None:
+        self.vault = vault
+
+    def seal(self, subject: str, fields: dict[str, Any], *, readable_until: int) -> Sealing:
+        """The sealed non-empty fields, and the key that sealed them."""
+        present = {name: value for name, value in fields.items() if _present(value)}
+        if not present:
+            return Sealing({})
+        key = self.vault.for_writing(subject, readable_until=readable_until)
+        return Sealing({name: key.cipher.seal_json(name, value) for name, value in present.items()}, key,
+                       readable_until)
+
+    def stored(self, subject: str, sealing: Sealing) -> None:
+        """The record carrying `sealing` was written: a new key is now the subject's."""
+        if sealing.key is not None:
+            self.vault.stored(subject, sealing.key)
 
     def forget(self, subject: str) -> None:
-        """The subject turned out to be erased after this process cached their key."""
-        self._horizon.pop(subject, None)
-        self.vault.forget_cache()
+        """Another writer's key won, or the subject was erased: drop what this process cached."""
+        self.vault.forget(subject)
 
-    def _keep_key(self, subject: str, until: int) -> None:
-        known = self._horizon.get(subject)
-        if known is not None and known >= until:
-            self._horizon.move_to_end(subject)
-            return
-        target = until + self.slack
-        self.vault.keep_until(subject, target)
-        self._horizon[subject] = target
-        self._horizon.move_to_end(subject)
-        while len(self._horizon) > MAX_REMEMBERED:
-            self._horizon.popitem(last=False)
+
+def store_sealed(sealer: SubjectSealer, subject: str | None, personal: dict[str, Any], readable_until: int,
+                 save_linked: Callable[[Sealing], Outcome], save_unlinked: Callable[[bool], Outcome]) -> tuple[
+                     Outcome, bool]:
+    """Store a record sealed for its subject; an erased subject's (or a subject-less) record unlinked.
+
+    `save_linked(sealing)` writes the record with the sealed fields and the subject's key (one transaction);
+    `save_unlinked(erased)` writes it without personal fields and without the link.  A second pass runs when
+    another delivery stored the subject's first key meanwhile.  Returns (outcome, whether the subject was erased).
+    """
+    if subject is None:
+        return save_unlinked(False), False
+    for _ in range(2):
+        sealing = sealer.seal(subject, personal, readable_until=readable_until)
+        outcome = save_linked(sealing)
+        if outcome is Outcome.KEY_RACE:
+            sealer.forget(subject)
+            continue
+        if outcome is Outcome.SUPPRESSED:
+            sealer.forget(subject)
+            return save_unlinked(True), True
+        sealer.stored(subject, sealing)
+        return outcome, False
+    raise StorageUnavailableError("storage error: the subject's key is busy")

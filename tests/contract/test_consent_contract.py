@@ -32,7 +32,7 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
         def suppress(subject: str) -> None:
             container.subject_keys.suppress(subject, at=NOW, expires_at=NOW + 3650 * DAY)
 
-        yield Harness(DynamoConsentRepository(container.table, container.policy, container.vault), suppress)
+        yield Harness(DynamoConsentRepository(container.table, container.policy, container.sealed_writes), suppress)
 
 
 def event(consent_id: str = "c1", at: int = NOW, holder: str = "V.h1", **changes: Any) -> ConsentEvent:

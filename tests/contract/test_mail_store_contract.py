@@ -19,7 +19,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[MailStore]:
         yield InMemoryMailStore()
     else:
         container: Any = request.getfixturevalue("container")
-        yield DynamoMailStore(container.table, container.policy)
+        yield DynamoMailStore(container.table, container.policy, container.subject_keys)
 
 
 def suppress(store: MailStore, subject: str, request: pytest.FixtureRequest) -> None:

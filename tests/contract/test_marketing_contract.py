@@ -31,7 +31,7 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
         yield Harness(repo, repo.suppressed.add)
     else:
         container: Any = request.getfixturevalue("container")
-        repo_d = DynamoMarketingRepository(container.table, container.policy, container.vault)
+        repo_d = DynamoMarketingRepository(container.table, container.policy, container.sealed_writes)
 
         def suppress(subject: str) -> None:
             container.subject_keys.suppress(subject, at=NOW, expires_at=NOW + 3650 * DAY)

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.crypto.keys import KeyRecord
+
 from chalicelib.domain import requests as rules
 from chalicelib.domain.requests import Channel, Regime, RequestType, Status
 from chalicelib.domain.retention import build_policy
@@ -29,7 +31,9 @@ def repo(request: pytest.FixtureRequest) -> Iterator[RequestRepository]:
         yield InMemoryRequestRepository(build_policy())
     else:
         container: Any = request.getfixturevalue("container")
-        yield DynamoRequestRepository(container.table, container.policy)
+        for subject in ("s1", "s2"):  # requests carry sealed fields: their subjects have keys
+            container.subject_keys.add_if_absent(KeyRecord(subject, b"wrapped", NOW, NOW + 3650 * DAY))
+        yield DynamoRequestRepository(container.table, container.policy, container.sealed_writes)
 
 
 def new(request_id: str = "r1", subject: str = "s1", *, received: int = NOW, verify: bool = False,

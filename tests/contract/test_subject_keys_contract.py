@@ -19,7 +19,7 @@ def repo(request: pytest.FixtureRequest) -> Iterator[SubjectKeyRepository]:
         yield InMemorySubjectKeyRepository()
     else:
         container: Any = request.getfixturevalue("container")
-        yield DynamoSubjectKeyRepository(container.table)
+        yield DynamoSubjectKeyRepository(container.keys_table)
 
 
 def test_get_missing_is_none(repo: SubjectKeyRepository) -> None:

@@ -27,7 +27,6 @@ from chalicelib.storage.paypal_events import (
     PaypalRecord,
 )
 from chalicelib.storage.subject_keys import (
-    DynamoSubjectKeyRepository,
     InMemorySubjectKeyRepository,
     SubjectKeyRepository,
 )
@@ -49,15 +48,11 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
     policy = build_policy()
     if request.param == "memory":
         keys: Any = InMemorySubjectKeyRepository()
-
-        def suppressed(subject: str, now: int) -> bool:
-            return bool(keys.is_suppressed(subject, now=now))
-
-        yield World(InMemoryStorefrontRecords(policy, suppressed), InMemoryPaypalEventStore(policy, suppressed), keys)
+        yield World(InMemoryStorefrontRecords(policy, keys), InMemoryPaypalEventStore(policy, keys), keys)
     else:
         container: Any = request.getfixturevalue("container")
-        yield World(DynamoStorefrontRecords(container.table, policy), DynamoPaypalEventStore(container.table, policy),
-                    DynamoSubjectKeyRepository(container.table))
+        yield World(DynamoStorefrontRecords(container.table, policy, container.sealed_writes),
+                    DynamoPaypalEventStore(container.table, policy, container.sealed_writes), container.subject_keys)
 
 
 def rev(modified: int, content: str = "a") -> str:

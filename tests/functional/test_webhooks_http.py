@@ -194,7 +194,7 @@ def test_storage_failure_is_503_and_nothing_is_stored(client: Any, container: An
 
 def test_an_erased_subject_is_not_resurrected(client: Any, container: Any, table_items: Any) -> None:
     subject = container.subject_for_email(EMAIL)
-    container.table.put({"pk": subject_pk(subject), "sk": SUPPRESSED_SK, "suppressed_at": NOW,
+    container.keys_table.put({"pk": subject_pk(subject), "sk": SUPPRESSED_SK, "suppressed_at": NOW,
                          "expires_at": NOW + 3650 * 86400})
     assert status(wc_post(client, "order.created", fixture_body(WC / "order.created.payload.json"))) == "accepted"
     [order] = stored(table_items, "ORDER#")

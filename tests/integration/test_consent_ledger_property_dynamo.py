@@ -14,5 +14,5 @@ from tests.unit.test_consent_ledger_property import events, run_and_check
 @given(sequence=events)
 def test_no_sequence_loses_an_entry_or_leaves_a_stale_state_on_dynamodb(container: Any,
                                                                         sequence: list[dict[str, Any]]) -> None:
-    repo = DynamoConsentRepository(container.table, container.policy, container.vault)
+    repo = DynamoConsentRepository(container.table, container.policy, container.sealed_writes)
     run_and_check(repo, sequence, NOW, tag=uuid.uuid4().hex[:8])

@@ -34,7 +34,7 @@ def token_of(url: str | None) -> str:
 def submit(container: Any, kind: str = "access", *, verify: bool = True, address: str = EMAIL,
            channel: str = "web") -> service.SubmittedRequest:
     return service.submit_request(container, email=address, request_type=kind, channel=channel, received_at=NOW,
-                                  needs_verification=verify)
+                                  needs_verification=verify, customer_id="57" if channel == "account" else None)
 
 
 def statuses(container: Any, request_id: str) -> list[str]:
@@ -178,13 +178,13 @@ def test_deletion_cancelled_in_the_grace_period_never_runs(container: Any) -> No
     subject = seed_subject(container)
     submitted = submit(container, "deletion", verify=False, channel="account")
     service.fulfil_safely(container, service.get_request(container, submitted.request_id, now=NOW), now=NOW)
-    cancelled = service.cancel_deletion(container, subject=subject, request_id=submitted.request_id,
+    cancelled = service.cancel_deletion(container, customer_id="57", request_id=submitted.request_id,
                                         actor="customer:57", now=NOW + DAY)
     assert cancelled.status is Status.CANCELLED
     assert service.run_scheduled_request_work(container, now=NOW + 8 * DAY, dry_run=False)["deletions"] == 0
     assert container.vault.cipher_for_reading(subject)  # nothing was erased
     with pytest.raises(ConflictError):
-        service.cancel_deletion(container, subject=subject, request_id=submitted.request_id, actor="c", now=NOW)
+        service.cancel_deletion(container, customer_id="57", request_id=submitted.request_id, actor="c", now=NOW)
 
 
 def test_deletion_runs_at_once_without_grace_period(container: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,13 +196,19 @@ def test_deletion_runs_at_once_without_grace_period(container: Any, monkeypatch:
     assert done.status is Status.COMPLETED
 
 
-def test_another_subjects_request_is_not_found(rights: Any) -> None:
+def test_another_accounts_request_is_not_found(rights: Any) -> None:
     submitted = submit(rights, verify=False, channel="account")
-    mine = rights.subject_for_email(EMAIL)
-    assert service.own_request(rights, subject=mine, request_id=submitted.request_id, now=NOW)
+    assert service.own_request(rights, customer_id="57", request_id=submitted.request_id, now=NOW)
     for request_id in (submitted.request_id, "unknown", "../../x", ""):
-        with pytest.raises(NotFoundError):
-            service.own_request(rights, subject="someone-else", request_id=request_id, now=NOW)
+        with pytest.raises(NotFoundError):  # another account, even with the same e-mail address
+            service.own_request(rights, customer_id="58", request_id=request_id, now=NOW)
+
+
+def test_guest_requests_of_the_same_address_are_not_the_accounts(rights: Any) -> None:
+    guest = submit(rights, verify=False, channel="web")
+    with pytest.raises(NotFoundError):
+        service.own_request(rights, customer_id="57", request_id=guest.request_id, now=NOW)
+    assert service.account_requests(rights, customer_id="57", now=NOW) == []
 
 
 # -- opt-out, correction, extension, deny ----------------------------------------------------------------------------

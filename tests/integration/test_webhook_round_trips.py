@@ -94,9 +94,9 @@ def test_erasure_by_another_process_after_the_key_was_cached(container: Any, tab
     record_order(order(), ports)
     subject = container.subject_for_email("jana.mueller@example.org")
     assert container.vault.cached(subject)
-    container.table.put({"pk": subject_pk(subject), "sk": SUPPRESSED_SK, "suppressed_at": NOW,
+    container.keys_table.put({"pk": subject_pk(subject), "sk": SUPPRESSED_SK, "suppressed_at": NOW,
                          "expires_at": NOW + 86_400})
-    container.table.delete(subject_pk(subject), "KEY")
+    container.keys_table.delete(subject_pk(subject), "KEY")
     assert record_order(order(status="completed", date_modified_gmt="2024-11-09T00:00:00"), ports) \
         is Outcome.ACCEPTED
     stored = ports.records.get(ORDER, 1234, now=NOW)

@@ -60,8 +60,8 @@ def memory(now: int = NOW) -> Memory:
     policy = build_policy()
     keys = CountingKeys()
     vault = SubjectVault(keys, FakeKeyWrapper(), policy, clock)
-    records = InMemoryStorefrontRecords(policy, lambda s, t: keys.is_suppressed(s, now=t))
-    events = InMemoryPaypalEventStore(policy, lambda s, t: keys.is_suppressed(s, now=t))
+    records = InMemoryStorefrontRecords(policy, keys)
+    events = InMemoryPaypalEventStore(policy, keys)
     ports = WebhookPorts(records=records, events=events, sealer=SubjectSealer(vault), policy=policy,
                          subject_for_email=lambda email: subject_id(email, PEPPER), pepper=PEPPER,
                          now=lambda: int(clock.now()))

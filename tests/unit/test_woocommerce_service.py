@@ -187,13 +187,19 @@ def test_erasure_after_the_key_was_cached_is_caught_by_the_write() -> None:
     assert not world.vault.cached(world.subject(EMAIL))
 
 
-def test_the_subject_key_is_extended_once_per_horizon() -> None:
+def test_the_subject_key_outlives_every_record_and_is_extended_only_when_one_needs_it() -> None:
     world = memory()
-    record_order(order(), world.ports)
-    assert world.keys.extensions == 1
+    record_order(order(), world.ports)  # the new key is made to outlive its first record: no extension
     record_order(order(status="completed", date_modified_gmt="2024-11-06T00:00:00"), world.ports)
-    record_order(order(id=1300, date_created_gmt="2024-12-01T00:00:00"), world.ports)  # within the slack
+    assert world.keys.extensions == 0
+    record_order(order(id=1300, date_created_gmt="2027-06-01T00:00:00", date_modified_gmt="2027-06-01T00:00:00"),
+                 world.ports)  # kept until 2034: longer than the key
+    assert world.keys.extensions == 1
+    record_order(order(id=1301, date_created_gmt="2027-08-01T00:00:00", date_modified_gmt="2027-08-01T00:00:00"),
+                 world.ports)  # within the extension's slack
     assert world.keys.extensions == 1
     key = world.keys.get(world.subject(EMAIL), now=NOW)
-    stored = world.records.get(ORDER, 1300, now=NOW)
-    assert key is not None and stored is not None and stored.due_at is not None and key.expires_at >= stored.due_at
+    for ident in (1234, 1300, 1301):
+        stored = world.records.get(ORDER, ident, now=NOW)
+        assert key is not None and stored is not None and stored.due_at is not None
+        assert key.expires_at >= stored.due_at
