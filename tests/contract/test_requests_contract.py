@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from chalicelib.crypto.keys import KeyRecord
-
 from chalicelib.domain import requests as rules
 from chalicelib.domain.requests import Channel, Regime, RequestType, Status
 from chalicelib.domain.retention import build_policy
