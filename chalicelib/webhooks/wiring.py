@@ -15,6 +15,7 @@ HTTP = "webhooks.http"
 PORTS = "webhooks.ports"
 VERIFIER = "webhooks.paypal_verifier"
 CERTIFICATES = "webhooks.paypal_certificates"
+ROOTS = "webhooks.paypal_roots"  # the certificate verifier's trust anchors; None: the bundled paypal_roots.pem
 
 
 def http_port(container: Any) -> HttpPort:
@@ -47,7 +48,8 @@ def paypal_verifier(container: Any) -> WebhookVerifier:
         from chalicelib.webhooks.paypal_signature import CertificateStore, CertificateVerifier
 
         store = c.memo(CERTIFICATES, lambda inner: CertificateStore(http_port(inner)))
-        return CertificateVerifier(store, settings.paypal_webhook_id, c.clock)
+        anchors = c.memo(ROOTS, lambda inner: None)  # tests pin a test root: container.memo(ROOTS, lambda c: [root])
+        return CertificateVerifier(store, settings.paypal_webhook_id, c.clock, anchors)
 
     return container.memo(VERIFIER, build)  # type: ignore[no-any-return]
 

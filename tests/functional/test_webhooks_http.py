@@ -42,8 +42,9 @@ def status(response: Any) -> str:
     return str(json.loads(response.body)["status"])
 
 
-# -- a fake PayPal verifier boundary: PayPal events are signed by PayPal only, so functional tests of the recording
-#    path install a certificate verifier over a locally generated "PayPal" certificate (see test_paypal_signature)
+# -- a fake PayPal boundary: PayPal events are signed by PayPal only, so functional tests of the recording path sign
+#    with a local test PKI (root -> intermediate -> messageverificationcerts.paypal.com, see test_paypal_signature)
+#    and pin its root, and a fake HTTP port serving its chain, through the container wiring (LocalPaypal.install)
 @pytest.fixture
 def paypal(container: Any) -> Any:
     from tests.unit.test_paypal_signature import LocalPaypal
@@ -293,14 +294,17 @@ def test_logs_carry_no_personal_data(client: Any, paypal: Any, log_output: Any, 
         assert value not in raw, value
 
 
-def test_a_real_paypal_signed_delivery_passes_the_endpoint(client: Any, container: Any, clock: Any,
-                                                          table_items: Any) -> None:
+def test_a_real_paypal_signed_delivery_is_refused_offline_without_its_intermediate(client: Any, container: Any,
+                                                                                    clock: Any,
+                                                                                    table_items: Any) -> None:
     """Vector 1 (PayPal sandbox, webhook id = the local stage's PAYPAL_WEBHOOK_ID) through the HTTP path, with the
-    clock inside its certificate's validity: verified, then ignored (PAYMENT.SALE.COMPLETED is not recorded)."""
+    clock inside its certificate's validity.  PayPal served the leaf alone; its DigiCert intermediate is fetched from
+    the leaf's AIA URL, which is unreachable here (offline), so the chain cannot reach a pinned root: 401, nothing
+    stored.  (The signature over PayPal's real bytes is proven in test_paypal_signature.)"""
     from chalicelib.domain.clock import parse_iso
     from chalicelib.webhooks.http import HttpResponse
     from chalicelib.webhooks.wiring import HTTP
-    from tests.unit.test_paypal_signature import CERT_PEM, VECTORS, VECTORS_DIR, FakeHttp
+    from tests.unit.test_paypal_signature import CERT_PEM, REAL_ISSUER_URL, VECTORS, VECTORS_DIR, FakeHttp
 
     entry = VECTORS[0]
     assert entry["webhook_id"] == container.settings.paypal_webhook_id
@@ -310,7 +314,24 @@ def test_a_real_paypal_signed_delivery_passes_the_endpoint(client: Any, containe
     body = (VECTORS_DIR / entry["body_file"]).read_bytes()
     headers = {"Content-Type": "application/json", **entry["headers"]}
     response = client.http.post("/webhooks/paypal", body=body, headers=headers)
-    assert status(response) == "ignored"
+    assert response.status_code == 401 and b"missing or invalid webhook signature" in response.body
+    assert http.requested == [entry["headers"]["PAYPAL-CERT-URL"], REAL_ISSUER_URL]
+    assert stored(table_items, "PAYPAL#") == []
+
+
+def test_a_leaf_only_paypal_delivery_completed_from_aia_passes_the_endpoint(client: Any, container: Any,
+                                                                           table_items: Any) -> None:
+    """The real vector's body (PAYMENT.SALE.COMPLETED), signed like PayPal by the local test PKI whose cert URL
+    serves the leaf alone: the intermediate comes from the leaf's AIA URL, the chain reaches the pinned test root,
+    the delivery is verified, then ignored (not a recorded event type); one changed byte is 401."""
+    from tests.unit.test_paypal_signature import AIA_URL, VECTORS, VECTORS_DIR, LocalPaypal
+
+    local = LocalPaypal(container.settings.paypal_webhook_id, leaf_only=True)
+    local.install(container)
+    body = (VECTORS_DIR / VECTORS[0]["body_file"]).read_bytes()
+    headers = {"Content-Type": "application/json", **local.headers(body)}
+    assert status(client.http.post("/webhooks/paypal", body=body, headers=headers)) == "ignored"
     changed = body.replace(b"20.00", b"20.01")
     assert client.http.post("/webhooks/paypal", body=changed, headers=headers).status_code == 401
+    assert local.http.requested == [local.cert_url, AIA_URL]  # both cached for the second delivery
     assert stored(table_items, "PAYPAL#") == []

@@ -1,14 +1,27 @@
-"""PayPal verification: the two real PayPal-signed vectors (certificate mode, clock inside the certificate's
-validity), negative controls, the SSRF guard, certificate checks and caching, and postback mode."""
+"""PayPal verification.
+
+- The two real PayPal-signed sandbox vectors prove the signed string and the signature algorithm against PayPal's
+  real bytes (RSA with the real leaf's key, clock inside its 2015-2017 validity), and that the full verification of
+  that leaf-only chain is refused here, offline, because its DigiCert intermediate cannot be fetched.
+- A local test PKI (root CA -> intermediate -> leaf messageverificationcerts.paypal.com, CA/B-style extensions) signs
+  deliveries exactly as PayPal does; its root is pinned as the trust anchor: chain building (served or completed
+  from the leaf's AIA), the unpinned-root attack, names, dates, key usages, the SSRF guards, caching.
+- The bundled roots (chalicelib/webhooks/paypal_roots.pem) are exactly the pinned DigiCert roots, and roots of their
+  shape are accepted as anchors.
+- Postback mode."""
 
 from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,11 +31,18 @@ from chalicelib.errors import UnauthorizedError
 from chalicelib.webhooks.http import HttpError, HttpResponse
 from chalicelib.webhooks.paypal_postback import PostbackVerifier
 from chalicelib.webhooks.paypal_signature import (
+    MAX_CERT_BYTES,
+    MAX_CERTS,
+    REFUSED,
     CertificateStore,
     CertificateVerifier,
+    bundled_roots,
     check_cert_url,
-    check_chain,
+    check_issuer_url,
+    check_leaf,
+    issuer_url,
     signed_string,
+    verify_signature,
 )
 from tests.conftest import EVENTS
 
@@ -30,6 +50,7 @@ VECTORS_DIR = EVENTS / "paypal" / "test_vectors"
 VECTORS = json.loads((VECTORS_DIR / "vectors.json").read_text())
 CERT_PEM = (VECTORS_DIR / VECTORS[0]["cert_file"]).read_bytes()
 INSIDE_VALIDITY = parse_iso("2016-10-05T15:00:00Z")  # the certificate is valid 2015-03-18 .. 2017-03-22
+REAL_ISSUER_URL = "http://cacerts.digicert.com/DigiCertSHA2ExtendedValidationServerCA.crt"
 
 
 class FakeHttp:
@@ -40,12 +61,14 @@ class FakeHttp:
         self.requested: list[str] = []
         self.bodies: list[bytes | None] = []
         self.headers: list[dict[str, str]] = []
+        self.timeouts: list[float] = []
 
     def request(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
                 body: bytes | None = None, timeout: float = 5.0) -> HttpResponse:
         self.requested.append(url)
         self.bodies.append(body)
         self.headers.append(dict(headers or {}))
+        self.timeouts.append(timeout)
         answer = self.answers.get(url)
         if answer is None:
             raise HttpError("unreachable")
@@ -59,27 +82,36 @@ def vector(index: int) -> tuple[dict[str, str], bytes, str]:
     return dict(entry["headers"]), (VECTORS_DIR / entry["body_file"]).read_bytes(), entry["webhook_id"]
 
 
-def verifier_for(webhook_id: str, *, at: float = INSIDE_VALIDITY, pem: bytes = CERT_PEM) -> tuple[Any, FakeHttp]:
-    url = VECTORS[0]["headers"]["PAYPAL-CERT-URL"]
-    http = FakeHttp({url: HttpResponse(200, pem)})
-    return CertificateVerifier(CertificateStore(http), webhook_id, FixedClock(at)), http
+def real_leaf() -> Any:
+    from cryptography import x509
+
+    return x509.load_pem_x509_certificate(CERT_PEM)
+
+
+def real_signed_string(index: int, body: bytes | None = None, webhook_id: str | None = None) -> str:
+    headers, real_body, real_webhook_id = vector(index)
+    return signed_string(headers["PAYPAL-TRANSMISSION-ID"], headers["PAYPAL-TRANSMISSION-TIME"],
+                         webhook_id or real_webhook_id, real_body if body is None else body)
 
 
 # -- the real vectors -----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("index", [0, 1])
-def test_real_paypal_vectors_verify(index: int) -> None:
-    headers, body, webhook_id = vector(index)
-    assert signed_string(headers["PAYPAL-TRANSMISSION-ID"], headers["PAYPAL-TRANSMISSION-TIME"], webhook_id, body) \
-        == VECTORS[index]["expected_signed_string"]
-    verifier, http = verifier_for(webhook_id)
-    verifier.verify(headers, body)
-    assert http.requested == [headers["PAYPAL-CERT-URL"]]
+def test_real_paypal_vectors_verify_with_the_real_leafs_key(index: int) -> None:
+    """PayPal's real bytes: the signed string we build is PayPal's, and PayPal's signature over it verifies with the
+    real leaf's RSA key, at a clock inside that certificate's validity, and the leaf passes our leaf checks."""
+    headers, _, _ = vector(index)
+    message = real_signed_string(index)
+    assert message == VECTORS[index]["expected_signed_string"]
+    leaf = real_leaf()
+    at = datetime.fromtimestamp(INSIDE_VALIDITY, tz=UTC)
+    assert leaf.not_valid_before_utc <= at <= leaf.not_valid_after_utc
+    assert check_leaf(leaf) == "messageverificationcerts.sandbox.paypal.com"
+    verify_signature(leaf, message, headers["PAYPAL-TRANSMISSION-SIG"])
 
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_hex_crc_does_not_verify(index: int) -> None:
     """A verifier that put the CRC in hex would sign another string: it must not match."""
-    from cryptography import x509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
@@ -87,7 +119,7 @@ def test_hex_crc_does_not_verify(index: int) -> None:
     headers, body, webhook_id = vector(index)
     hex_string = (f"{headers['PAYPAL-TRANSMISSION-ID']}|{headers['PAYPAL-TRANSMISSION-TIME']}|{webhook_id}|"
                   f"{zlib.crc32(body):x}")
-    key: Any = x509.load_pem_x509_certificate(CERT_PEM).public_key()
+    key: Any = real_leaf().public_key()
     with pytest.raises(InvalidSignature):
         key.verify(base64.b64decode(headers["PAYPAL-TRANSMISSION-SIG"]), hex_string.encode(), padding.PKCS1v15(),
                    hashes.SHA256())
@@ -95,58 +127,450 @@ def test_hex_crc_does_not_verify(index: int) -> None:
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_one_changed_byte_fails(index: int) -> None:
-    headers, body, webhook_id = vector(index)
+    headers, body, _ = vector(index)
     position = body.index(b"completed")
     changed = body[:position] + b"C" + body[position + 1:]
-    verifier, _ = verifier_for(webhook_id)
     with pytest.raises(UnauthorizedError):
-        verifier.verify(headers, changed)
+        verify_signature(real_leaf(), real_signed_string(index, body=changed), headers["PAYPAL-TRANSMISSION-SIG"])
 
 
 def test_wrong_webhook_id_fails() -> None:
-    headers, body, _ = vector(0)
-    verifier, _ = verifier_for(VECTORS[1]["webhook_id"])
+    headers, _, _ = vector(0)
     with pytest.raises(UnauthorizedError):
+        verify_signature(real_leaf(), real_signed_string(0, webhook_id=VECTORS[1]["webhook_id"]),
+                         headers["PAYPAL-TRANSMISSION-SIG"])
+
+
+def test_the_real_leaf_names_its_digicert_issuer_on_the_allowed_aia_host() -> None:
+    leaf = real_leaf()
+    assert "DigiCert SHA2 Extended Validation Server CA" in leaf.issuer.rfc4514_string()
+    assert issuer_url(leaf) == REAL_ISSUER_URL
+
+
+@pytest.mark.parametrize("aia_answer", [None, HttpResponse(404, b""), HttpResponse(200, b"not a certificate")])
+def test_the_real_leaf_only_chain_is_refused_offline(aia_answer: HttpResponse | None) -> None:
+    """Honest limit: PayPal's sandbox endpoint served the leaf alone, and its intermediate ("DigiCert SHA2 Extended
+    Validation Server CA") is not available on this machine (no network, not in the Debian store, which holds roots
+    only).  So the full verification of the real delivery, against the bundled roots and inside the certificate's
+    validity, is refused: it fetches the issuer from the leaf's AIA (DigiCert's host) and cannot complete the chain."""
+    headers, body, webhook_id = vector(0)
+    answers = {headers["PAYPAL-CERT-URL"]: HttpResponse(200, CERT_PEM)}
+    if aia_answer is not None:
+        answers[REAL_ISSUER_URL] = aia_answer
+    http = FakeHttp(answers)
+    verifier = CertificateVerifier(CertificateStore(http), webhook_id, FixedClock(INSIDE_VALIDITY))
+    with pytest.raises(UnauthorizedError) as refused:
         verifier.verify(headers, body)
+    assert str(refused.value.args[0]) == REFUSED
+    assert http.requested == [headers["PAYPAL-CERT-URL"], REAL_ISSUER_URL]
+
+
+# -- the bundled trust anchors --------------------------------------------------------------------------------------
+PINNED_ROOTS = {
+    "cb3ccbb76031e5e0138f8dd39a23f9de47ffc35e43c1144cea27d46a5ab1cb5f": "DigiCert_Global_Root_G2",
+    "31ad6648f8104138c738f39ea4320133393e3a18cc02296ef97c2ac9ef6731d0": "DigiCert_Global_Root_G3",
+    "7431e5f4c3c1ce4690774f0b61e05440883ba9a01ed00ba6abd7806ed3b118cf": "DigiCert_High_Assurance_EV_Root_CA",
+}
+
+
+def test_bundled_roots_are_exactly_the_pinned_digicert_roots() -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    roots = bundled_roots()
+    assert {root.fingerprint(hashes.SHA256()).hex(): root for root in roots}.keys() == PINNED_ROOTS.keys()
+    assert len(roots) == len(PINNED_ROOTS)
+    for root in roots:
+        name = PINNED_ROOTS[root.fingerprint(hashes.SHA256()).hex()]
+        assert root.subject == root.issuer and "O=DigiCert Inc" in root.subject.rfc4514_string()
+        debian = Path("/etc/ssl/certs") / f"{name}.pem"
+        if debian.exists():  # the copy is the Debian trust store's certificate
+            from cryptography import x509
+
+            assert x509.load_pem_x509_certificate(debian.read_bytes()).public_bytes(Encoding.DER) == \
+                root.public_bytes(Encoding.DER)
+
+
+def test_the_signature_module_imports_no_cryptography() -> None:
+    """Cold start: cryptography (and the roots file) are loaded on the first PayPal verification, not at import."""
+    code = ("import sys, chalicelib.webhooks.paypal_signature as m; "
+            "print(any(n.startswith('cryptography') for n in sys.modules), m.bundled_roots.cache_info().currsize)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.stdout.split() == ["False", "0"]
+
+
+# -- a local test PKI, signing like PayPal --------------------------------------------------------------------------
+LEAF_NAME = "messageverificationcerts.paypal.com"
+AIA_URL = "http://cacerts.digicert.com/LocalTestPaypalIntermediate.crt"
+START = datetime(2026, 1, 1, tzinfo=UTC)
+NOW_2026 = datetime(2026, 11, 23, 12, tzinfo=UTC)
+SERVER_AND_CLIENT = ("serverAuth", "clientAuth")
+
+
+@cache
+def rsa_key(label: str) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _name(cn: str) -> Any:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Local Test PKI"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _key_usage(*, ca: bool) -> Any:
+    from cryptography import x509
+
+    return x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=not ca,
+                         data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                         encipher_only=False, decipher_only=False)
+
+
+def issue(cn: str, key: Any, *, issuer: Any = None, issuer_key: Any = None, ca: bool = False,
+          basic_ca: bool | None = None, path_length: int | None = None, san: Sequence[str] = (LEAF_NAME,),
+          eku: Sequence[str] | None = SERVER_AND_CLIENT, aia: str | None = AIA_URL, not_before: datetime = START,
+          not_after: datetime | None = None, hash_name: str = "SHA256") -> Any:
+    """A CA/B-style certificate: SKI/AKI, critical basic constraints and key usage, EKU; leaves also get SAN and AIA
+    caIssuers.  Self-signed when `issuer` is None (a root: no AKI, no EKU)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+
+    signer = issuer_key or key
+    asserted = ca if basic_ca is None else basic_ca
+    builder = (x509.CertificateBuilder().subject_name(_name(cn))
+               .issuer_name(issuer.subject if issuer is not None else _name(cn))
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(not_before).not_valid_after(not_after or not_before + timedelta(days=730))
+               .add_extension(x509.BasicConstraints(ca=asserted, path_length=path_length if asserted else None),
+                              critical=True)
+               .add_extension(_key_usage(ca=ca), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    if issuer is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False)
+        if eku:
+            builder = builder.add_extension(
+                x509.ExtendedKeyUsage([getattr(ExtendedKeyUsageOID, e.replace("Auth", "_auth").upper()) for e in eku]),
+                critical=False)
+    if not ca:
+        if san:
+            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in san]),
+                                            critical=False)
+        if aia:
+            builder = builder.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+                AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(aia))]), critical=False)
+    return builder.sign(signer, getattr(hashes, hash_name)())
+
+
+@dataclass(frozen=True)
+class Pki:
+    root: Any
+    intermediate: Any
+    leaf: Any
+    leaf_key: Any
+
+
+@cache
+def _default_root(label: str = "root") -> Any:
+    return issue("Local Test Root CA", rsa_key(label), ca=True, not_before=datetime(2025, 1, 1, tzinfo=UTC),
+                 not_after=datetime(2035, 1, 1, tzinfo=UTC))
+
+
+def make_pki(*, root_label: str = "root", intermediate: Mapping[str, Any] | None = None,
+             leaf: Mapping[str, Any] | None = None) -> Pki:
+    """root -> intermediate -> leaf, the same names whichever root key (`root_label`) signs."""
+    root = _default_root(root_label)
+    inter_key, leaf_key = rsa_key(f"{root_label}-intermediate"), rsa_key("leaf")
+    inter = issue("Local Test Paypal Intermediate", inter_key, issuer=root, issuer_key=rsa_key(root_label), ca=True,
+                  path_length=0, **dict(intermediate or {}))
+    leaf_kw = dict(leaf or {})
+    cert = issue(leaf_kw.pop("cn", LEAF_NAME), leaf_kw.pop("key", leaf_key), issuer=inter, issuer_key=inter_key,
+                 **leaf_kw)
+    return Pki(root, inter, cert, leaf_key)
+
+
+@cache
+def default_pki() -> Pki:
+    return make_pki()
+
+
+def pem(*certs: Any) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return b"".join(cert.public_bytes(Encoding.PEM) for cert in certs)
+
+
+def der(cert: Any) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return bytes(cert.public_bytes(Encoding.DER))
+
+
+class LocalPaypal:
+    """A PayPal stand-in: the test PKI's leaf for messageverificationcerts.paypal.com served at a PayPal cert URL by a
+    fake HTTP port (with its intermediate, or alone with the intermediate at the leaf's AIA URL), a signer for
+    deliveries (what PayPal does when it sends a webhook), and `install` to pin the test root in a container."""
+
+    cert_url = "https://api-m.sandbox.paypal.com/v1/notifications/certs/CERT-local-test"
+
+    def __init__(self, webhook_id: str, *, pki: Pki | None = None, leaf_only: bool = False,
+                 aia_answer: HttpResponse | None = None) -> None:
+        self.pki = pki or default_pki()
+        self.webhook_id = webhook_id
+        self.key = self.pki.leaf_key
+        self.root = self.pki.root
+        served = pem(self.pki.leaf) if leaf_only else pem(self.pki.leaf, self.pki.intermediate)
+        answers = {self.cert_url: HttpResponse(200, served)}
+        if leaf_only:
+            answers[AIA_URL] = aia_answer or HttpResponse(200, der(self.pki.intermediate))
+        self.http = FakeHttp(answers)
+        self.sequence = 0
+
+    def install(self, container: Any) -> None:
+        from chalicelib.webhooks.wiring import HTTP, ROOTS
+
+        container.memo(HTTP, lambda c: self.http)
+        container.memo(ROOTS, lambda c: [self.root])
+
+    def verifier(self, webhook_id: str | None = None, *, at: datetime = NOW_2026,
+                 anchors: Sequence[Any] | None = None) -> CertificateVerifier:
+        return CertificateVerifier(CertificateStore(self.http), self.webhook_id if webhook_id is None else webhook_id,
+                                   FixedClock(at.timestamp()), [self.root] if anchors is None else anchors)
+
+    def headers(self, body: bytes, *, webhook_id: str | None = None) -> dict[str, str]:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        self.sequence += 1
+        transmission_id = f"5e3a{self.sequence:04d}-0000-11ef-8000-000000000000"
+        when = "2026-11-23T11:59:58Z"
+        message = signed_string(transmission_id, when, webhook_id or self.webhook_id, body)
+        signature = self.key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return {"PAYPAL-TRANSMISSION-ID": transmission_id, "PAYPAL-TRANSMISSION-TIME": when,
+                "PAYPAL-TRANSMISSION-SIG": base64.b64encode(signature).decode(), "PAYPAL-CERT-URL": self.cert_url,
+                "PAYPAL-AUTH-ALGO": "SHA256withRSA"}
+
+
+BODY = b'{"id":"WH-1","event_type":"PAYMENT.CAPTURE.COMPLETED"}'
+
+
+def refused(local: LocalPaypal, **kw: Any) -> None:
+    with pytest.raises(UnauthorizedError) as error:
+        local.verifier(**kw).verify(local.headers(BODY), BODY)
+    assert error.value.args[0] == REFUSED  # the same message whichever check failed
+
+
+def test_full_chain_served_passes() -> None:
+    local = LocalPaypal("WH-ID")
+    local.verifier().verify(local.headers(BODY), BODY)
+    assert local.http.requested == [local.cert_url]
+
+
+def test_full_chain_including_the_root_passes() -> None:
+    local = LocalPaypal("WH-ID")
+    local.http.answers[local.cert_url] = HttpResponse(200, pem(local.pki.leaf, local.pki.intermediate, local.root))
+    local.verifier().verify(local.headers(BODY), BODY)
+
+
+@pytest.mark.parametrize("encoding", ["der", "pem"])
+def test_a_leaf_only_chain_is_completed_from_the_leafs_aia(encoding: str) -> None:
+    intermediate = default_pki().intermediate
+    answer = HttpResponse(200, der(intermediate) if encoding == "der" else pem(intermediate))
+    local = LocalPaypal("WH-ID", leaf_only=True, aia_answer=answer)
+    local.verifier().verify(local.headers(BODY), BODY)
+    assert local.http.requested == [local.cert_url, AIA_URL]
+    assert local.http.timeouts[1] <= 5.0
+
+
+def test_the_aia_issuer_is_cached() -> None:
+    local = LocalPaypal("WH-ID", leaf_only=True)
+    verifier = local.verifier()
+    for _ in range(3):
+        verifier.verify(local.headers(BODY), BODY)
+    assert local.http.requested == [local.cert_url, AIA_URL]
+    assert verifier.store.fetches == 2
+
+
+def test_a_chain_to_an_unpinned_root_is_refused_though_every_signature_is_consistent() -> None:
+    """The attack this fixes: a self-made root, with the very names of the pinned one, and a chain under it in which
+    each certificate is signed by the next; served in full, or leaf only with its intermediate at the AIA URL."""
+    rogue = make_pki(root_label="rogue-root")
+    rogue.leaf.verify_directly_issued_by(rogue.intermediate)
+    rogue.intermediate.verify_directly_issued_by(rogue.root)
+    rogue.root.verify_directly_issued_by(rogue.root)
+    assert rogue.root.subject == default_pki().root.subject
+    full = LocalPaypal("WH-ID", pki=rogue)
+    full.http.answers[full.cert_url] = HttpResponse(200, pem(rogue.leaf, rogue.intermediate, rogue.root))
+    refused(full, anchors=[default_pki().root])
+    refused(LocalPaypal("WH-ID", pki=rogue, leaf_only=True), anchors=[default_pki().root])
+
+
+def test_the_bundled_roots_are_the_default_and_do_not_trust_the_test_root() -> None:
+    local = LocalPaypal("WH-ID")
+    verifier = CertificateVerifier(CertificateStore(local.http), "WH-ID", FixedClock(NOW_2026.timestamp()))
+    with pytest.raises(UnauthorizedError):
+        verifier.verify(local.headers(BODY), BODY)
+    refused(local, anchors=[])  # no anchors: nothing is trusted
+
+
+@pytest.mark.parametrize("aia", ["http://evil.example/LocalTestPaypalIntermediate.crt",
+                                 "http://cacerts.digicert.com.evil.example/x.crt",
+                                 "http://169.254.169.254/latest/meta-data/x.crt",
+                                 "ldap://cacerts.digicert.com/x.crt", None])
+def test_an_aia_url_on_another_host_is_refused_before_any_request(aia: str | None) -> None:
+    pki = make_pki(leaf={"aia": aia})
+    local = LocalPaypal("WH-ID", pki=pki, leaf_only=True)
+    if aia:
+        local.http.answers[aia] = HttpResponse(200, der(pki.intermediate))
+    refused(local)
+    assert local.http.requested == [local.cert_url]
+
+
+@pytest.mark.parametrize("url", [
+    "http://cacerts.digicert.com/DigiCertSHA2ExtendedValidationServerCA.crt",
+    "https://cacerts.digicert.com/DigiCertGlobalG2TLSRSASHA2562020CA1-1.crt",
+    "HTTP://CACERTS.DIGICERT.COM:80/x.crt",
+    "https://cacerts.digicert.com:443/x.crt",
+])
+def test_digicert_issuer_urls_are_accepted(url: str) -> None:
+    assert check_issuer_url(url).startswith(("http://cacerts.digicert.com/", "https://cacerts.digicert.com/"))
+
+
+@pytest.mark.parametrize("url", [
+    "http://cacerts.digicert.com:8080/x.crt",
+    "https://cacerts.digicert.com:80/x.crt",
+    "http://cacerts.digicert.com/x.crt?y=1",
+    "http://cacerts.digicert.com/x.crt#y",
+    "http://cacerts.digicert.com/x.cer",
+    "http://cacerts.digicert.com/a/x.crt",
+    "http://cacerts.digicert.com/../x.crt",
+    "http://cacerts.digicert.com/%2e%2e.crt",
+    "http://user@cacerts.digicert.com/x.crt",
+    "http://evil.example\\@cacerts.digicert.com/x.crt",
+    "http://crl3.digicert.com/x.crt",
+    "http://digicert.com/x.crt",
+    "ftp://cacerts.digicert.com/x.crt",
+    "file:///etc/x.crt",
+    "",
+])
+def test_other_issuer_urls_are_refused(url: str) -> None:
+    with pytest.raises(UnauthorizedError):
+        check_issuer_url(url)
+
+
+@pytest.mark.parametrize("san", [("evil.example",), ("paypal.com.evil.example",), ("notpaypal.com",),
+                                 ("*.paypal.com",), ()])
+def test_a_leaf_without_a_paypal_dns_name_is_refused(san: tuple[str, ...]) -> None:
+    pki = make_pki(leaf={"san": san})  # the subject CN stays messageverificationcerts.paypal.com: not looked at
+    with pytest.raises(UnauthorizedError):
+        check_leaf(pki.leaf)
+    refused(LocalPaypal("WH-ID", pki=pki))
+
+
+def test_a_leaf_for_paypal_com_itself_or_among_other_names_passes() -> None:
+    for san in (("paypal.com",), ("evil.example", "messageverificationcerts.paypal.com")):
+        local = LocalPaypal("WH-ID", pki=make_pki(leaf={"san": san}))
+        local.verifier().verify(local.headers(BODY), BODY)
+
+
+@pytest.mark.parametrize("at", [datetime(2025, 12, 31, 23, 59, tzinfo=UTC), datetime(2028, 1, 1, 0, 1, tzinfo=UTC)],
+                         ids=["not-yet-valid", "expired"])
+def test_a_leaf_outside_its_validity_is_refused(at: datetime) -> None:
+    refused(LocalPaypal("WH-ID"), at=at)
+
+
+def test_an_expired_intermediate_is_refused() -> None:
+    pki = make_pki(intermediate={"not_after": datetime(2026, 6, 1, tzinfo=UTC)})
+    refused(LocalPaypal("WH-ID", pki=pki))
+
+
+@pytest.mark.parametrize("eku", [None, ("clientAuth",)], ids=["missing", "client-only"])
+def test_a_leaf_without_server_auth_is_refused(eku: tuple[str, ...] | None) -> None:
+    refused(LocalPaypal("WH-ID", pki=make_pki(leaf={"eku": eku})))
+
+
+def test_an_intermediate_that_is_not_a_ca_is_refused() -> None:
+    refused(LocalPaypal("WH-ID", pki=make_pki(intermediate={"basic_ca": False})))
+
+
+def test_a_leaf_that_is_a_ca_is_refused() -> None:
+    refused(LocalPaypal("WH-ID", pki=make_pki(leaf={"basic_ca": True})))
+
+
+def test_an_ecdsa_leaf_is_refused() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pki = make_pki(leaf={"key": ec.generate_private_key(ec.SECP256R1())})
+    with pytest.raises(UnauthorizedError):
+        check_leaf(pki.leaf)
+    refused(LocalPaypal("WH-ID", pki=pki))
+
+
+def unusable_answer(kind: str) -> HttpResponse:
+    return {"oversize": lambda: HttpResponse(200, b"\x30" * (MAX_CERT_BYTES + 1)),
+            "too-many": lambda: HttpResponse(200, pem(*[default_pki().intermediate] * (MAX_CERTS + 1))),
+            "garbage": lambda: HttpResponse(200, b"not a certificate"),
+            "truncated-der": lambda: HttpResponse(200, der(default_pki().intermediate)[:-40]),
+            "empty": lambda: HttpResponse(200, b""),
+            "404": lambda: HttpResponse(404, der(default_pki().intermediate))}[kind]()
+
+
+@pytest.mark.parametrize("kind", ["oversize", "too-many", "garbage", "truncated-der", "empty", "404"])
+def test_an_unusable_aia_answer_is_refused(kind: str) -> None:
+    local = LocalPaypal("WH-ID", leaf_only=True, aia_answer=unusable_answer(kind))
+    verifier = local.verifier()
+    for _ in range(2):
+        with pytest.raises(UnauthorizedError):
+            verifier.verify(local.headers(BODY), BODY)
+    assert local.http.requested == [local.cert_url, AIA_URL, AIA_URL]  # a failed fetch is not cached
+
+
+def test_an_unreachable_aia_host_is_refused() -> None:
+    local = LocalPaypal("WH-ID", leaf_only=True)
+    del local.http.answers[AIA_URL]
+    refused(local)
 
 
 def test_tampered_transmission_headers_fail() -> None:
-    headers, body, webhook_id = vector(0)
-    verifier, _ = verifier_for(webhook_id)
-    for name, value in [("PAYPAL-TRANSMISSION-ID", "b2384410-f8d2-11e4-8bf3-77339302725c"),
-                        ("PAYPAL-TRANSMISSION-TIME", "2015-05-12T18:14:15Z"),
+    local = LocalPaypal("WH-ID")
+    verifier = local.verifier()
+    headers = local.headers(BODY)
+    verifier.verify(headers, BODY)
+    for name, value in [("PAYPAL-TRANSMISSION-ID", "5e3a9999-0000-11ef-8000-000000000000"),
+                        ("PAYPAL-TRANSMISSION-TIME", "2026-11-23T11:59:59Z"),
                         ("PAYPAL-TRANSMISSION-SIG", "not base64!"),
+                        ("PAYPAL-TRANSMISSION-SIG", base64.b64encode(b"\0" * 256).decode()),
                         ("PAYPAL-AUTH-ALGO", "SHA1withRSA")]:
         with pytest.raises(UnauthorizedError):
-            verifier.verify({**headers, name: value}, body)
+            verifier.verify({**headers, name: value}, BODY)
     for missing in ("PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-TIME", "PAYPAL-TRANSMISSION-SIG",
                     "PAYPAL-CERT-URL"):
         with pytest.raises(UnauthorizedError):
-            verifier.verify({k: v for k, v in headers.items() if k != missing}, body)
+            verifier.verify({k: v for k, v in headers.items() if k != missing}, BODY)
+    with pytest.raises(UnauthorizedError):
+        verifier.verify(headers, BODY.replace(b"WH-1", b"WH-2"))
 
 
 def test_headers_are_matched_case_insensitively() -> None:
-    headers, body, webhook_id = vector(1)
-    verifier, _ = verifier_for(webhook_id)
-    verifier.verify({k.lower(): v for k, v in headers.items()}, body)
-
-
-def test_the_expired_certificate_is_refused_at_todays_date() -> None:
-    headers, body, webhook_id = vector(0)
-    verifier, _ = verifier_for(webhook_id, at=parse_iso("2026-11-23T12:00:00Z"))
-    with pytest.raises(UnauthorizedError):
-        verifier.verify(headers, body)
+    local = LocalPaypal("WH-ID")
+    local.verifier().verify({k.lower(): v for k, v in local.headers(BODY).items()}, BODY)
 
 
 def test_unconfigured_webhook_id_refuses_everything() -> None:
-    headers, body, _ = vector(0)
-    verifier, http = verifier_for("")
+    local = LocalPaypal("WH-ID")
     with pytest.raises(UnauthorizedError):
-        verifier.verify(headers, body)
-    assert http.requested == []
+        local.verifier("").verify(local.headers(BODY), BODY)
+    assert local.http.requested == []
 
 
-# -- SSRF guard -----------------------------------------------------------------------------------------------------
+# -- SSRF guard on the certificate URL ------------------------------------------------------------------------------
 @pytest.mark.parametrize("url", [
     "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77",
     "https://api-m.paypal.com/v1/notifications/certs/CERT-1",
@@ -163,6 +587,7 @@ def test_paypal_cert_urls_are_accepted(url: str) -> None:
     "https://api.paypal.com.evil.example/v1/notifications/certs/CERT-1",
     "https://evilpaypal.com/v1/notifications/certs/CERT-1",
     "https://www.paypal.com/v1/notifications/certs/CERT-1",
+    "https://cacerts.digicert.com/v1/notifications/certs/CERT-1",
     "https://api.paypal.com@evil.example/v1/notifications/certs/CERT-1",
     "https://evil.example\\@api.paypal.com/v1/notifications/certs/CERT-1",
     "https://api.paypal.com:8443/v1/notifications/certs/CERT-1",
@@ -178,138 +603,91 @@ def test_paypal_cert_urls_are_accepted(url: str) -> None:
     "",
 ])
 def test_foreign_cert_urls_are_refused_before_any_request(url: str) -> None:
-    headers, body, webhook_id = vector(0)
-    verifier, http = verifier_for(webhook_id)
+    local = LocalPaypal("WH-ID")
+    local.http.answers[url] = HttpResponse(200, pem(local.pki.leaf, local.pki.intermediate))
     with pytest.raises(UnauthorizedError):
-        verifier.verify({**headers, "PAYPAL-CERT-URL": url}, body)
-    assert http.requested == []
+        local.verifier().verify({**local.headers(BODY), "PAYPAL-CERT-URL": url}, BODY)
+    assert local.http.requested == []
 
 
 def test_certificates_are_cached_per_url() -> None:
-    verifier, http = verifier_for(VECTORS[0]["webhook_id"])
-    headers, body, _ = vector(0)
+    local = LocalPaypal("WH-ID")
+    verifier = local.verifier()
     for _ in range(3):
-        verifier.verify(headers, body)
-    assert len(http.requested) == 1
+        verifier.verify(local.headers(BODY), BODY)
+    assert local.http.requested == [local.cert_url]
 
 
-def test_unreachable_or_garbage_certificates_refuse() -> None:
-    headers, body, webhook_id = vector(0)
-    for answer in (HttpResponse(404, b""), HttpResponse(200, b"not a certificate")):
-        url = headers["PAYPAL-CERT-URL"]
-        verifier = CertificateVerifier(CertificateStore(FakeHttp({url: answer})), webhook_id,
-                                       FixedClock(INSIDE_VALIDITY))
-        with pytest.raises(UnauthorizedError):
-            verifier.verify(headers, body)
-    verifier = CertificateVerifier(CertificateStore(FakeHttp({})), webhook_id, FixedClock(INSIDE_VALIDITY))
-    with pytest.raises(UnauthorizedError):
-        verifier.verify(headers, body)
+@pytest.mark.parametrize("answer", [HttpResponse(404, b""), HttpResponse(200, b"not a certificate"),
+                                    HttpResponse(200, b""), HttpResponse(200, b"-----BEGIN CERTIFICATE-----\n"),
+                                    None], ids=["404", "garbage", "empty", "broken-pem", "unreachable"])
+def test_unreachable_or_garbage_certificates_refuse(answer: HttpResponse | None) -> None:
+    local = LocalPaypal("WH-ID")
+    if answer is None:
+        del local.http.answers[local.cert_url]
+    else:
+        local.http.answers[local.cert_url] = answer
+    refused(local)
 
 
-# -- locally generated "PayPal" certificates (chain and CN checks; functional tests) -------------------------------
-@cache
-def _keys() -> tuple[Any, Any, Any]:
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    return tuple(rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(3))  # type: ignore
-
-
-def make_cert(cn: str, key: Any, issuer_key: Any, issuer_cn: str, *, not_before: datetime | None = None,
-              not_after: datetime | None = None) -> Any:
+# -- roots of the pinned roots' shape are accepted as anchors -------------------------------------------------------
+def clone_of(root: Any) -> tuple[Any, Any]:
+    """A self-signed root with a pinned root's subject, validity and extensions (SKI recomputed for a new key of the
+    same kind), and its key: what cryptography's CA profile makes of anchors shaped like the bundled ones."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
-    from cryptography.x509.oid import NameOID
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-    start = not_before or datetime(2026, 1, 1, tzinfo=UTC)
-    return (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_cn)]))
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(start).not_valid_after(not_after or start + timedelta(days=730))
-            .sign(issuer_key, hashes.SHA256()))
-
-
-def pem(*certs: Any) -> bytes:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    return b"".join(cert.public_bytes(Encoding.PEM) for cert in certs)
-
-
-class LocalPaypal:
-    """A PayPal stand-in: a leaf certificate for messageverificationcerts.paypal.com issued by a local CA, served at a
-    PayPal cert URL by a fake HTTP port, and a signer for deliveries (what PayPal does when it sends a webhook)."""
-
-    cert_url = "https://api-m.sandbox.paypal.com/v1/notifications/certs/CERT-local-test"
-
-    def __init__(self, webhook_id: str) -> None:
-        leaf_key, ca_key, _ = _keys()
-        self.webhook_id = webhook_id
-        self.key = leaf_key
-        ca = make_cert("Local Test CA", ca_key, ca_key, "Local Test CA")
-        leaf = make_cert("messageverificationcerts.paypal.com", leaf_key, ca_key, "Local Test CA")
-        self.http = FakeHttp({self.cert_url: HttpResponse(200, pem(leaf, ca))})
-        self.sequence = 0
-
-    def install(self, container: Any) -> None:
-        from chalicelib.webhooks.wiring import HTTP
-
-        container.memo(HTTP, lambda c: self.http)
-
-    def headers(self, body: bytes, *, webhook_id: str | None = None) -> dict[str, str]:
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import padding
-
-        self.sequence += 1
-        transmission_id = f"5e3a{self.sequence:04d}-0000-11ef-8000-000000000000"
-        when = "2026-11-23T11:59:58Z"
-        message = signed_string(transmission_id, when, webhook_id or self.webhook_id, body)
-        signature = self.key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
-        return {"PAYPAL-TRANSMISSION-ID": transmission_id, "PAYPAL-TRANSMISSION-TIME": when,
-                "PAYPAL-TRANSMISSION-SIG": base64.b64encode(signature).decode(), "PAYPAL-CERT-URL": self.cert_url,
-                "PAYPAL-AUTH-ALGO": "SHA256withRSA"}
+    key = rsa_key("clone") if isinstance(root.public_key(), rsa.RSAPublicKey) else ec.generate_private_key(
+        ec.SECP384R1())
+    builder = (x509.CertificateBuilder().subject_name(root.subject).issuer_name(root.issuer)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(root.not_valid_before_utc).not_valid_after(root.not_valid_after_utc))
+    for extension in root.extensions:
+        value = extension.value
+        if isinstance(value, x509.SubjectKeyIdentifier):
+            value = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+        elif isinstance(value, x509.AuthorityKeyIdentifier):
+            value = x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key())
+        builder = builder.add_extension(value, critical=extension.critical)
+    return builder.sign(key, hashes.SHA384() if isinstance(key, ec.EllipticCurvePrivateKey) else hashes.SHA256()), key
 
 
-NOW_2026 = datetime(2026, 11, 23, 12, tzinfo=UTC)
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_a_chain_to_a_root_shaped_like_a_pinned_one_passes(index: int) -> None:
+    root, root_key = clone_of(bundled_roots()[index])
+    inter_key = rsa_key("clone-intermediate")
+    inter = issue("Local Test Paypal Intermediate", inter_key, issuer=root, issuer_key=root_key, ca=True,
+                  path_length=0, hash_name="SHA384" if index == 1 else "SHA256")
+    leaf = issue(LEAF_NAME, rsa_key("leaf"), issuer=inter, issuer_key=inter_key)
+    local = LocalPaypal("WH-ID", pki=Pki(root, inter, leaf, rsa_key("leaf")), leaf_only=True,
+                        aia_answer=HttpResponse(200, der(inter)))
+    local.verifier().verify(local.headers(BODY), BODY)
+    refused(local, anchors=[bundled_roots()[index]])  # and the real root, same names, does not vouch for it
 
 
-def test_a_chain_signed_by_its_issuer_passes() -> None:
-    leaf_key, ca_key, _ = _keys()
-    ca = make_cert("CA", ca_key, ca_key, "CA")
-    leaf = make_cert("api.paypal.com", leaf_key, ca_key, "CA")
-    assert check_chain([leaf, ca], NOW_2026) is leaf
-
-
-def test_a_chain_not_signed_by_the_served_issuer_fails() -> None:
-    leaf_key, ca_key, other_key = _keys()
-    ca = make_cert("CA", ca_key, ca_key, "CA")
-    leaf = make_cert("messageverificationcerts.paypal.com", leaf_key, other_key, "CA")
-    with pytest.raises(UnauthorizedError):
-        check_chain([leaf, ca], NOW_2026)
-
-
-@pytest.mark.parametrize("cn", ["evil.example", "paypal.com.evil.example", "notpaypal.com"])
-def test_a_subject_outside_paypal_com_fails(cn: str) -> None:
-    leaf_key, ca_key, _ = _keys()
-    with pytest.raises(UnauthorizedError):
-        check_chain([make_cert(cn, leaf_key, ca_key, "CA")], NOW_2026)
-
-
-def test_an_expired_issuer_fails() -> None:
-    leaf_key, ca_key, _ = _keys()
-    ca = make_cert("CA", ca_key, ca_key, "CA", not_before=datetime(2020, 1, 1, tzinfo=UTC),
-                   not_after=datetime(2021, 1, 1, tzinfo=UTC))
-    leaf = make_cert("api.paypal.com", leaf_key, ca_key, "CA")
-    with pytest.raises(UnauthorizedError):
-        check_chain([leaf, ca], NOW_2026)
-
-
+# -- through the container wiring -----------------------------------------------------------------------------------
 def test_local_paypal_signs_like_paypal(container: Any) -> None:
-    local = LocalPaypal("WH-ID")
-    body = b'{"id":"WH-1","event_type":"X"}'
-    store = CertificateStore(local.http)
-    CertificateVerifier(store, "WH-ID", FixedClock(NOW_2026.timestamp())).verify(local.headers(body), body)
+    """What the functional tests rely on: `install` puts the fake HTTP port and the test root into the container, and
+    the wired verifier then accepts the local signer's deliveries, for the configured webhook id only."""
+    from chalicelib.webhooks.wiring import paypal_verifier
+
+    local = LocalPaypal(container.settings.paypal_webhook_id)
+    local.install(container)
+    verifier = paypal_verifier(container)
+    verifier.verify(local.headers(BODY), BODY)
     with pytest.raises(UnauthorizedError):
-        CertificateVerifier(store, "OTHER", FixedClock(NOW_2026.timestamp())).verify(local.headers(body), body)
+        verifier.verify(local.headers(BODY, webhook_id="OTHER"), BODY)
+
+
+def test_the_wiring_trusts_the_bundled_roots_by_default(container: Any) -> None:
+    from chalicelib.webhooks.wiring import HTTP, paypal_verifier
+
+    local = LocalPaypal(container.settings.paypal_webhook_id)
+    container.memo(HTTP, lambda c: local.http)  # the fake HTTP port only: the test root is not pinned
+    with pytest.raises(UnauthorizedError):
+        paypal_verifier(container).verify(local.headers(BODY), BODY)
+    assert local.http.requested == [local.cert_url]
 
 
 # -- postback mode --------------------------------------------------------------------------------------------------
