@@ -7,6 +7,7 @@ from chalicelib.handlers import (
     account_requests,
     consent,
     health,
+    intake,
     mail,
     middleware,
     privacy_requests,
@@ -17,5 +18,6 @@ from chalicelib.handlers import (
 # configure_logs=False: Chalice would otherwise attach a plain-text handler to the logger Powertools owns.
 app = Chalice(app_name="privacy-backend", configure_logs=False)
 app.register_middleware(middleware.observe, "all")
-for blueprint in (health, webhooks, consent, account_privacy, account_requests, privacy_requests, mail, scheduled):
+for blueprint in (health, webhooks, consent, account_privacy, account_requests, privacy_requests, mail, intake,
+                  scheduled):
     app.register_blueprint(blueprint.bp)

@@ -44,6 +44,7 @@ class Settings(BaseModel):
     inbound_prefix: str = Field(default="inbound/", alias="INBOUND_PREFIX")
     kms_key_id: str = Field(alias="KMS_KEY_ID", min_length=1)
     inbound_topic_arn: str = Field(default="", alias="INBOUND_TOPIC_ARN")
+    intake_queue_url: str = Field(alias="INTAKE_QUEUE_URL", pattern=r"^https?://")
 
     # Secrets: where they come from.
     secrets_source: Literal["env", "ssm"] = Field(default="env", alias="SECRETS_SOURCE")

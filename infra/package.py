@@ -47,12 +47,16 @@ RESOURCE_ENV: dict[str, Any] = {
     "INBOUND_BUCKET": {"Ref": "InboundMailBucket"},
     "KMS_KEY_ID": {"Ref": "DataKey"},
     "INBOUND_TOPIC_ARN": {"Ref": "InboundTopic"},
+    "INTAKE_QUEUE_URL": {"Ref": "IntakeQueue"},
 }
 
 # Event sources wired here rather than with chalice decorators, because they name stack resources (e.g. the topic,
 # whose name differs per stage): chalice function name -> SAM events of that function.
 EVENT_SOURCES: dict[str, dict[str, Any]] = {
     "ingest_inbound_mail": {"InboundMail": {"Type": "SNS", "Properties": {"Topic": {"Ref": "InboundTopic"}}}},
+    "privacy_intake": {"IntakeQueue": {"Type": "SQS", "Properties": {
+        "Queue": {"Fn::GetAtt": ["IntakeQueue", "Arn"]}, "BatchSize": 10,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"]}}},
 }
 
 LAMBDA_TRUST = {
@@ -72,6 +76,7 @@ ALLOWED_ACTIONS = frozenset([
     "kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt",
     "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:AbortMultipartUpload",
     "ses:SendEmail", "ses:SendRawEmail",
+    "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
     "ssm:GetParameter", "ssm:GetParameters",
     "logs:CreateLogStream", "logs:PutLogEvents",
 ])
@@ -106,6 +111,7 @@ OPERATION_ACTIONS: dict[str, list[str]] = {
     "generate_presigned_url": [],  # signed locally; the GET it allows needs s3:GetObject (get_object)
     "send_email": ["ses:SendEmail"],
     "send_raw_email": ["ses:SendRawEmail"],
+    "send_message": ["sqs:SendMessage", "kms:GenerateDataKey"],
     "get_parameter": ["ssm:GetParameter"],
     "get_parameters": ["ssm:GetParameters"],
     "verify": [],  # not KMS here: webhook signature verification (certificates, HMAC)
@@ -154,6 +160,9 @@ def function_policy(app_name: str, stage: str, env: dict[str, str]) -> dict[str,
             {"Sid": "SendMail", "Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"],
              "Resource": [{"Fn::Sub": f"{arn}:ses:${{AWS::Region}}:${{AWS::AccountId}}:identity/${{MailDomain}}"},
                           {"Fn::Sub": f"{arn}:ses:${{AWS::Region}}:${{AWS::AccountId}}:identity/${{SenderEmail}}"}]},
+            {"Sid": "IntakeQueue", "Effect": "Allow",
+             "Action": ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+             "Resource": [{"Fn::GetAtt": ["IntakeQueue", "Arn"]}]},
             {"Sid": "StageSecrets", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"],
              "Resource": [{"Fn::Sub": f"{arn}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{ssm_prefix}/*"}]},
             {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],

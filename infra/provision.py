@@ -33,6 +33,8 @@ APPLIED: dict[str, set[str]] = {
                         "VersioningConfiguration", "LifecycleConfiguration"},
     "AWS::S3::BucketPolicy": {"Bucket", "PolicyDocument"},
     "AWS::SNS::Topic": {"TopicName", "KmsMasterKeyId"},
+    "AWS::SQS::Queue": {"QueueName", "KmsMasterKeyId", "MessageRetentionPeriod", "VisibilityTimeout",
+                        "RedrivePolicy"},
     "AWS::SNS::TopicPolicy": {"Topics", "PolicyDocument"},
     "AWS::SES::EmailIdentity": {"EmailIdentity"},
     "AWS::SES::ReceiptRuleSet": {"RuleSetName"},
@@ -216,6 +218,18 @@ class Provisioner:
             self.client("sns").set_topic_attributes(TopicArn=topic, AttributeName="Policy",
                                                     AttributeValue=json.dumps(props["PolicyDocument"]))
         self.r.physical[logical] = logical
+
+    # -- SQS ------------------------------------------------------------------------------------------------
+    def _aws_sqs_queue(self, logical: str, props: dict[str, Any]) -> None:
+        sqs = self.client("sqs")
+        attributes: dict[str, str] = {name: str(props[name]) for name in ("KmsMasterKeyId", "MessageRetentionPeriod",
+                                                          "VisibilityTimeout") if name in props}
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+        url = sqs.create_queue(QueueName=props["QueueName"], Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.r.physical[logical] = url
+        self.r.attributes[logical] = {"Arn": arn, "QueueName": props["QueueName"], "QueueUrl": url}
 
     # -- SES ------------------------------------------------------------------------------------------------
     def _aws_ses_emailidentity(self, logical: str, props: dict[str, Any]) -> None:

@@ -31,3 +31,16 @@ def bearer(token: str) -> dict[str, str]:
 
 def wc_signature(body: bytes, secret: str = LOCAL_WC_SECRET) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def drain_intake(client: Any, *, retry_after: int | None = None) -> int:
+    """Deliver what the intake queue holds (moto in-process) to `privacy_intake`, as Lambda's event source mapping
+    does (scripts/pump.py); returns how many messages were handled."""
+    import boto3
+
+    from chalicelib.settings import get_settings
+    from scripts.pump import deliver
+
+    sqs = boto3.client("sqs", region_name="eu-west-1")
+    return deliver(sqs, get_settings().intake_queue_url,
+                   lambda event: client.lambda_.invoke("privacy_intake", event).payload, retry_after=retry_after)

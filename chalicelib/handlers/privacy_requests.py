@@ -9,11 +9,11 @@ from urllib.parse import parse_qs
 from chalice.app import Blueprint, Response
 
 from chalicelib.container import get_container
-from chalicelib.errors import InvalidInputError, SubjectSuppressedError
+from chalicelib.errors import InvalidInputError
 from chalicelib.handlers.http import api_route, json_body, json_response, raw_body
-from chalicelib.observability import logger
 from chalicelib.payloads.requests import MAX_BODY, WebRequestBody
 from chalicelib.services import privacy_requests as service
+from chalicelib.services.request_intake import accept_web_request
 
 bp = Blueprint(__name__)
 
@@ -53,17 +53,11 @@ def _page(status: int, title: str, text: str) -> Response:
 
 @api_route(bp, "/privacy-requests", methods=["POST"])
 def post_request() -> Response:
+    """Always the same 202 after the same work (the per-IP limit and one enqueue), known address or not: the
+    per-address work runs in the intake queue's consumer (chalicelib.services.request_intake)."""
     body = json_body(bp, WebRequestBody, MAX_BODY)
     container = get_container()
-    now = container.now()
-    service.rate_limit(container, email=body.email, ip=_source_ip(), now=now)
-    try:
-        submitted = service.submit_request(container, email=body.email, request_type=body.type, channel="web",
-                                           received_at=now, needs_verification=True)
-    except SubjectSuppressedError:  # an erased subject: nothing is held; answer exactly as for anyone else
-        logger.info("privacy request for an erased subject ignored")
-        return json_response(202, ACCEPTED)
-    service.send_verification(container, email=body.email, submitted=submitted, request_type=body.type)
+    accept_web_request(container, email=body.email, request_type=body.type, ip=_source_ip(), now=container.now())
     return json_response(202, ACCEPTED)
 
 

@@ -21,7 +21,7 @@ from chalicelib.domain import requests as rules
 from chalicelib.domain.clock import iso
 from chalicelib.domain.requests import Channel, PrivacyRequest, Regime, RequestType, Status
 from chalicelib.domain.retention import DAY, Category
-from chalicelib.errors import ConflictError, InvalidInputError, NotFoundError, RateLimitedError
+from chalicelib.errors import ConflictError, InvalidInputError, NotFoundError
 from chalicelib.observability import count, logger
 from chalicelib.storage.requests import (
     DynamoRequestRepository,
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 FULFIL, DELETION, UNVERIFIED, NOTICE = "fulfil", "deletion", "unverified", "notice"
 INLINE_EXPORT_ITEMS = 200  # exports of subjects with more items than this are produced by the scheduled job
-EMAIL_LIMIT_PER_DAY = 3
-IP_LIMIT_PER_HOUR = 10
 DOWNLOAD_URL_SECONDS = 900  # presigned export URLs live at most 15 minutes
 WORK_PER_RUN = 25
 
@@ -57,7 +55,7 @@ def requests_repository(container: Container) -> RequestRepository:
                           lambda c: DynamoRequestRepository(c.table, c.policy, c.sealed_writes))
 
 
-def _token_key(container: Container) -> str:
+def token_key(container: Container) -> str:
     from chalicelib.secrets import Secret, get_secret
 
     return get_secret(Secret.VERIFICATION_TOKEN_KEY, required=False) or container.pepper
@@ -66,7 +64,7 @@ def _token_key(container: Container) -> str:
 def hash_token(container: Container, token: str, purpose: str) -> str:
     from chalicelib.crypto.subjects import keyed_hash
 
-    return keyed_hash(token, _token_key(container), purpose)
+    return keyed_hash(token, token_key(container), purpose)
 
 
 def _new_token(container: Container, purpose: str, request_id: str, expires_at: int,
@@ -77,6 +75,10 @@ def _new_token(container: Container, purpose: str, request_id: str, expires_at: 
 
 def _link(container: Container, path: str, token: str) -> str:
     return f"{container.settings.public_base_url.rstrip('/')}{path}?token={token}"
+
+
+def verification_link(container: Container, token: str) -> str:
+    return _link(container, "/privacy-requests/verify", token)
 
 
 # -- deadlines -------------------------------------------------------------------------------------------------
@@ -132,7 +134,7 @@ def submit_request(container: Container, *, email: str, request_type: str, chann
                                         token)
             tokens.append(stored)
             work.append(WorkItem(UNVERIFIED, request.request_id, received_at + rules.UNVERIFIED_LIFETIME))
-            url = _link(container, "/privacy-requests/verify", secret)
+            url = verification_link(container, secret)
         else:
             work.extend(_work_for_pending(request, received_at))
         actor = f"customer:{customer_id}" if customer_id else f"subject:{via.value}"
@@ -156,23 +158,6 @@ def _work_for_pending(request: PrivacyRequest, at: int) -> list[WorkItem]:
     """Work to queue when a request becomes pending: every type is fulfilled by `fulfil` (the scheduled job
     retries what an inline attempt did not finish)."""
     return [WorkItem(FULFIL, request.request_id, at)]
-
-
-def rate_limit(container: Container, *, email: str, ip: str | None, now: int) -> None:
-    """Per e-mail (3 a day) and per IP (10 an hour) limits on web requests; raises RateLimitedError (429)."""
-    from chalicelib.crypto.subjects import keyed_hash
-
-    repo = requests_repository(container)
-    day, hour = now - now % DAY, now - now % 3600
-    if ip:  # first: requests refused for their IP must not use up the address owner's quota
-        ip_key = keyed_hash(ip, container.pepper, "rate:request-ip")
-        if not repo.hit(ip_key, hour, limit=IP_LIMIT_PER_HOUR, expires_at=hour + 2 * DAY):
-            count("PrivacyRequestRateLimited")
-            raise RateLimitedError("too many requests; try again later", retry_after=hour + 3600 - now)
-    email_key = keyed_hash(container.subject_for_email(email), container.pepper, "rate:request-email")
-    if not repo.hit(email_key, day, limit=EMAIL_LIMIT_PER_DAY, expires_at=day + 2 * DAY):
-        count("PrivacyRequestRateLimited")
-        raise RateLimitedError("too many requests; try again later", retry_after=day + DAY - now)
 
 
 def send_verification(container: Container, *, email: str, submitted: SubmittedRequest, request_type: str) -> str:

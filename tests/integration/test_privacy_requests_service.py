@@ -105,16 +105,21 @@ def test_unverified_request_expires_after_seven_days(rights: Any) -> None:
 
 def test_rate_limits_per_email_and_per_ip(rights: Any) -> None:
     from chalicelib.errors import RateLimitedError
+    from chalicelib.services import request_intake as intake
 
-    for _ in range(service.EMAIL_LIMIT_PER_DAY):
-        service.rate_limit(rights, email="Jana.Mueller@Example.org", ip="198.51.100.1", now=NOW)
+    def queued(email: str, at: int, n: int) -> str:
+        body = json.dumps({"v": 1, "email": email, "type": "access", "received_at": at})
+        return intake.process_intake(rights, f"message-{email}-{at}-{n}", body)
+
+    outcomes = [queued("Jana.Mueller@Example.org" if n % 2 else EMAIL, NOW, n)
+                for n in range(intake.EMAIL_LIMIT_PER_DAY + 1)]
+    assert outcomes == ["sent"] * intake.EMAIL_LIMIT_PER_DAY + ["rate_limited"]  # one address, however written
+    assert queued(EMAIL, NOW + DAY, 0) == "sent"  # a new day
+    for _ in range(intake.IP_LIMIT_PER_HOUR):
+        intake.limit_ip(rights, "198.51.100.9", now=NOW)
     with pytest.raises(RateLimitedError):
-        service.rate_limit(rights, email=EMAIL, ip="198.51.100.2", now=NOW)
-    service.rate_limit(rights, email=EMAIL, ip="198.51.100.2", now=NOW + DAY)  # a new day
-    for n in range(service.IP_LIMIT_PER_HOUR):
-        service.rate_limit(rights, email=f"p{n}@example.com", ip="198.51.100.9", now=NOW)
-    with pytest.raises(RateLimitedError):
-        service.rate_limit(rights, email="last@example.com", ip="198.51.100.9", now=NOW)
+        intake.limit_ip(rights, "198.51.100.9", now=NOW)
+    intake.limit_ip(rights, "198.51.100.10", now=NOW)  # another address
 
 
 # -- access ------------------------------------------------------------------------------------------------------

@@ -1,0 +1,115 @@
+"""Use case: the public privacy-request form, answered the same for every address.
+
+`accept_web_request` (the HTTP route) does only what costs the same whoever asks: the per-IP limit and one enqueue.
+`process_intake` (the queue's consumer) does the per-address work afterwards: the per-address quota, erased subjects
+(nothing is registered or sent, and nothing tells), the request and its verification mail.
+
+A message can be delivered more than once (SQS is at-least-once): the request id and the verification token are
+derived from the message id with keyed hashes, so a redelivery finds its request and sends the same link again
+instead of registering a second request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from chalicelib.crypto.subjects import keyed_hash
+from chalicelib.domain.requests import Status
+from chalicelib.domain.retention import DAY
+from chalicelib.errors import RateLimitedError, SubjectSuppressedError
+from chalicelib.observability import count, logger
+from chalicelib.payloads.intake import IntakeMessage
+from chalicelib.services import privacy_requests as requests
+from chalicelib.storage.requests import StaleRequestError
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.intake_queue import IntakeQueue
+    from chalicelib.container import Container
+
+EMAIL_LIMIT_PER_DAY = 3
+IP_LIMIT_PER_HOUR = 10
+
+
+def intake_queue(container: Container) -> IntakeQueue:
+    def build(c: Container) -> IntakeQueue:
+        from chalicelib import aws
+        from chalicelib.adapters.intake_queue import SqsIntakeQueue
+
+        return SqsIntakeQueue(aws.sqs, c.settings.intake_queue_url)
+
+    return container.memo("intake_queue", build)
+
+
+def limit_ip(container: Container, ip: str | None, *, now: int) -> None:
+    """At most IP_LIMIT_PER_HOUR requests an hour from one address (keyed hash only); RateLimitedError (429)."""
+    if not ip:
+        return
+    hour = now - now % 3600
+    key = keyed_hash(ip, container.pepper, "rate:request-ip")
+    if not requests.requests_repository(container).hit(key, hour, limit=IP_LIMIT_PER_HOUR, expires_at=hour + 2 * DAY):
+        count("PrivacyRequestRateLimited")
+        raise RateLimitedError("too many requests; try again later", retry_after=hour + 3600 - now)
+
+
+def accept_web_request(container: Container, *, email: str, request_type: str, ip: str | None, now: int) -> str:
+    """The per-IP limit, then one enqueue: the answer does not depend on the address.  Returns the message id."""
+    limit_ip(container, ip, now=now)
+    message = IntakeMessage(email=email, type=request_type, received_at=now)
+    message_id = intake_queue(container).send(message.model_dump())
+    count("PrivacyRequestQueued")
+    return message_id
+
+
+def _email_quota(container: Container, email: str, now: int) -> bool:
+    day = now - now % DAY
+    key = keyed_hash(container.subject_for_email(email), container.pepper, "rate:request-email")
+    return requests.requests_repository(container).hit(key, day, limit=EMAIL_LIMIT_PER_DAY, expires_at=day + 2 * DAY)
+
+
+def derived_ids(container: Container, message_id: str) -> tuple[str, str]:
+    """(request id, verification token) of a queue message: the same for every delivery of it."""
+    request_id = keyed_hash(message_id, container.pepper, "intake-request")[:32]
+    token = keyed_hash(message_id, requests.token_key(container), "intake-token")
+    return request_id, token
+
+
+def process_intake(container: Container, message_id: str, body: str) -> str:
+    """Handle one queued request: 'sent' | 'resent' | 'erased' | 'rate_limited' | 'done' | 'rejected'.
+    Raises on a failure worth retrying (storage, mail): the message comes back."""
+    try:
+        message = IntakeMessage.model_validate_json(body)
+    except ValidationError:
+        logger.warning("intake message rejected", extra={"message_id": message_id})
+        return "rejected"  # never becomes valid: not retried
+    request_id, token = derived_ids(container, message_id)
+    repo = requests.requests_repository(container)
+    existing = repo.get(request_id, now=container.now())
+    if existing is None:
+        if not _email_quota(container, message.email, message.received_at):
+            count("PrivacyRequestRateLimited")
+            return _done(message_id, "rate_limited")
+        try:
+            submitted = requests.submit_request(container, email=message.email, request_type=message.type,
+                                                channel="web", received_at=message.received_at,
+                                                needs_verification=True, request_id=request_id, token=token)
+        except SubjectSuppressedError:  # an erased subject: nothing is held, nothing is registered or sent
+            return _done(message_id, "erased")
+        except StaleRequestError:  # another delivery of this message registered it meanwhile
+            return _done(message_id, "done")
+        outcome = "sent"
+    elif existing.status is Status.UNVERIFIED:  # redelivered before its mail went out: the same link again
+        submitted = requests.SubmittedRequest(existing.request_id, existing.status.value, existing.due_at,
+                                              requests.verification_link(container, token))
+        outcome = "resent"
+    else:
+        return _done(message_id, "done")
+    requests.send_verification(container, email=message.email, submitted=submitted, request_type=message.type)
+    return _done(message_id, outcome)
+
+
+def _done(message_id: str, outcome: str) -> str:
+    count(f"PrivacyIntake_{outcome}")
+    logger.info("privacy request intake", extra={"message_id": message_id, "outcome": outcome})
+    return outcome
