@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from chalicelib.domain.retention import RetentionOverride
+
+PAYPAL_WEBHOOK_ID = r"[A-Z0-9]{8,64}"  # what PayPal shows, e.g. 3RN13029J36659323 (placeholders do not match)
 
 
 class ConfigurationError(RuntimeError):
@@ -91,6 +94,16 @@ class Settings(BaseModel):
     retention_brake_max_share: float = Field(default=0.25, gt=0, le=1, alias="RETENTION_BRAKE_MAX_SHARE")
     retention_dry_run: bool = Field(default=False, alias="RETENTION_DRY_RUN")
 
+    @model_validator(mode="after")
+    def _deployed_stages(self) -> Settings:
+        """A deployed stage serves real people: links only over https, and PayPal verified against a real id."""
+        if self.stage in ("dev", "prod"):
+            if not self.public_base_url.startswith("https://"):
+                raise ValueError("PUBLIC_BASE_URL: a deployed stage needs an https:// URL")
+            if not re.fullmatch(PAYPAL_WEBHOOK_ID, self.paypal_webhook_id):
+                raise ValueError("PAYPAL_WEBHOOK_ID: missing or a placeholder (set the webhook id PayPal shows)")
+        return self
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
@@ -108,8 +121,8 @@ def describe_error(error: ValidationError) -> str:
     """A message naming each bad setting by its environment variable (values are never echoed)."""
     problems = []
     for item in error.errors():
-        name = ".".join(str(part) for part in item["loc"]) or "?"
-        problems.append(f"{name}: {item['msg']}")
+        name = ".".join(str(part) for part in item["loc"])
+        problems.append(f"{name}: {item['msg']}" if name else str(item["msg"]).removeprefix("Value error, "))
     return "invalid configuration: " + "; ".join(problems)
 
 

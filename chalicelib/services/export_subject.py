@@ -59,6 +59,7 @@ SOURCES = {
     "request": "you, through a privacy request",
     "request_audit": "our handling of your privacy requests",
     "correspondence": "your e-mails to our privacy mailbox and our replies",
+    "export": "our answer to your access request (its files are deleted 7 days after they were made)",
 }
 
 RECIPIENTS: list[dict[str, str]] = [

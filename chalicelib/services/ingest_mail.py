@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -79,11 +80,16 @@ def ingest_notification(container: Container, notification: SesNotification) -> 
     return ingest(container, envelope, raw)
 
 
-def ingest_pending(container: Container, *, now: int, dry_run: bool, limit: int = 50) -> dict[str, int]:
-    """The scheduled pickup: every message still in the inbound prefix (its notification was lost or failed)."""
+def ingest_pending(container: Container, *, now: int, dry_run: bool, limit: int = 50,
+                   out_of_time: Callable[[], bool] = lambda: False) -> dict[str, int]:
+    """The scheduled pickup: every message still in the inbound prefix (its notification was lost or failed).
+    When `out_of_time()` says so, the rest waits for the next run (counted as `deferred`)."""
     bucket = inbound_bucket(container)
     counts = {"pending": 0, "ingested": 0, "answered": 0, "failed": 0, "cleaned": 0}
     for stored in bucket.pending(limit=limit):
+        if not dry_run and out_of_time():
+            counts["deferred"] = counts.get("deferred", 0) + 1
+            continue
         if stored.stored_at < now - PENDING_MAX_AGE:
             continue
         message_id = stored.key.rsplit("/", 1)[-1]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -236,6 +237,7 @@ def _fulfil_access(container: Container, request: PrivacyRequest, *, now: int, i
     if request.status is Status.PENDING:
         request = _move(container, request, Status.IN_PROGRESS, now=now, actor="system", reason="export started")
     result = export_subject(container, subject=request.subject, request_id=request.request_id, now=now)
+    requests_repository(container).index_export(request, [result.json_key, result.html_key], at=now)
     export = {"json_key": result.json_key, "html_key": result.html_key, "expires_at": result.expires_at,
               "records": result.records, "schema_version": result.schema_version}
     tokens: list[Token] = []
@@ -468,15 +470,21 @@ def _notify_subject(container: Container, request: PrivacyRequest, kind: str, **
 
 
 # -- the scheduled job -------------------------------------------------------------------------------------------
-def run_scheduled_request_work(container: Container, *, now: int, dry_run: bool) -> dict[str, int]:
+def run_scheduled_request_work(container: Container, *, now: int, dry_run: bool,
+                               out_of_time: Callable[[], bool] = lambda: False) -> dict[str, int]:
     """Deletions past their grace period, queued fulfilments, expiry of unverified requests, extension notices and
-    the operator's daily digest.  In dry_run it only counts what it would do."""
+    the operator's daily digest.  In dry_run it only counts what it would do.  When `out_of_time()` says so, the
+    rest stays queued for the next run (counted as `deferred`)."""
     repo = requests_repository(container)
     counts = {"deletions": 0, "fulfilled": 0, "expired": 0, "notices": 0, "digest": 0, "failed": 0}
     handlers: list[tuple[str, str]] = [(DELETION, "deletions"), (FULFIL, "fulfilled"), (UNVERIFIED, "expired"),
                                        (NOTICE, "notices")]
+    deferred = 0
     for queue, name in handlers:
         for work in repo.due_work(queue, until=now, now=now, limit=WORK_PER_RUN):
+            if not dry_run and out_of_time():
+                deferred += 1
+                continue
             if dry_run:
                 counts[name] += 1
                 continue
@@ -488,7 +496,10 @@ def run_scheduled_request_work(container: Container, *, now: int, dry_run: bool)
                 logger.warning("scheduled request work failed",
                                extra={"request_id": work.request_id, "queue": queue,
                                       "error_type": type(error).__name__})
-    counts["digest"] = _digest(container, now=now, dry_run=dry_run)
+    if deferred:
+        counts["deferred"] = deferred
+    elif not out_of_time():
+        counts["digest"] = _digest(container, now=now, dry_run=dry_run)
     logger.info("scheduled request work", extra={"dry_run": dry_run, **counts})
     return counts
 

@@ -2,9 +2,12 @@
 
 1. Retention: for each category of the policy, the items due (`due_index`: `DUE#<category>`, due time <= now; never a
    Scan, so the work grows with the due items, not with the table) are planned first, then deleted or anonymised per
-   the policy in bounded batches (RETENTION_BATCH_SIZE), with the S3 objects that belong to them.  Exports older than
-   their retention are also removed from the exports bucket (the bucket's lifecycle rule runs up to a day late).
-   TTL stays the safety net.
+   the policy in bounded batches (RETENTION_BATCH_SIZE), with the S3 objects that belong to them: a produced export is
+   an item of category `export` naming its objects, so exports are removed when due at the cost of what is due, never
+   by listing the bucket (its lifecycle rule is the safety net for objects no item names).  TTL stays the safety
+   net for items.
+   Every step runs within the run's time budget (the Lambda's remaining time less a margin): what does not fit
+   stays queued for the next run, and the lease expires shortly after the budget, even if the run is killed.
 2. Requests: `run_scheduled_request_work` (grace periods, fulfilments, expiries, notices, operator digest).
 3. Mail: anything still in the inbound prefix (a lost or failed notification) is ingested.
 
@@ -49,8 +52,9 @@ if TYPE_CHECKING:
     from chalicelib.container import Container
 
 LEASE_NAME = "scheduled_job"
-LEASE_SECONDS = 14 * 60  # shorter than the schedule period: a dead run's lease is gone by the next one
-DEFAULT_BUDGET_SECONDS = 600.0
+LEASE_MARGIN_SECONDS = 30  # the lease outlives the run's budget by this much: a run killed at its Lambda timeout
+#                            (budget + the handler's safety margin) leaves a lease that is gone seconds later
+DEFAULT_BUDGET_SECONDS = 280.0  # the function's 300 s timeout less the handler's safety margin
 BRAKE_SHARE_MIN_ITEMS = 100  # below this many planned items the share test is meaningless (small tables)
 MAX_REPORTED_ERRORS = 20
 MAX_BACKOFF = 7 * DAY
@@ -83,17 +87,20 @@ def run_scheduled_job(container: Container, *, dry_run: bool | None = None,
     deadline = Deadline(budget_seconds)
     report = RunReport(run_id=f"{now:010d}-{uuid.uuid4().hex[:8]}", started_at=now, dry_run=dry)
     runs = run_store(container)
-    if not dry and not runs.acquire(LEASE_NAME, report.run_id, now=now, until=now + LEASE_SECONDS):
+    lease_until = now + int(budget_seconds) + LEASE_MARGIN_SECONDS
+    if not dry and not runs.acquire(LEASE_NAME, report.run_id, now=now, until=lease_until):
         report.status = "skipped_locked"
         logger.info("scheduled run skipped: another run holds the lease", extra={"run_id": report.run_id})
         count("ScheduledRunSkipped")
         return report
     try:
         report.status = "completed"
-        _step(report, "retention", lambda: enforce_retention(container, report, now=now, dry_run=dry,
-                                                             deadline=deadline))
-        _step(report, "requests", lambda: _requests(container, report, now=now, dry_run=dry))
-        _step(report, "mail", lambda: _mail(container, report, now=now, dry_run=dry))
+        # Retention checks the budget itself, batch by batch (what it planned but could not do counts `deferred`).
+        _step(report, "retention", None, lambda: enforce_retention(container, report, now=now, dry_run=dry,
+                                                                   deadline=deadline))
+        _step(report, "requests", deadline, lambda: _requests(container, report, now=now, dry_run=dry,
+                                                              deadline=deadline))
+        _step(report, "mail", deadline, lambda: _mail(container, report, now=now, dry_run=dry, deadline=deadline))
     finally:
         report.finished_at = container.now()
         report.duration_ms = int((time.monotonic() - started) * 1000)
@@ -104,8 +111,13 @@ def run_scheduled_job(container: Container, *, dry_run: bool | None = None,
     return report
 
 
-def _step(report: RunReport, name: str, work: Callable[[], None]) -> None:
-    """Run one step; a failing step is reported and does not stop the others."""
+def _step(report: RunReport, name: str, deadline: Deadline | None, work: Callable[[], None]) -> None:
+    """Run one step within the run's time budget; a failing step is reported and does not stop the others; a step
+    the budget has no room for left is deferred to the next run (everything it would do stays queued)."""
+    if deadline is not None and deadline.passed:
+        report.status = "partial"
+        report.deferred.append(name)
+        return
     try:
         work()
     except Exception as error:
@@ -115,16 +127,21 @@ def _step(report: RunReport, name: str, work: Callable[[], None]) -> None:
                                                         "error_type": type(error).__name__})
 
 
-def _requests(container: Container, report: RunReport, *, now: int, dry_run: bool) -> None:
+def _requests(container: Container, report: RunReport, *, now: int, dry_run: bool, deadline: Deadline) -> None:
     from chalicelib.services.privacy_requests import run_scheduled_request_work
 
-    report.requests = dict(run_scheduled_request_work(container, now=now, dry_run=dry_run))
+    report.requests = dict(run_scheduled_request_work(container, now=now, dry_run=dry_run,
+                                                      out_of_time=lambda: deadline.passed))
+    if report.requests.get("deferred"):
+        report.status = "partial"
 
 
-def _mail(container: Container, report: RunReport, *, now: int, dry_run: bool) -> None:
+def _mail(container: Container, report: RunReport, *, now: int, dry_run: bool, deadline: Deadline) -> None:
     from chalicelib.services.ingest_mail import ingest_pending
 
-    report.mail = ingest_pending(container, now=now, dry_run=dry_run)
+    report.mail = ingest_pending(container, now=now, dry_run=dry_run, out_of_time=lambda: deadline.passed)
+    if report.mail.get("deferred"):
+        report.status = "partial"
 
 
 def _save(runs: RunStore, report: RunReport) -> None:
@@ -183,7 +200,6 @@ def enforce_retention(container: Container, report: RunReport, *, now: int, dry_
                 report.add(category, "deferred", len(keys) - start)
                 break
             _act(container, report, category, keys[start:start + batch], now=now)
-    _sweep_exports(container, report, now=now, dry_run=dry_run)
 
 
 def _brake(container: Container, report: RunReport, *, total: int, over_cap: bool, now: int, dry_run: bool) -> bool:
@@ -302,30 +318,6 @@ def _failed(container: Container, report: RunReport, key: DueKey, record: DueRec
     except Exception as park_error:  # the cursor has moved past it: this run cannot loop on it
         logger.warning("retention item not parked", extra={"run_id": report.run_id,
                                                             "error_type": type(park_error).__name__})
-
-
-def _sweep_exports(container: Container, report: RunReport, *, now: int, dry_run: bool) -> None:
-    """Export files older than the export retention, whatever item (if any) refers to them."""
-    from chalicelib import aws
-
-    bucket = container.settings.exports_bucket
-    cutoff = now - container.policy.rule(Category.EXPORT).seconds
-    old: list[str] = []
-    for page in aws.s3().get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        old.extend(o["Key"] for o in page.get("Contents", []) if o["LastModified"].timestamp() <= cutoff)
-    if not old:
-        return
-    report.add(Category.EXPORT.value, "objects_due", len(old))
-    if dry_run:
-        return
-    for start in range(0, len(old), 1000):
-        chunk = old[start:start + 1000]
-        response = aws.s3().delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk],
-                                                                   "Quiet": True})
-        failed = len(response.get("Errors", []))
-        report.add(Category.EXPORT.value, "objects_deleted", len(chunk) - failed)
-        if failed:
-            report.add(Category.EXPORT.value, "objects_failed", failed)
 
 
 def report_summary(report: RunReport) -> dict[str, Any]:

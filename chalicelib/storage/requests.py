@@ -37,6 +37,7 @@ from chalicelib.storage.table import ConditionFailed, DynamoTable, TransactionFa
 
 OPEN_REQUESTS = "OPEN#REQUEST"
 ACCOUNT_REQUEST_PREFIX = "REQ#"
+EXPORT_SK = "EXPORT"
 MAX_ACCOUNT_REQUESTS = 100
 REQUEST_SK = "REQUEST"
 
@@ -106,6 +107,11 @@ class RequestRepository(Protocol):
 
     def audit(self, request_id: str, *, now: int) -> list[AuditEntry]: ...
 
+    def index_export(self, request: PrivacyRequest, object_keys: Sequence[str], *, at: int) -> int:
+        """Record the objects of an export produced now (category `export`, due when it expires), so that the
+        retention run deletes them when due without listing the bucket.  Returns when they expire."""
+        ...
+
     def open_requests(self, *, now: int, due_before: int | None = None, limit: int = 100) -> list[PrivacyRequest]:
         """Open requests, earliest deadline first (through open_index, never a Scan)."""
         ...
@@ -169,6 +175,14 @@ def account_item(request: PrivacyRequest, policy: RetentionPolicy) -> dict[str, 
     return {"pk": pk, "sk": sk, "request_id": request.request_id,
             **retention_attributes(policy, Category.PRIVACY_REQUEST, request.received_at, pk, sk, index_due=False),
             "created_at": request.received_at}
+
+
+def export_item(request: PrivacyRequest, object_keys: Sequence[str], at: int, policy: RetentionPolicy) -> dict[str, Any]:
+    pk, sk = request_pk(request.request_id), EXPORT_SK
+    return {"pk": pk, "sk": sk, **subject_link(request.subject, "export", request.request_id),
+            **retention_attributes(policy, Category.EXPORT, at, pk, sk),
+            "data": {"request_id": request.request_id, "files": len(object_keys)},
+            "s3_objects": [{"key": key} for key in object_keys], "created_at": at, "updated_at": at}
 
 
 def work_item(work: WorkItem, policy: RetentionPolicy) -> dict[str, Any]:
@@ -261,6 +275,11 @@ class DynamoRequestRepository:
                 raise InvalidLinkError("this link is invalid, used or expired") from None
             raise StaleRequestError("the request changed meanwhile; try again") from None
         return stored
+
+    def index_export(self, request: PrivacyRequest, object_keys: Sequence[str], *, at: int) -> int:
+        item = export_item(request, object_keys, at, self.policy)
+        self.table.put(item)
+        return int(item["expires_at"])
 
     def audit(self, request_id: str, *, now: int) -> list[AuditEntry]:
         items = self.table.query_all(key_condition="pk = :p AND begins_with(sk, :a)",
@@ -382,6 +401,11 @@ class InMemoryRequestRepository:
         if consume is not None:
             self.items.pop((token_pk(consume.token_hash), consume.purpose), None)
         return stored
+
+    def index_export(self, request: PrivacyRequest, object_keys: Sequence[str], *, at: int) -> int:
+        item = export_item(request, object_keys, at, self.policy)
+        self.items[(item["pk"], item["sk"])] = item
+        return int(item["expires_at"])
 
     def audit(self, request_id: str, *, now: int) -> list[AuditEntry]:
         keys = sorted(key for key in self.items if key[0] == request_pk(request_id) and key[1].startswith("AUDIT#"))

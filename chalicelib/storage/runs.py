@@ -90,6 +90,7 @@ class RunReport:
     mail: dict[str, int] = field(default_factory=dict)
     brake: dict[str, Any] | None = None
     duration_ms: int = 0
+    deferred: list[str] = field(default_factory=list)  # steps the time budget left for the next run
 
     def add(self, category: str, action: str, n: int = 1) -> None:
         per = self.counts.setdefault(category, {})
@@ -98,7 +99,8 @@ class RunReport:
     def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "started_at": self.started_at, "finished_at": self.finished_at,
                 "dry_run": self.dry_run, "status": self.status, "counts": self.counts, "errors": self.errors,
-                "requests": self.requests, "mail": self.mail, "brake": self.brake, "duration_ms": self.duration_ms}
+                "requests": self.requests, "mail": self.mail, "brake": self.brake, "duration_ms": self.duration_ms,
+                "deferred": self.deferred}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunReport:

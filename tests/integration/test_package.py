@@ -161,13 +161,60 @@ def test_role_statements_name_the_stack_resources(template: dict[str, Any]) -> N
 
 
 def test_table_has_ttl_point_in_time_recovery_and_kms_encryption(template: dict[str, Any]) -> None:
-    table = only(template, "AWS::DynamoDB::Table")
+    table = template["Resources"]["PrivacyTable"]["Properties"]
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert table["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": {"Ref": "DataKey"}}
     assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {
         "subject_index", "due_index", "open_index"}
     assert template["Resources"]["PrivacyTable"]["DeletionPolicy"] == "Retain"
+
+
+def test_the_keys_table_has_no_point_in_time_recovery_so_no_restore_brings_a_shredded_key_back(
+        template: dict[str, Any]) -> None:
+    assert set(resources_of(template, "AWS::DynamoDB::Table")) == {"PrivacyTable", "SubjectKeysTable"}
+    keys = template["Resources"]["SubjectKeysTable"]
+    table = keys["Properties"]
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": False}
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["SSESpecification"]["SSEType"] == "KMS" and "GlobalSecondaryIndexes" not in table
+    assert table["DeletionProtectionEnabled"] is True and keys["DeletionPolicy"] == "Retain"
+    assert not resources_of(template, "AWS::Backup::BackupPlan")  # no backup of any table: nothing to restore keys from
+
+
+def test_every_function_has_its_own_memory_and_time_limit(template: dict[str, Any]) -> None:
+    expected = {"APIHandler": (512, 29), "PrivacyIntake": (256, 30), "IngestInboundMail": (512, 60),
+                "ScheduledJob": (1024, 300)}
+    functions = resources_of(template, FUNCTION_TYPE)
+    assert set(functions) == set(expected)
+    for logical, (memory, timeout) in expected.items():
+        properties = functions[logical]["Properties"]
+        assert (properties["MemorySize"], properties["Timeout"]) == (memory, timeout), logical
+
+
+def test_the_intake_queue_is_encrypted_short_lived_and_feeds_its_consumer(template: dict[str, Any]) -> None:
+    queues = resources_of(template, "AWS::SQS::Queue")
+    assert set(queues) == {"IntakeQueue", "IntakeDeadLetterQueue"}
+    for spec in queues.values():
+        assert spec["Properties"]["KmsMasterKeyId"] == {"Ref": "DataKey"}
+        assert spec["Properties"]["MessageRetentionPeriod"] <= 4 * 86_400  # they hold an e-mail address
+    intake = queues["IntakeQueue"]["Properties"]
+    consumer = template["Resources"]["PrivacyIntake"]["Properties"]
+    assert intake["VisibilityTimeout"] >= 6 * consumer["Timeout"]  # AWS' advice for SQS event sources
+    assert intake["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["IntakeDeadLetterQueue", "Arn"]}
+    assert consumer["Events"] == {"IntakeQueue": {"Type": "SQS", "Properties": {
+        "Queue": {"Fn::GetAtt": ["IntakeQueue", "Arn"]}, "BatchSize": 10,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}
+
+
+def test_both_buckets_refuse_insecure_transport(template: dict[str, Any]) -> None:
+    policies = {spec["Properties"]["Bucket"]["Ref"]: spec["Properties"]["PolicyDocument"]["Statement"]
+                for spec in resources_of(template, "AWS::S3::BucketPolicy").values()}
+    assert set(policies) == {"ExportsBucket", "InboundMailBucket"}
+    for bucket, statements in policies.items():
+        deny = next(s for s in statements if s.get("Sid") == "DenyInsecureTransport")
+        assert deny["Effect"] == "Deny" and deny["Principal"] == "*" and deny["Action"] == "s3:*", bucket
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
 def test_buckets_are_encrypted_private_and_expire_their_objects(template: dict[str, Any]) -> None:
@@ -186,7 +233,7 @@ def test_buckets_are_encrypted_private_and_expire_their_objects(template: dict[s
 
 def test_ses_stores_privacy_mail_in_the_inbound_bucket_and_notifies_the_topic(template: dict[str, Any]) -> None:
     rule = only(template, "AWS::SES::ReceiptRule")["Rule"]
-    assert rule["Enabled"] is True and rule["ScanEnabled"] is True
+    assert rule["Enabled"] is True and rule["ScanEnabled"] is True and rule["TlsPolicy"] == "Require"
     assert rule["Recipients"] == [{"Ref": "PrivacyMailbox"}]
     assert rule["Actions"] == [{"S3Action": {"BucketName": {"Ref": "InboundMailBucket"}, "ObjectKeyPrefix": "inbound/",
                                              "TopicArn": {"Ref": "InboundTopic"}}}]
@@ -223,6 +270,7 @@ def test_postprocessing_covers_functions_added_later() -> None:
     chalice_output = {"Resources": {
         "APIHandler": {"Type": FUNCTION_TYPE, "Properties": {"Role": {"Fn::GetAtt": [ROLE, "Arn"]}}},
         "IngestInboundMail": {"Type": FUNCTION_TYPE, "Properties": {"Role": {"Fn::GetAtt": [ROLE, "Arn"]}}},
+        "PrivacyIntake": {"Type": FUNCTION_TYPE, "Properties": {"Role": {"Fn::GetAtt": [ROLE, "Arn"]}}},
         "RetentionTick": {"Type": FUNCTION_TYPE, "Properties": {
             "Environment": {"Variables": {"STAGE": "prod"}}, "Role": {"Fn::GetAtt": ["RetentionTickRole", "Arn"]}}},
         "RetentionTickRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": []}},

@@ -4,6 +4,7 @@ idempotently, with the names the local stage's configuration expects."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,6 +48,21 @@ def test_table_has_ttl_on_expires_at_the_three_indexes_pitr_and_kms_encryption(a
     assert table["SSEDescription"]["SSEType"] == "KMS"
     backups = ddb.describe_continuous_backups(TableName=aws["TableName"])["ContinuousBackupsDescription"]
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_keys_table_has_ttl_and_no_point_in_time_recovery(aws: dict[str, str]) -> None:
+    ddb = client("dynamodb")
+    ttl = ddb.describe_time_to_live(TableName=aws["KeysTableName"])["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
+    backups = ddb.describe_continuous_backups(TableName=aws["KeysTableName"])["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
+
+
+def test_intake_queue_is_encrypted_and_redrives_to_its_dead_letter_queue(aws: dict[str, str]) -> None:
+    sqs = client("sqs")
+    attributes = sqs.get_queue_attributes(QueueUrl=aws["IntakeQueueUrl"], AttributeNames=["All"])["Attributes"]
+    assert attributes["KmsMasterKeyId"] == aws["DataKeyId"] and attributes["MessageRetentionPeriod"] == "86400"
+    assert json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"].endswith(":privacy-backend-local-intake-dead")
 
 
 @pytest.mark.parametrize(("output", "days"), [("ExportsBucketName", 7), ("InboundBucketName", 30)])

@@ -105,21 +105,30 @@ def test_s3_objects_that_belong_to_an_item_are_deleted_with_it(container: Any, c
     assert aws.s3().list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
 
 
-def test_exports_older_than_their_retention_are_swept_from_the_bucket(container: Any, clock: Any) -> None:
+def test_a_produced_export_is_deleted_when_due_without_listing_the_bucket(container: Any, clock: Any) -> None:
     from chalicelib import aws
+    from chalicelib.domain import requests as rules
+    from chalicelib.domain.requests import Channel, Regime, RequestType
+    from chalicelib.services.privacy_requests import requests_repository
 
     bucket = container.settings.exports_bucket
-    aws.s3().put_object(Bucket=bucket, Key="exports/s/r/export.html", Body=b"<html>")
-    clock.set(int(__import__("time").time()) + 6 * 86_400)
+    for key in ("exports/s/r/export.json", "exports/s/r/export.html"):
+        aws.s3().put_object(Bucket=bucket, Key=key, Body=b"x")
+    request = rules.new_request(request_id="r", subject="s", request_type=RequestType.ACCESS, channel=Channel.WEB,
+                                regime=Regime.GDPR, received_at=NOW, needs_verification=False)
+    requests_repository(container).index_export(request, ["exports/s/r/export.json", "exports/s/r/export.html"],
+                                                at=NOW)
+    listed: list[str] = []
+    aws.s3().meta.events.register("before-call.s3.ListObjectsV2", lambda **_: listed.append("list"))
+    clock.set(NOW + 7 * 86_400 - 1)
     run(container)
-    assert aws.s3().list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 1
-    clock.set(int(__import__("time").time()) + 7 * 86_400 + 60)
-    dry = run(container, dry_run=True)
-    assert dry.counts["export"]["objects_due"] == 1
-    assert aws.s3().list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 1
-    report = run(container)
-    assert report.counts["export"]["objects_deleted"] == 1
+    assert aws.s3().list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 2
+    clock.set(NOW + 7 * 86_400)
+    assert run(container, dry_run=True).counts["export"] == {"planned_delete": 1}
+    assert run(container).counts["export"]["deleted"] == 1
+    listed.clear()
     assert aws.s3().list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+    assert listed == ["list"]  # only the assertion above listed the bucket: the runs never did
 
 
 # -- dry run -------------------------------------------------------------------------------------------------------
@@ -330,3 +339,33 @@ def test_work_grows_with_due_items_not_with_the_table(container: Any, clock: Any
     large = trips_for_run(300)
     assert len(small) == len(large)
     assert not [op for op in small + large if op.endswith(".Scan")]
+
+
+def test_every_step_keeps_to_the_budget_and_the_lease_ends_with_it(container: Any, clock: Any) -> None:
+    from chalicelib.services.retention_run import LEASE_MARGIN_SECONDS, LEASE_NAME, run_store
+
+    clock.set(NOW)
+    report = run(container, budget_seconds=0)
+    assert report.deferred == ["requests", "mail"] and report.status == "partial"
+    assert run_store(container).acquire(LEASE_NAME, "next run", now=NOW, until=NOW + 60)  # released on the way out
+    run_store(container).release(LEASE_NAME, "next run")
+    # A run killed at its timeout never releases: its lease ends LEASE_MARGIN_SECONDS after its budget.
+    assert run_store(container).acquire(LEASE_NAME, "killed run", now=NOW, until=NOW + 280 + LEASE_MARGIN_SECONDS)
+    assert not run_store(container).acquire(LEASE_NAME, "next", now=NOW + 280 + LEASE_MARGIN_SECONDS - 1, until=NOW)
+    assert run_store(container).acquire(LEASE_NAME, "next", now=NOW + 280 + LEASE_MARGIN_SECONDS, until=NOW + 900)
+
+
+def test_request_work_and_mail_stop_when_out_of_time(container: Any) -> None:
+    from chalicelib.services.ingest_mail import ingest_pending
+    from chalicelib.services.privacy_requests import run_scheduled_request_work, submit_request
+
+    for n in range(3):
+        submit_request(container, email=f"p{n}@example.com", request_type="access", channel="web",
+                       received_at=NOW - 8 * 86_400, needs_verification=True)
+    counts = run_scheduled_request_work(container, now=NOW, dry_run=False, out_of_time=lambda: True)
+    assert counts["deferred"] == 3 and counts["expired"] == 0
+    assert run_scheduled_request_work(container, now=NOW, dry_run=False)["expired"] == 3
+    from chalicelib import aws
+
+    aws.s3().put_object(Bucket=container.settings.inbound_bucket, Key="inbound/m1", Body=b"From: a@b.example\r\n\r\nx")
+    assert ingest_pending(container, now=NOW, dry_run=False, out_of_time=lambda: True)["deferred"] == 1

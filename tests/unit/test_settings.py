@@ -71,3 +71,19 @@ def test_secrets_come_from_ssm_in_deployed_stages(monkeypatch: pytest.MonkeyPatc
         with pytest.raises(ConfigurationError, match="WOOCOMMERCE_WEBHOOK_SECRET"):
             check_required_secrets()
     reset_caches()
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+@pytest.mark.parametrize(("name", "value"), [("PUBLIC_BASE_URL", "http://privacy-api.store.example"),
+                                             ("PAYPAL_WEBHOOK_ID", "REPLACE-WITH-LIVE-WEBHOOK-ID"),
+                                             ("PAYPAL_WEBHOOK_ID", "")])
+def test_a_deployed_stage_refuses_http_links_and_a_placeholder_paypal_id(stage: str, name: str, value: str) -> None:
+    env = stage_env("local") | stage_env(stage) | {"PAYPAL_WEBHOOK_ID": "3RN13029J36659323", name: value}
+    with pytest.raises(ConfigurationError, match=name):
+        load_settings(env)
+    assert load_settings(env | {"PUBLIC_BASE_URL": "https://privacy-api.store.example",
+                                "PAYPAL_WEBHOOK_ID": "3RN13029J36659323"}).stage == stage
+
+
+def test_the_local_stage_may_use_http() -> None:
+    assert load_settings(stage_env("local")).public_base_url.startswith("http://127.0.0.1")
