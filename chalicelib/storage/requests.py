@@ -177,7 +177,8 @@ def account_item(request: PrivacyRequest, policy: RetentionPolicy) -> dict[str, 
             "created_at": request.received_at}
 
 
-def export_item(request: PrivacyRequest, object_keys: Sequence[str], at: int, policy: RetentionPolicy) -> dict[str, Any]:
+def export_item(request: PrivacyRequest, object_keys: Sequence[str], at: int,
+                policy: RetentionPolicy) -> dict[str, Any]:
     pk, sk = request_pk(request.request_id), EXPORT_SK
     return {"pk": pk, "sk": sk, **subject_link(request.subject, "export", request.request_id),
             **retention_attributes(policy, Category.EXPORT, at, pk, sk),
