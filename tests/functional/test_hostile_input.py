@@ -1,0 +1,215 @@
+"""Hostile JSON on every JSON route (property-based): a 4xx and nothing stored, never a 5xx.
+
+Each example takes a valid body of the route and puts one hostile value at a random place in it (or replaces the
+whole body): nesting far past the limit, `NaN` / `Infinity` / `1e400`, integers of 10^19 and more, `true` where an id
+goes, lone UTF-16 surrogates, control characters, strings past every size limit, and values of the wrong type.
+For the values no route may ever accept (depth, non-finite and out-of-range numbers, surrogates, a boolean id) the
+answer must be a 4xx; for the rest (a control character in a free-text note is text) it may be a 2xx, but never a
+5xx.  Whenever the answer is a 4xx, the tables (data and keys), the intake queue and the sent mail are unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import EVENTS, NOW
+from tests.helpers import account_token, bearer, wc_signature
+
+pytestmark = pytest.mark.slow
+
+JSON = {"Content-Type": "application/json"}
+MARK = "__HOSTILE__"
+HOSTILE_SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
+                            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """A raw JSON text to put in place of a value, and whether every route must refuse it."""
+
+    text: str
+    always_refused: bool
+    name: str
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+NEVER_ACCEPTED = [
+    Hostile(_nested(40), True, "depth 40"), Hostile(_nested(1000), True, "depth 1000"),
+    Hostile('{"a":' * 500 + "1" + "}" * 500, True, "object depth 500"),
+    Hostile("NaN", True, "NaN"), Hostile("Infinity", True, "Infinity"), Hostile("-Infinity", True, "-Infinity"),
+    Hostile("1e400", True, "1e400"), Hostile("-1e400", True, "-1e400"), Hostile(str(10**40), True, "10^40"),
+    Hostile(str(-(10**40)), True, "-10^40"), Hostile(str(10**19), True, "10^19"),
+    Hostile('"\\ud800"', True, "lone high surrogate"), Hostile('"a\\udfffb"', True, "lone low surrogate"),
+    Hostile('{"\\ud83d": 1}', True, "surrogate key"),
+]
+MAYBE_ACCEPTED = [
+    Hostile('"\\u0000"', False, "NUL"), Hostile('"\\u0001\\u007f"', False, "control"),
+    Hostile('"\\u202e"', False, "RTL override"), Hostile('"x\\r\\nBcc: evil@example.com"', False, "CRLF header"),
+    Hostile("true", False, "true"), Hostile("false", False, "false"), Hostile("null", False, "null"),
+    Hostile("[]", False, "empty list"), Hostile("{}", False, "empty object"), Hostile("0", False, "zero"),
+    Hostile("-1", False, "minus one"), Hostile("1.5", False, "float"), Hostile(str(2**63 - 1), False, "int64 max"),
+    Hostile('"' + "y" * 5000 + '"', False, "5 000 chars"), Hostile('"' + "z" * 390_000 + '"', False, "390 KB"),
+    Hostile('"' + "w" * 1_100_000 + '"', True, "past the body limit"),
+    Hostile('[' + ",".join(['"x"'] * 2000) + ']', False, "long list"),
+]
+HOSTILE = NEVER_ACCEPTED + MAYBE_ACCEPTED
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place a value sits in a JSON document (the root included)."""
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += paths(item, (*prefix, index))
+    return found
+
+
+def with_hostile(base: Any, path: tuple[Any, ...], hostile: Hostile) -> bytes:
+    """The base document with the value at `path` replaced by the hostile raw text."""
+    if not path:
+        return hostile.text.encode("utf-8", "surrogatepass")
+    document = json.loads(json.dumps(base))
+    target = document
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = MARK
+    text = json.dumps(document).replace(f'"{MARK}"', hostile.text, 1)
+    return text.encode("utf-8", "surrogatepass")
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    base: Any
+    send: Callable[[Any, bytes], Any]
+
+
+def _wc(topic: str) -> Callable[[Any, bytes], Any]:
+    def send(client: Any, body: bytes) -> Any:
+        return client.http.post("/webhooks/woocommerce", body=body, headers={
+            **JSON, "X-WC-Webhook-Topic": topic, "X-WC-Webhook-Signature": wc_signature(body)})
+    return send
+
+
+def _plain(method: str, path: str, *, token: bool = False) -> Callable[[Any, bytes], Any]:
+    def send(client: Any, body: bytes) -> Any:
+        headers = {**JSON, **(bearer(account_token("57", "jana.mueller@example.org", now=NOW)) if token else {})}
+        return getattr(client.http, method)(path, body=body, headers=headers)
+    return send
+
+
+def _fixture(name: str) -> Any:
+    return json.loads((EVENTS / name).read_text())
+
+
+CONSENT = {"visitor_id": "v-0123456789abcdef", "action": "custom", "policy_version": "2026-05",
+           "choices": {"preferences": True, "analytics": False, "marketing": False}, "locale": "de-DE"}
+ROUTES = [
+    Route("woocommerce order", _fixture("woocommerce/order.created.payload.json"), _wc("order.updated")),
+    Route("woocommerce customer", _fixture("woocommerce/customer.created.payload.json"), _wc("customer.updated")),
+    Route("woocommerce deletion", _fixture("woocommerce/order.deleted.payload.json"), _wc("order.deleted")),
+    Route("paypal", _fixture("paypal/CHECKOUT.ORDER.COMPLETED.json"), _plain("post", "/webhooks/paypal")),
+    Route("consent", CONSENT, _plain("post", "/consent")),
+    Route("account consent", {k: v for k, v in CONSENT.items() if k != "visitor_id"},
+          _plain("put", "/account/privacy/consent", token=True)),
+    Route("account marketing", {"email_marketing": True}, _plain("put", "/account/privacy/marketing", token=True)),
+    Route("account deletion", {"confirm": True}, _plain("post", "/account/deletion", token=True)),
+    Route("guest request", {"email": "guest.person@example.com", "type": "access"},
+          _plain("post", "/privacy-requests")),
+]
+
+
+class AcceptEveryDelivery:
+    """Stands in for PayPal's signature check (tested on its own), so hostile bodies reach the parser."""
+
+    def verify(self, headers: Any, body: bytes) -> None:
+        return None
+
+
+@pytest.fixture
+def world(client: Any, container: Any, table_items: Any) -> Callable[[], Any]:
+    from chalicelib import aws
+    from chalicelib.webhooks.wiring import VERIFIER
+
+    container.memo(VERIFIER, lambda c: AcceptEveryDelivery())
+    sqs, url = aws.client("sqs"), container.settings.intake_queue_url
+
+    def state() -> Any:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        queued = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        sent = len(ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages)
+        items = sorted(json.dumps(item, sort_keys=True, default=repr) for item in table_items())
+        return items, queued["Attributes"]["ApproximateNumberOfMessages"], sent
+
+    return state
+
+
+def check(client: Any, world: Callable[[], Any], route: Route, body: bytes, hostile: Hostile) -> None:
+    before = world()
+    response = route.send(client, body)
+    status = response.status_code
+    assert status < 500, f"{route.name} / {hostile.name}: {status} {response.body[:200]!r}"
+    if hostile.always_refused:
+        assert 400 <= status < 500, f"{route.name} / {hostile.name}: accepted with {status}"
+    if status >= 400:
+        assert world() == before, f"{route.name} / {hostile.name}: a refused request changed the stored state"
+        assert json.loads(response.body)["error"]  # a clear error, never a stack trace
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])
+@HOSTILE_SETTINGS
+@given(data=st.data())
+def test_a_hostile_value_anywhere_is_refused_or_harmless(client: Any, world: Any, route: Route,
+                                                         data: st.DataObject) -> None:
+    path = data.draw(st.sampled_from(paths(route.base)), label="path")
+    hostile = data.draw(st.sampled_from(HOSTILE), label="hostile")
+    check(client, world, route, with_hostile(route.base, path, hostile), hostile)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])
+@pytest.mark.parametrize("hostile", NEVER_ACCEPTED, ids=[h.name for h in NEVER_ACCEPTED])
+def test_what_no_route_accepts_is_refused_at_the_first_field(client: Any, world: Any, route: Route,
+                                                             hostile: Hostile) -> None:
+    path = paths(route.base)[1]  # the first field of the body
+    check(client, world, route, with_hostile(route.base, path, hostile), hostile)
+
+
+@pytest.mark.parametrize("ident", ["true", "false", "1.0", '"1234"', str(2**53), "0", "-5"])
+@pytest.mark.parametrize("route", ROUTES[:3], ids=[route.name for route in ROUTES[:3]])
+def test_a_woocommerce_id_is_a_positive_json_integer(client: Any, world: Any, route: Route, ident: str) -> None:
+    check(client, world, route, with_hostile(route.base, ("id",), Hostile(ident, True, f"id {ident}")),
+          Hostile(ident, True, f"id {ident}"))
+
+
+@given(email=st.one_of(
+    st.text(min_size=1, max_size=80).map(lambda s: s + "@example.com"),
+    st.sampled_from(["a@b.example\x00", "a\x01@b.example", "a@b.example\u202e", "a b@c.example", "a@b@c.example",
+                     "Jana <jana@example.org>", "a@b.example, attacker@evil.example", "a@b.example;c@d.example",
+                     "x" * 65 + "@example.com", "a@" + "b" * 250 + ".com", "a@b", "a@-b.example", "a@b..example",
+                     ".a@b.example", "a.@b.example", "a@b.example\r\nBcc: x@evil.example", '"a"@b.example'])))
+@HOSTILE_SETTINGS
+def test_an_address_that_is_not_one_mailbox_is_refused_by_the_guest_form(client: Any, world: Any,
+                                                                         email: str) -> None:
+    from chalicelib.domain.email_address import is_email
+
+    body = json.dumps({"email": email, "type": "access"}).encode()
+    before = world()
+    response = client.http.post("/privacy-requests", body=body, headers=JSON)
+    assert response.status_code == (202 if is_email(email) else 400)
+    if response.status_code == 400:
+        assert world() == before
