@@ -1,5 +1,6 @@
 """Shared benchmark helpers: a Row of the printed table, timing with peak memory, DynamoDB round-trip counting and
-an in-process moto environment provisioned from infra/template.json (the same definition as production)."""
+an in-process moto environment provisioned from infra/template.json (the same definition as production), with the
+emulator's patch installed (`emulator.install()`, as in `make serve` and the tests)."""
 
 from __future__ import annotations
 
@@ -94,6 +95,7 @@ def moto_container() -> Iterator[Any]:
     """A Container (FixedClock at NOW) over in-process moto with every resource provisioned."""
     from moto import mock_aws
 
+    import emulator
     from chalicelib import aws
     from chalicelib.container import Container, set_container
     from chalicelib.domain.clock import FixedClock
@@ -106,6 +108,7 @@ def moto_container() -> Iterator[Any]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     get_settings.cache_clear()
     aws.reset_clients()
+    emulator.install()  # moto as the local stack runs it (see docs/local-stack.md)
     try:
         with mock_aws():
             provision()

@@ -74,8 +74,10 @@ def local_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
 def aws(local_env: dict[str, str]) -> Iterator[dict[str, str]]:
     from moto import mock_aws
 
+    import emulator
     from infra.provision import provision
 
+    emulator.install()
     with mock_aws():
         outputs = provision()
         yield outputs
