@@ -7,7 +7,10 @@
    `chalice.test.Client(app, stage_name="local")` with the same SNS event, against the emulator.  (If this step is
    skipped with --no-invoke, `make tick` picks the message up from the bucket.)
 
-The reply, if any, is sent through the emulator's SES: read it back at GET http://127.0.0.1:$MOTO_PORT/moto-api/data.json.
+The running stack is found in .serve/stack.json (written by `make serve`; $SERVE_STACK names another file): its
+emulator, and its API's URL for the links in replies (PUBLIC_BASE_URL).  MOTO_PORT overrides the emulator's port
+(links then follow the stack only if that is its emulator).  The reply, if any, is sent through the emulator's
+SES: read it back at GET <emulator>/moto-api/data.json.
 
     python -m scripts.mail path/to/message.eml [--spam FAIL] [--virus FAIL] [--auth fail] [--no-invoke]
 """
@@ -31,20 +34,50 @@ from typing import Any
 REGION = "eu-west-1"
 
 
-def emulator_environment(port: str) -> dict[str, str]:
-    """The local stage's environment, pointed at the emulator (what `make serve` gives the API)."""
+class NoStack(RuntimeError):
+    """No running `make serve` stack was found (the message says what to do)."""
+
+
+def find_stack(moto_port: str | None = None) -> tuple[str, dict[str, str]]:
+    """(emulator port, settings over the local stage's configuration) of the stack to use.
+
+    Without `moto_port`: the stack in .serve/stack.json ($SERVE_STACK), which must be running, with its API's
+    URL settings (PUBLIC_BASE_URL, ALLOWED_ORIGINS).  With `moto_port` (MOTO_PORT, an override): that emulator, with
+    the URL settings of stack.json's stack if it is that one, else the configuration's.
+    """
+    from scripts.serve import STACK_FILE_ENV, running_stack
+
+    state = running_stack(moto_port)
+    if state is not None:
+        port = str(state["moto"]).rsplit(":", 1)[1]
+        return port, dict(state.get("settings") or {"PUBLIC_BASE_URL": state["api"]})
+    if moto_port:
+        return str(moto_port), {}
+    where = os.environ.get(STACK_FILE_ENV) or ".serve/stack.json"
+    raise NoStack(f"no running stack found ({where} is missing or its emulator is not answering): start it with "
+                  "`make serve`, or name an emulator with MOTO_PORT=...")
+
+
+def emulator_environment(port: str, settings: dict[str, str] | None = None) -> dict[str, str]:
+    """The local stage's environment, pointed at the emulator (what `make serve` gives the API); `settings` go
+    over it (e.g. the served API's PUBLIC_BASE_URL)."""
     from infra.provision import stage_environment
     from scripts.serve import FAKE_CREDENTIALS
 
     env = stage_environment("local")
+    env.update(settings or {})
     env.update(FAKE_CREDENTIALS)
     env.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_DEFAULT_REGION=REGION, AWS_REGION=REGION)
     return env
 
 
-def use_emulator(port: str) -> dict[str, str]:
-    """Point this process at the emulator; the service's JSON logs go to stderr (stdout is the command's result)."""
-    env = emulator_environment(port)
+def use_emulator(port: str, settings: dict[str, str] | None = None) -> dict[str, str]:
+    """Point this process at the emulator; the service's JSON logs go to stderr (stdout is the command's result).
+
+    The settings are read here, once: `chalice.test.Client` puts the stage's configuration from
+    .chalice/config.json over the environment during each invocation, which would undo `settings` (e.g. the served
+    API's PUBLIC_BASE_URL) if they were read then."""
+    env = emulator_environment(port, settings)
     os.environ.update(env)
     from chalicelib import aws
     from chalicelib.observability import logger
@@ -56,6 +89,7 @@ def use_emulator(port: str) -> dict[str, str]:
     get_settings.cache_clear()
     aws.reset_clients()
     set_container(None)
+    get_settings()  # cached now, from this environment
     return env
 
 
@@ -98,10 +132,10 @@ def notification(raw: bytes, message_id: str, *, env: dict[str, str], key: str, 
 
 
 def deliver(path: Path, *, port: str, spam: str = "PASS", virus: str = "PASS", auth: str = "pass",
-            invoke: bool = True) -> dict[str, Any]:
+            invoke: bool = True, settings: dict[str, str] | None = None) -> dict[str, Any]:
     import boto3
 
-    env = use_emulator(port)
+    env = use_emulator(port, settings)
     raw = path.read_bytes()
     message_id = ses_message_id()
     at = datetime.now(tz=UTC)
@@ -139,15 +173,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2
-    port = os.environ.get("MOTO_PORT", "5000")
+    try:
+        port, settings = find_stack(os.environ.get("MOTO_PORT") or None)
+    except NoStack as error:
+        print(f"mail not delivered: {error}", file=sys.stderr)
+        return 1
     started = time.monotonic()
     try:
         with contextlib.redirect_stdout(sys.stderr):  # logs and metrics: stdout is the result
             result = deliver(args.file, port=port, spam=args.spam, virus=args.virus, auth=args.auth,
-                             invoke=not args.no_invoke)
-    except Exception as error:  # e.g. the stack is not running
-        print(f"mail not delivered ({type(error).__name__}): is `make serve` running on MOTO_PORT={port}?",
-              file=sys.stderr)
+                             invoke=not args.no_invoke, settings=settings)
+    except Exception as error:  # e.g. the stack stopped
+        print(f"mail not delivered ({type(error).__name__}: {error}): is the emulator on 127.0.0.1:{port} "
+              "running (`make serve`)?", file=sys.stderr)
         return 1
     result["seconds"] = round(time.monotonic() - started, 2)
     print(json.dumps(result, indent=2))

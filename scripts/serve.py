@@ -1,17 +1,22 @@
 """Run the backend locally, with no AWS account: `make serve` (= `python -m scripts.serve`).
 
 1. checks the `local` stage's configuration from .chalice/config.json (as `python -m chalicelib.settings` would),
-2. starts the AWS emulator (moto server) on 127.0.0.1:$MOTO_PORT (default 5000),
+2. starts the AWS emulator on 127.0.0.1:$MOTO_PORT (default 5000): moto server through `python -m emulator.server`,
+   which first installs `emulator.moto_dynamodb` (thread-safe DynamoDB, transactions that cost what they touch,
+   ClientRequestToken; see docs/local-stack.md),
 3. provisions every resource of infra/template.json into it with `infra.provision` (the production definition),
 4. runs `chalice local --stage local --no-autoreload` on 127.0.0.1:$PORT (default 8000) with AWS_ENDPOINT_URL
    pointing at the emulator and fake credentials, and waits until GET /health is 200 with the table reachable.
+   The API's PUBLIC_BASE_URL (the links in mails) is the served URL, and that origin is added to ALLOWED_ORIGINS,
+   whatever PORT is (see `Stack.url_settings`).
 
 Both servers run in their own process groups; Ctrl-C (SIGINT) or SIGTERM stops both and checks that nothing is
 left listening on either port.  All AWS state (table items, objects, sent mail) lives in the emulator process:
 it survives restarts of the API.  `kill -HUP <serve pid>` restarts only the API (e.g. after a code change), and
 if the API process dies it is restarted; if the emulator dies, everything stops.
 
-The end-to-end tests start the same stack on free ports through `start()` (see tests/e2e/conftest.py).
+While `make serve` runs, .serve/stack.json holds the URLs and pids (`make mail` and `make tick` read it).  The
+end-to-end tests start the same stack on free ports through `start()` (see tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ HOST = "127.0.0.1"
 REGION = "eu-west-1"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 STATE_DIR = ROOT / ".serve"  # `make serve`: stack.json (URLs, pids) and moto.log while it runs
+STACK_FILE_ENV = "SERVE_STACK"  # overrides where `make mail` / `make tick` look for stack.json
+OVERRIDES_ENV = "SERVE_ENV_OVERRIDES"  # JSON: settings the API gets over .chalice/config.json (see chalice_local)
 START_TIMEOUT = 45.0
 STOP_TIMEOUT = 5.0
 
@@ -186,10 +193,23 @@ class Stack:
                    PYTHONUNBUFFERED="1")
         return env
 
+    def url_settings(self, env: dict[str, str] | None = None) -> dict[str, str]:
+        """What follows the served port: PUBLIC_BASE_URL (links in mails) is the API's URL, and the API's origin is
+        one of ALLOWED_ORIGINS (the others from the configuration are kept)."""
+        source = self.env if env is None else env
+        origins = [origin.strip() for origin in source.get("ALLOWED_ORIGINS", "").split(",") if origin.strip()]
+        if self.api not in origins:
+            origins.append(self.api)
+        return {"PUBLIC_BASE_URL": self.api, "ALLOWED_ORIGINS": ",".join(origins)}
+
     def api_environment(self) -> dict[str, str]:
+        """The API process's environment.  `chalice local` puts the stage's configuration over the environment it
+        is given, so the served URL settings also travel in SERVE_ENV_OVERRIDES, which `chalice_local` applies
+        after it."""
         env = self._base_environment()
-        env.update(self.env)  # chalice local sets these itself too; explicit for clarity
+        env.update(self.env)
         env["AWS_ENDPOINT_URL"] = self.moto
+        env[OVERRIDES_ENV] = json.dumps(self.url_settings())
         return env
 
     def _output(self, name: str, mode: str) -> IO[bytes] | None:
@@ -219,6 +239,7 @@ class Stack:
         """Check the configuration, start the emulator, provision it, start the API; stop all on failure."""
         if not self.env:
             self.env = stage_env(self.stage)
+        self.env.update(self.url_settings())  # `env` is what the API runs with
         check_configuration(self.env)
         for port in (self.moto_port, self.api_port):
             if is_listening(port):
@@ -233,7 +254,7 @@ class Stack:
         return self
 
     def start_emulator(self, timeout: float = START_TIMEOUT) -> None:
-        argv = [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.moto_port)]
+        argv = [sys.executable, "-m", "emulator.server", "-H", HOST, "-p", str(self.moto_port)]
         self.launched = True
         self.moto_process = self._spawn(argv, self._base_environment(), "moto", mode="wb")
         try:
@@ -250,9 +271,7 @@ class Stack:
         return self.outputs
 
     def start_api(self, timeout: float = START_TIMEOUT) -> None:
-        chalice = Path(sys.executable).parent / "chalice"
-        cli = [str(chalice)] if chalice.exists() else [
-            sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())"]
+        cli = [sys.executable, "-c", "import sys; from scripts.serve import chalice_local; sys.exit(chalice_local())"]
         argv = [*cli, "local", "--stage", self.stage, "--no-autoreload", "--host", HOST, "--port", str(self.api_port)]
         self.api_process = self._spawn(argv, self.api_environment(), "api")
         try:
@@ -317,6 +336,21 @@ def start(*, port: int | None = None, moto_port: int | None = None, stage: str =
     raise AssertionError("unreachable")
 
 
+def chalice_local() -> int:
+    """`chalice ...` (the CLI, arguments from sys.argv), with the settings in $SERVE_ENV_OVERRIDES put over the
+    stage's environment variables from .chalice/config.json, which chalice itself writes over the environment."""
+    from chalice.cli import factory, main
+
+    overrides = json.loads(os.environ.pop(OVERRIDES_ENV, "") or "{}")
+    load = factory.CLIFactory.load_chalice_app
+
+    def load_chalice_app(self: Any, environment_variables: Any = None, validate_feature_flags: Any = True) -> Any:
+        return load(self, {**(environment_variables or {}), **overrides}, validate_feature_flags)
+
+    factory.CLIFactory.load_chalice_app = load_chalice_app  # type: ignore[method-assign]
+    return int(main() or 0)
+
+
 # -- `make serve` -------------------------------------------------------------------------------------------------
 
 class _Stop(Exception):  # a signal, not an error
@@ -339,13 +373,32 @@ def _banner(stack: Stack, state_dir: Path) -> str:
     ])
 
 
-def _write_state(stack: Stack, state_dir: Path) -> None:
+def write_state(stack: Stack, state_dir: Path) -> Path:
+    """<state_dir>/stack.json: where the running stack is (what `make mail` and `make tick` read)."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / "stack.json").write_text(json.dumps({
+    path, partial = state_dir / "stack.json", state_dir / "stack.json.partial"
+    partial.write_text(json.dumps({
         "pid": os.getpid(), "api": stack.api, "moto": stack.moto, "mail": stack.mail_url,
         "api_pid": stack.api_process.pid if stack.api_process else None,
         "moto_pid": stack.moto_process.pid if stack.moto_process else None, "outputs": stack.outputs,
+        "settings": stack.url_settings(),
     }, indent=2))
+    partial.replace(path)  # readers never see half a file
+    return path
+
+
+def running_stack(moto_port: str | None = None) -> dict[str, Any] | None:
+    """The stack `make serve` wrote to stack.json ($SERVE_STACK, default .serve/stack.json) if it still runs (its
+    emulator answers), and if `moto_port` is given, only when it is that stack's emulator port; else None."""
+    path = Path(os.environ.get(STACK_FILE_ENV) or STATE_DIR / "stack.json")
+    try:
+        state: dict[str, Any] = json.loads(path.read_text())
+        port = int(str(state["moto"]).rsplit(":", 1)[1])
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+    if moto_port is not None and str(port) != str(moto_port):
+        return None
+    return state if is_listening(port) else None
 
 
 def supervise(stack: Stack, restart_requested: Callable[[], bool], state_dir: Path) -> None:
@@ -358,7 +411,7 @@ def supervise(stack: Stack, restart_requested: Callable[[], bool], state_dir: Pa
         if restart_requested():
             print("serve: restarting the API (emulator state kept)", flush=True)
             stack.restart_api()
-            _write_state(stack, state_dir)
+            write_state(stack, state_dir)
         elif stack.api_process is None or stack.api_process.poll() is not None:
             now = time.monotonic()
             crashes = [t for t in crashes if now - t < 60] + [now]
@@ -366,7 +419,7 @@ def supervise(stack: Stack, restart_requested: Callable[[], bool], state_dir: Pa
                 raise ServeError("the API keeps exiting; see its output above")
             print("serve: the API exited; restarting it (emulator state kept)", flush=True)
             stack.restart_api()
-            _write_state(stack, state_dir)
+            write_state(stack, state_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -401,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"serve: starting the emulator on {stack.moto} and the API on {stack.api} ...", flush=True)
         stack.start()
-        _write_state(stack, state_dir)
+        write_state(stack, state_dir)
         print(_banner(stack, state_dir), flush=True)
         supervise(stack, restart_requested, state_dir)
     except _Stop as stop:

@@ -4,9 +4,13 @@
 
 - `served.api`: the API's base URL, e.g. "http://127.0.0.1:PORT" (no trailing slash);
 - `served.moto`: the emulator's endpoint URL (sent mail: GET f"{served.moto}/moto-api/data.json");
-- `served.env`: the local stage's environment from .chalice/config.json (what the API process runs with; note
-  PUBLIC_BASE_URL there says :8000, use `served.api` to reach this stack);
+- `served.env`: the environment the API process runs with: the local stage's settings from .chalice/config.json,
+  with PUBLIC_BASE_URL set to `served.api` (links in mails point at this stack) and `served.api` added to
+  ALLOWED_ORIGINS;
 - `served.client(service)`: a boto3 client on the emulator (fake credentials, region eu-west-1).
+
+The stack is also written to a stack.json that $SERVE_STACK names for the session, as `make serve` writes
+.serve/stack.json: `make mail` and `make tick` run from a test use this stack (and its API's URL in links).
 
 State is shared across tests (one emulator per session): use unique ids/emails per test.  Everything is stopped
 at the end of the session, whatever happens.  Mark e2e tests with `@pytest.mark.e2e`.
@@ -14,18 +18,25 @@ at the end of the session, whatever happens.  Mark e2e tests with `@pytest.mark.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
-from scripts.serve import Stack, start
+from scripts.serve import STACK_FILE_ENV, Stack, start, write_state
 
 
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     log_dir = tmp_path_factory.mktemp("served")
     stack = start(log_dir=log_dir)  # stops what it started if it fails
+    previous = os.environ.get(STACK_FILE_ENV)
     try:
+        os.environ[STACK_FILE_ENV] = str(write_state(stack, log_dir))
         yield stack
     finally:
         stack.stop()
+        if previous is None:
+            os.environ.pop(STACK_FILE_ENV, None)
+        else:
+            os.environ[STACK_FILE_ENV] = previous

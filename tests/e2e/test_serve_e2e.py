@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from scripts.serve import ROOT, Stack, free_port, http_get, is_listening, start
+from scripts.serve import OVERRIDES_ENV, ROOT, STACK_FILE_ENV, Stack, free_port, http_get, is_listening, start
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +41,40 @@ def test_the_emulator_holds_the_resources_named_in_the_local_stage(served: Stack
     assert {served.env["EXPORTS_BUCKET"], served.env["INBOUND_BUCKET"]} <= buckets
     status, body = http_get(f"{served.moto}/moto-api/data.json")
     assert status == 200 and "ses" in json.loads(body)
+
+
+def _preflight(api: str, origin: str) -> str | None:
+    """The Access-Control-Allow-Origin the API answers a CORS preflight of POST /consent from `origin` with."""
+    request = urllib.request.Request(f"{api}/consent", method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            allowed = response.headers.get("Access-Control-Allow-Origin")
+    except urllib.error.HTTPError as error:
+        allowed = error.headers.get("Access-Control-Allow-Origin")
+    return str(allowed) if allowed else None
+
+
+def test_the_api_runs_with_the_served_url_in_links_and_origins(served: Stack) -> None:
+    assert served.env["PUBLIC_BASE_URL"] == served.api
+    assert served.api in served.env["ALLOWED_ORIGINS"].split(",")
+    assert served.api_process is not None
+    # What the API process was started with: chalice local puts .chalice/config.json over its environment, so the
+    # served URL settings travel in SERVE_ENV_OVERRIDES and are applied after chalice's (scripts.serve.chalice_local)
+    started = dict(entry.split("=", 1) for entry in
+                   Path(f"/proc/{served.api_process.pid}/environ").read_text().split("\0") if "=" in entry)
+    assert json.loads(started[OVERRIDES_ENV])["PUBLIC_BASE_URL"] == served.api
+    # ...and the app in that process has them: its origin is allowed, an unknown one is not.
+    assert _preflight(served.api, served.api) == served.api
+    assert _preflight(served.api, "http://127.0.0.1:1") is None
+
+
+def _make(target: str, stack_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`make <target>` as a developer runs it (no MOTO_PORT; `-o` keeps make from reinstalling the venv)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "MOTO_PORT"}
+    env[STACK_FILE_ENV] = str(stack_file)
+    return subprocess.run(["make", "-s", "-o", ".venv/.deps-stamp", "-o", ".venv/.serve-stamp", target, *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
 
 
 def test_restarting_the_api_keeps_the_state_and_stop_frees_both_ports(tmp_path: Path) -> None:
@@ -72,10 +108,17 @@ def test_make_serve_stops_everything_on_sigint(tmp_path: Path) -> None:
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 45
-        while http_get(f"http://127.0.0.1:{port}/health")[0] != 200:
+        while http_get(f"http://127.0.0.1:{port}/health")[0] != 200 or not (tmp_path / "stack.json").exists():
             assert process.poll() is None, process.communicate()[0].decode(errors="replace")
             assert time.monotonic() < deadline, "the stack did not come up"
             time.sleep(0.2)
+        state = json.loads((tmp_path / "stack.json").read_text())
+        assert state["api"] == f"http://127.0.0.1:{port}" and state["moto"] == f"http://127.0.0.1:{moto_port}"
+        assert state["settings"]["PUBLIC_BASE_URL"] == f"http://127.0.0.1:{port}"
+        assert _preflight(state["api"], state["api"]) == state["api"]
+        planned = _make("tick", tmp_path / "stack.json", "DRY_RUN=1")  # found through stack.json, no MOTO_PORT
+        assert planned.returncode == 0, planned.stderr[-2000:]
+        assert json.loads(planned.stdout)["status"] == "completed"
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=30)[0].decode(errors="replace")
     finally:
@@ -87,3 +130,6 @@ def test_make_serve_stops_everything_on_sigint(tmp_path: Path) -> None:
     assert not is_listening(port)
     assert not is_listening(moto_port)
     assert not (tmp_path / "stack.json").exists()
+    stopped = _make("tick", tmp_path / "stack.json", "DRY_RUN=1")
+    assert stopped.returncode != 0 and "no running stack found" in stopped.stderr, stopped.stderr
+    assert "make serve" in stopped.stderr
