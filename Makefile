@@ -4,21 +4,34 @@ PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.deps-stamp
+SERVE_STAMP := $(VENV)/.serve-stamp
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 MOTO_PORT ?= 5000
 PORT ?= 8000
 export AWS_DEFAULT_REGION ?= eu-west-1
+# MOTO_PORT given on the command line or in the environment: `make mail` / `make tick` use that emulator instead
+# of the stack in .serve/stack.json.
+MOTO_OVERRIDE := $(if $(filter file,$(origin MOTO_PORT)),,MOTO_PORT=$(MOTO_PORT))
 
 .PHONY: venv serve test lint typecheck unit package bench mail tick clean
 
+# Everything (runtime, emulator, dev tools): make test, lint, typecheck, unit, package, bench.
 $(STAMP): pyproject.toml scripts/deps.py
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check $$($(PY) scripts/deps.py --dev)
-	touch $(STAMP)
+	$(PIP_INSTALL) $$($(PY) scripts/deps.py --dev)
+	touch $(STAMP) $(SERVE_STAMP)
+
+# Only what the local stack runs (runtime + the emulator): make serve, mail, tick.  No byte-compiling at install:
+# the modules the stack imports are compiled when first imported (most installed files never are).
+$(SERVE_STAMP): pyproject.toml scripts/deps.py
+	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PIP_INSTALL) --no-compile $$($(PY) scripts/deps.py --serve)
+	touch $(SERVE_STAMP)
 
 venv: $(STAMP)
 
 ## Run the backend locally: moto server on 127.0.0.1:$(MOTO_PORT) + chalice local on 127.0.0.1:$(PORT).
-serve: $(STAMP)
+serve: $(SERVE_STAMP)
 	MOTO_PORT=$(MOTO_PORT) PORT=$(PORT) $(PY) -m scripts.serve
 
 ## Lint, type-check and run the whole test suite.
@@ -28,7 +41,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy chalicelib app.py infra scripts
+	$(VENV)/bin/mypy chalicelib app.py infra scripts emulator
 
 unit: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -42,13 +55,14 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 ## Inject a raw email into the running `make serve` stack as SES would (S3 object + SNS notification).
-mail: $(STAMP)
+## The stack is found in .serve/stack.json; MOTO_PORT=... names another emulator.
+mail: $(SERVE_STAMP)
 	@test -n "$(FILE)" || (echo "usage: make mail FILE=path/to/message.eml" && exit 2)
-	MOTO_PORT=$(MOTO_PORT) $(PY) -m scripts.mail "$(FILE)"
+	$(MOTO_OVERRIDE) $(PY) -m scripts.mail "$(FILE)"
 
 ## Run the scheduled job once against the running `make serve` stack (DRY_RUN=1 plans only).
-tick: $(STAMP)
-	MOTO_PORT=$(MOTO_PORT) DRY_RUN=$(DRY_RUN) $(PY) -m scripts.tick
+tick: $(SERVE_STAMP)
+	$(MOTO_OVERRIDE) DRY_RUN=$(DRY_RUN) $(PY) -m scripts.tick
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis .serve
