@@ -395,6 +395,11 @@ def deny_request(container: Container, *, request_id: str, reason: str, actor: s
                  done_work=[DELETION, FULFIL])
 
 
+def open_requests(container: Container, *, now: int, limit: int = 100) -> list[PrivacyRequest]:
+    """Open requests, earliest deadline first (the operator's list)."""
+    return requests_repository(container).open_requests(now=now, limit=limit)
+
+
 def audit_trail(container: Container, request_id: str, *, now: int) -> list[rules.AuditEntry]:
     return requests_repository(container).audit(request_id, now=now)
 
