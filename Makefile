@@ -21,11 +21,10 @@ $(STAMP): pyproject.toml scripts/deps.py
 	$(PIP_INSTALL) $$($(PY) scripts/deps.py --dev)
 	touch $(STAMP) $(SERVE_STAMP)
 
-# Only what the local stack runs (runtime + the emulator): make serve, mail, tick.  No byte-compiling at install:
-# the modules the stack imports are compiled when first imported (most installed files never are).
+# Only what the local stack runs (runtime + the emulator, about half of the above): make serve, mail, tick.
 $(SERVE_STAMP): pyproject.toml scripts/deps.py
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(PIP_INSTALL) --no-compile $$($(PY) scripts/deps.py --serve)
+	$(PIP_INSTALL) $$($(PY) scripts/deps.py --serve)
 	touch $(SERVE_STAMP)
 
 venv: $(STAMP)
