@@ -1,161 +1,455 @@
 """Operator command line for privacy requests (needs AWS credentials, or the local emulator).
 
-    python -m chalicelib.cli list [--all]                 open requests by due date, with days left
-    python -m chalicelib.cli show REQUEST_ID              one request with its audit trail
+    python -m chalicelib.cli list [--limit N] [--json]    open requests by due date, with days left
+    python -m chalicelib.cli show REQUEST_ID [--json]     one request with its audit trail
     python -m chalicelib.cli extend REQUEST_ID --reason TEXT
     python -m chalicelib.cli complete REQUEST_ID --note TEXT   (correction requests)
     python -m chalicelib.cli deny REQUEST_ID --reason TEXT
     python -m chalicelib.cli cancel REQUEST_ID --reason TEXT
     python -m chalicelib.cli run [--dry-run]              the scheduled request work, once
 
+`--help` on the group and on every command says what each argument means.
+
+Exit codes (for scripts):
+    0  success
+    1  the request cannot be handled: it does not exist, cannot be cancelled, is already extended, ...
+       (stderr: `error: <message>`)
+    2  usage error: unknown command or option, missing argument, unknown stage (click's own)
+    3  the backend cannot be reached or is not configured (storage unavailable, invalid settings)
+    4  unexpected failure, a bug (traceback on stderr)
+
 Against `make serve`: `--stage local` loads the local stage's settings from .chalice/config.json and, unless
-AWS_ENDPOINT_URL is set, points at the emulator on 127.0.0.1:$MOTO_PORT (5000).  The operator's name for the audit
-trail comes from --operator (default: $USER).  Output never contains personal data.
+AWS_ENDPOINT_URL is set, points at the running emulator: the `moto` URL in .serve/stack.json (written by `make serve`;
+$SERVE_STACK names another file) when that file exists, else http://127.0.0.1:$MOTO_PORT (default 5000).  The
+operator's name for the audit trail comes from --operator (default: $USER).
+
+`list` sizes its table to the terminal (`shutil.get_terminal_size()`, so $COLUMNS too), cutting long values with "…";
+when the width is unknown (output piped) nothing is cut.  `--json` on `list` and `show` prints JSON instead.  Output
+never contains personal data: request ids, types, statuses, dates and the operators' notes.  The service's JSON logs
+go to stderr, so stdout is only the command's result.
+
+The CLI calls `chalicelib.services.privacy_requests` only (never repositories or storage); it is not imported by the
+Lambda handlers.
 """
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import getpass
 import json
 import os
+import shutil
 import sys
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+import click
 
 from chalicelib.domain.clock import iso
 from chalicelib.domain.requests import days_left
-from chalicelib.errors import DomainError
+from chalicelib.errors import DomainError, StorageUnavailableError
+from chalicelib.settings import ConfigurationError
 
+if TYPE_CHECKING:
+    from chalicelib.domain.requests import PrivacyRequest
 
-def _load_stage(stage: str) -> None:
-    config = json.loads((Path(__file__).resolve().parent.parent / ".chalice" / "config.json").read_text())
-    env = dict(config.get("environment_variables", {}))
-    env.update(config["stages"][stage].get("environment_variables", {}))
-    for key, value in env.items():
-        os.environ.setdefault(key, value)
-    if stage == "local":
-        os.environ.setdefault("AWS_ENDPOINT_URL", f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '5000')}")
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+PROG = "python -m chalicelib.cli"
+ROOT = Path(__file__).resolve().parent.parent
+STACK_FILE_ENV = "SERVE_STACK"  # as for `make mail` / `make tick`: another stack.json than .serve/stack.json
 
+OK, DOMAIN_ERROR, USAGE_ERROR, BACKEND_ERROR, UNEXPECTED = 0, 1, 2, 3, 4
 
-def _list(container: Any, args: argparse.Namespace, out: TextIO) -> int:
-    from chalicelib.services.privacy_requests import requests_repository
+EXIT_CODES = """\b
+Exit codes:
+  0  success
+  1  the request cannot be handled (does not exist, cannot be cancelled, ...):
+     stderr says `error: <message>`
+  2  usage error (unknown command or option, missing argument, unknown stage)
+  3  the backend cannot be reached or is not configured
+  4  unexpected failure, a bug (traceback on stderr)"""
 
-    now = container.now()
-    requests = requests_repository(container).open_requests(now=now, limit=args.limit)
-    if not requests:
-        print("no open requests", file=out)
-        return 0
-    print(f"{'REQUEST':<34} {'TYPE':<10} {'STATUS':<11} {'CHANNEL':<8} {'DUE (UTC)':<21} DAYS LEFT", file=out)
-    for request in requests:
-        left = days_left(request.due_at, now)
-        flag = "  OVERDUE" if request.overdue(now) else ("  extended" if request.extended else "")
-        print(f"{request.request_id:<34} {request.type.value:<10} {request.status.value:<11} "
-              f"{request.channel.value:<8} {iso(request.due_at):<21} {left:>4}{flag}", file=out)
-    return 0
-
-
-def _show(container: Any, args: argparse.Namespace, out: TextIO) -> int:
-    from chalicelib.services import privacy_requests as service
-
-    now = container.now()
-    request = service.get_request(container, args.request_id, now=now)
-    view = service.describe(request, now=now)
-    for key, value in view.items():
-        print(f"{key:>16}: {value}", file=out)
-    receipt = request.result.get("receipt")
-    if receipt:
-        print(f"{'receipt':>16}: {json.dumps(receipt, sort_keys=True)}", file=out)
-    print("audit:", file=out)
-    for entry in service.audit_trail(container, args.request_id, now=now):
-        move = f"{entry.from_status or '-'} -> {entry.to_status}"
-        print(f"  {iso(entry.at)}  {move:<26} {entry.actor:<22} {entry.reason}", file=out)
-    return 0
-
-
-def _action(name: str) -> Callable[[Any, argparse.Namespace, TextIO], int]:
-    def run(container: Any, args: argparse.Namespace, out: TextIO) -> int:
-        from chalicelib.services import privacy_requests as service
-
-        now, actor = container.now(), f"operator:{args.operator}"
-        if name == "extend":
-            request = service.extend_request(container, request_id=args.request_id, reason=args.reason,
-                                             actor=actor, now=now)
-            print(f"{request.request_id} extended: due {iso(request.due_at)} "
-                  f"(notice {'sent' if request.extension_notice_sent else 'queued'})", file=out)
-        elif name == "complete":
-            request = service.complete_correction(container, request_id=args.request_id, note=args.note,
-                                                  actor=actor, now=now)
-            print(f"{request.request_id} {request.status.value}", file=out)
-        elif name == "deny":
-            request = service.deny_request(container, request_id=args.request_id, reason=args.reason, actor=actor,
-                                           now=now)
-            print(f"{request.request_id} {request.status.value}", file=out)
-        else:
-            request = service.get_request(container, args.request_id, now=now)
-            request = service.cancel(container, request, actor=actor, reason=args.reason, now=now)
-            print(f"{request.request_id} {request.status.value}", file=out)
-        return 0
-
-    return run
-
-
-def _run(container: Any, args: argparse.Namespace, out: TextIO) -> int:
-    from chalicelib.services.privacy_requests import run_scheduled_request_work
-
-    counts = run_scheduled_request_work(container, now=container.now(), dry_run=args.dry_run)
-    print(json.dumps(counts, sort_keys=True), file=out)
-    return 0
-
-
-def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m chalicelib.cli", description="Privacy requests (operator).")
-    root.add_argument("--stage", help="load this stage's settings from .chalice/config.json (e.g. local)")
-    root.add_argument("--operator", default=None, help="operator name recorded in the audit trail")
-    commands = root.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("list", help="open requests by due date")
-    listing.add_argument("--limit", type=int, default=100)
-    listing.set_defaults(handler=_list)
-    show = commands.add_parser("show", help="one request with its audit trail")
-    show.add_argument("request_id")
-    show.set_defaults(handler=_show)
-    for name, text_arg in (("extend", "--reason"), ("complete", "--note"), ("deny", "--reason"),
-                           ("cancel", "--reason")):
-        command = commands.add_parser(name)
-        command.add_argument("request_id")
-        command.add_argument(text_arg, required=True)
-        command.set_defaults(handler=_action(name))
-    run = commands.add_parser("run", help="run the scheduled request work once")
-    run.add_argument("--dry-run", action="store_true")
-    run.set_defaults(handler=_run)
-    return root
-
-
-def main(argv: Sequence[str] | None = None, *, container: Any = None, out: TextIO | None = None) -> int:
-    args = parser().parse_args(argv)
-    args.operator = args.operator or _user()
-    stream = out or sys.stdout
-    if container is None:
-        if args.stage:
-            _load_stage(args.stage)
-        from chalicelib.container import get_container
-
-        container = get_container()
+# -- settings and container ----------------------------------------------------------------------------------------
+def _chalice_config() -> dict[str, Any]:
+    path = ROOT / ".chalice" / "config.json"
     try:
-        return int(args.handler(container, args, stream))
-    except DomainError as error:
-        print(f"error: {error.message}", file=sys.stderr if out is None else stream)
-        return 2
+        config: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(f"invalid configuration: cannot read .chalice/config.json ({type(error).__name__})")\
+            from None
+    return config
 
 
-def _user() -> str:
+def _served_stack(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The stack `make serve` wrote (.serve/stack.json, or $SERVE_STACK), or {} when there is none."""
+    path = Path(environ.get(STACK_FILE_ENV) or ROOT / ".serve" / "stack.json")
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) and isinstance(state.get("moto"), str) else {}
+
+
+def stage_environment(stage: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """What `--stage STAGE` adds to `environ`: the stage's settings from .chalice/config.json and, for `local`, the
+    emulator's endpoint (.serve/stack.json's `moto`, else 127.0.0.1:$MOTO_PORT) and fake credentials.  A variable
+    already in `environ` is never replaced (AWS_ENDPOINT_URL=... points `--stage local` elsewhere)."""
+    config = _chalice_config()
+    stages = config.get("stages", {})
+    if stage not in stages:
+        raise click.BadParameter(f"unknown stage {stage!r} (one of: {', '.join(sorted(stages))})",
+                                 param_hint="'--stage'")
+    env = {str(key): str(value) for key, value in config.get("environment_variables", {}).items()}
+    env.update({str(key): str(value) for key, value in stages[stage].get("environment_variables", {}).items()})
+    if stage == "local":
+        served = _served_stack(environ) if "AWS_ENDPOINT_URL" not in environ else {}
+        if served:  # the served API's URL settings (PUBLIC_BASE_URL, ...), as `make mail` uses them
+            env.update({str(key): str(value) for key, value in (served.get("settings") or {}).items()})
+            env["AWS_ENDPOINT_URL"] = served["moto"]
+        else:
+            env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{environ.get('MOTO_PORT') or '5000'}"
+        env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})  # the emulator's
+    return {key: value for key, value in env.items() if key not in environ}
+
+
+def _check_stage(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        stage_environment(value, os.environ)  # unknown stage: a usage error now, before anything runs
+    return value
+
+
+@dataclass
+class Session:
+    """What the commands share (click's `ctx.obj`): the streams, the options and the container, built on first use."""
+
+    out: TextIO | None
+    err: TextIO | None
+    given: Any = None
+    stage: str | None = None
+    operator: str = "unknown"
+    cleanups: list[Callable[[], None]] = field(default_factory=list)  # run when `main` returns
+
+    def container(self) -> Any:
+        if self.out is None:  # stdout is the command's result: the service's JSON logs go to stderr meanwhile
+            self._logs_to_stderr()
+        if self.given is None:
+            if self.stage:
+                os.environ.update(stage_environment(self.stage, os.environ))
+            from chalicelib.container import get_container
+
+            self.given = get_container()
+        return self.given
+
+    def _logs_to_stderr(self) -> None:
+        from chalicelib.observability import logger
+
+        handler: Any = logger.registered_handler
+        previous = handler.setStream(sys.stderr)
+        if previous is not sys.stderr:
+            self.cleanups.append(lambda: handler.setStream(previous))
+
+    def echo(self, text: str = "") -> None:
+        click.echo(text, file=self.out)
+
+    def error(self, text: str) -> None:
+        click.echo(text, file=self.err, err=self.err is None)
+
+
+# -- tables --------------------------------------------------------------------------------------------------------
+SEPARATOR = "  "
+# Columns of `list` (REQUEST, TYPE, STATUS, CHANNEL, DUE, DAYS LEFT); when the table is too wide the separator
+# becomes one space, then these groups shrink in turn, widest column first, each column down to its minimum.
+SHRINK: tuple[dict[int, int], ...] = ({3: 4, 4: 11}, {1: 5, 2: 5}, {0: 8}, {5: 5})
+
+
+def terminal_width() -> int | None:
+    """Columns of the terminal ($COLUMNS first), or None when unknown (not a terminal): nothing is cut then."""
+    columns = shutil.get_terminal_size(fallback=(0, 0)).columns
+    return columns if columns > 0 else None
+
+
+def cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:max(width - 1, 0)] + "…"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | None) -> list[str]:
+    """Aligned columns within `width` characters: long values are cut with "…", never wrapped."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    separator = SEPARATOR
+
+    def total() -> int:
+        return sum(widths) + len(separator) * (len(widths) - 1)
+
+    if width is not None and total() > width:
+        separator = " "
+        for group in SHRINK:
+            while total() > width:
+                wider = [index for index, least in group.items() if widths[index] > least]
+                if not wider:
+                    break
+                widths[max(wider, key=lambda index: widths[index])] -= 1
+    lines = []
+    for row in (header, *rows):
+        cells = [cut(cell, size).ljust(size) for cell, size in zip(row, widths, strict=True)]
+        line = separator.join(cells).rstrip()
+        lines.append(line if width is None else cut(line, width))
+    return lines
+
+
+def _list_row(request: PrivacyRequest, now: int) -> dict[str, Any]:
+    return {"request_id": request.request_id, "type": request.type.value, "status": request.status.value,
+            "channel": request.channel.value, "due_at": iso(request.due_at),
+            "days_left": days_left(request.due_at, now), "overdue": request.overdue(now),
+            "extended": request.extended}
+
+
+# -- commands ------------------------------------------------------------------------------------------------------
+def _operator(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    if value:
+        return value
     try:
         return getpass.getuser()
     except Exception:  # no user name in some containers
         return "unknown"
+
+
+@click.group(name=PROG, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--stage", metavar="STAGE", callback=_check_stage,
+              help="Load this stage's settings from .chalice/config.json first (local: the `make serve` emulator).")
+@click.option("--operator", metavar="NAME", callback=_operator,
+              help="Operator name recorded in the audit trail as operator:NAME (default: $USER).")
+@click.pass_obj
+def cli(session: Session, stage: str | None, operator: str) -> None:
+    """Privacy requests, for the operator: list, inspect and act on data subject requests."""
+    session.stage, session.operator = stage, operator
+
+
+@cli.command(name="list", epilog=EXIT_CODES)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Show at most this many requests.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of the table.")
+@click.pass_obj
+def list_command(session: Session, limit: int, as_json: bool) -> int:
+    """Open requests, earliest due date first, with days left.
+
+    The table fits the terminal (long values are cut with "…"); a flag says OVERDUE or extended.
+    """
+    from chalicelib.services import privacy_requests as service
+
+    container = session.container()
+    now = container.now()
+    found = [_list_row(request, now) for request in service.open_requests(container, now=now, limit=limit)]
+    if as_json:
+        session.echo(json.dumps(found, indent=2))
+        return OK
+    if not found:
+        session.echo("no open requests")
+        return OK
+    rows = [[row["request_id"], row["type"], row["status"], row["channel"], row["due_at"],
+             f"{row['days_left']:>4}" + (" OVERDUE" if row["overdue"] else " extended" if row["extended"] else "")]
+            for row in found]
+    header = ["REQUEST", "TYPE", "STATUS", "CHANNEL", "DUE (UTC)", "DAYS LEFT"]
+    for line in table(header, rows, width=terminal_width()):
+        session.echo(line)
+    return OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("request_id")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (request, receipt, audit) instead.")
+@click.pass_obj
+def show(session: Session, request_id: str, as_json: bool) -> int:
+    """One request with its audit trail.
+
+    REQUEST_ID is the request's id, as `list` prints it.
+    """
+    from chalicelib.services import privacy_requests as service
+
+    container = session.container()
+    now = container.now()
+    request = service.get_request(container, request_id, now=now)
+    view = service.describe(request, now=now)
+    receipt = request.result.get("receipt")
+    audit = service.audit_trail(container, request_id, now=now)
+    if as_json:
+        entries = [{"at": iso(entry.at), "from_status": entry.from_status, "to_status": entry.to_status,
+                    "actor": entry.actor, "reason": entry.reason} for entry in audit]
+        document = {"request": view, **({"receipt": receipt} if receipt else {}), "audit": entries}
+        session.echo(json.dumps(document, indent=2, sort_keys=True))
+        return OK
+    for key, value in view.items():
+        session.echo(f"{key:>16}: {value}")
+    if receipt:
+        session.echo(f"{'receipt':>16}: {json.dumps(receipt, sort_keys=True)}")
+    session.echo("audit:")
+    for entry in audit:
+        move = f"{entry.from_status or '-'} -> {entry.to_status}"
+        session.echo(f"  {iso(entry.at)}  {move:<26} {entry.actor:<22} {entry.reason}")
+    return OK
+
+
+def _actor(session: Session) -> tuple[Any, int, str]:
+    container = session.container()
+    return container, container.now(), f"operator:{session.operator}"
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("request_id")
+@click.option("--reason", required=True, metavar="TEXT",
+              help="Why more time is needed (recorded in the audit trail, told to the subject).")
+@click.pass_obj
+def extend(session: Session, request_id: str, reason: str) -> int:
+    """Extend a request's deadline, once.
+
+    GDPR +2 months, CCPA +45 days; the subject is told by e-mail (or the notice is queued for the scheduled job).
+
+    REQUEST_ID is the request's id, as `list` prints it.
+    """
+    from chalicelib.services import privacy_requests as service
+
+    container, now, actor = _actor(session)
+    request = service.extend_request(container, request_id=request_id, reason=reason, actor=actor, now=now)
+    session.echo(f"{request.request_id} extended: due {iso(request.due_at)} "
+                 f"(notice {'sent' if request.extension_notice_sent else 'queued'})")
+    return OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("request_id")
+@click.option("--note", required=True, metavar="TEXT",
+              help="What was corrected, and where (recorded in the audit trail).")
+@click.pass_obj
+def complete(session: Session, request_id: str, note: str) -> int:
+    """Mark a correction request completed, once the data is corrected.
+
+    REQUEST_ID is the id of a correction request, as `list` prints it.
+    """
+    from chalicelib.services import privacy_requests as service
+
+    container, now, actor = _actor(session)
+    request = service.complete_correction(container, request_id=request_id, note=note, actor=actor, now=now)
+    session.echo(f"{request.request_id} {request.status.value}")
+    return OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("request_id")
+@click.option("--reason", required=True, metavar="TEXT",
+              help="Why the request is refused, e.g. manifestly unfounded (recorded in the audit trail).")
+@click.pass_obj
+def deny(session: Session, request_id: str, reason: str) -> int:
+    """Deny a request.
+
+    REQUEST_ID is the request's id, as `list` prints it.
+    """
+    from chalicelib.services import privacy_requests as service
+
+    container, now, actor = _actor(session)
+    request = service.deny_request(container, request_id=request_id, reason=reason, actor=actor, now=now)
+    session.echo(f"{request.request_id} {request.status.value}")
+    return OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("request_id")
+@click.option("--reason", required=True, metavar="TEXT",
+              help="Why it is cancelled, e.g. asked by phone (recorded in the audit trail).")
+@click.pass_obj
+def cancel(session: Session, request_id: str, reason: str) -> int:
+    """Cancel a request that has not started.
+
+    A deletion can be cancelled during its grace period (scheduled), any request before its work starts.
+
+    REQUEST_ID is the request's id, as `list` prints it.
+    """
+    from chalicelib.services import privacy_requests as service
+
+    container, now, actor = _actor(session)
+    request = service.get_request(container, request_id, now=now)
+    request = service.cancel(container, request, actor=actor, reason=reason, now=now)
+    session.echo(f"{request.request_id} {request.status.value}")
+    return OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.option("--dry-run", is_flag=True, help="Only count what would be done; change nothing, send nothing.")
+@click.pass_obj
+def run(session: Session, dry_run: bool) -> int:
+    """Run the scheduled request work once; prints its counts (JSON).
+
+    Deletions past their grace period, queued fulfilments, expiry of unverified requests, extension notices and
+    the operator's daily digest.
+    """
+    from chalicelib.services import privacy_requests as service
+
+    container = session.container()
+    counts = service.run_scheduled_request_work(container, now=container.now(), dry_run=dry_run)
+    session.echo(json.dumps(counts, sort_keys=True))
+    return OK
+
+
+# -- entry point ---------------------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None, *, container: Any = None, out: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code (see the module docstring).  `container` replaces the one built from the
+    environment (tests); `out` receives everything printed, help and errors included (stdout and stderr by
+    default)."""
+    session = Session(out=out, err=out, given=container)
+    redirect: contextlib.AbstractContextManager[Any] = (
+        contextlib.redirect_stdout(out) if out is not None else contextlib.nullcontext())
+    try:
+        with redirect:
+            return _invoke(session, argv)
+    finally:
+        for cleanup in reversed(session.cleanups):
+            cleanup()
+
+
+def _invoke(session: Session, argv: Sequence[str] | None) -> int:
+    try:
+        code = cli.main(args=list(sys.argv[1:] if argv is None else argv), prog_name=PROG, standalone_mode=False,
+                        obj=session)
+    except click.ClickException as error:  # usage errors: click's own message and exit code (2)
+        error.show(file=session.err)
+        return error.exit_code
+    except click.Abort:
+        session.error("Aborted!")
+        return 130
+    except (StorageUnavailableError, ConfigurationError) as error:
+        session.error(f"error: {_message(error)}{_hint(session, error)}")
+        return BACKEND_ERROR
+    except DomainError as error:
+        session.error(f"error: {error.message}")
+        return DOMAIN_ERROR
+    except Exception as error:
+        if _backend_failure(error):
+            session.error(f"error: backend unavailable: {type(error).__name__}{_hint(session, error)}")
+            return BACKEND_ERROR
+        session.error(traceback.format_exc().rstrip())
+        session.error(f"error: unexpected {type(error).__name__} (a bug)")
+        return UNEXPECTED
+    return int(code or OK)
+
+
+def _message(error: Exception) -> str:
+    return error.message if isinstance(error, DomainError) else str(error)
+
+
+def _backend_failure(error: Exception) -> bool:
+    """An AWS call that failed below the storage layer (no credentials, endpoint unreachable, access denied)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return isinstance(error, BotoCoreError | ClientError)
+
+
+def _hint(session: Session, error: Exception) -> str:
+    if isinstance(error, ConfigurationError):
+        return "" if session.stage else " (no --stage given: --stage local|dev|prod loads a stage's settings)"
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if session.stage == "local" and endpoint:
+        return f" (emulator {endpoint}: is `make serve` running?)"
+    return ""
 
 
 if __name__ == "__main__":
