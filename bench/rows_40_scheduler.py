@@ -94,7 +94,7 @@ def mail_rows() -> list[Row]:
     from chalicelib import aws
     from chalicelib.payloads.ses import parse_notification
     from chalicelib.services.ingest_mail import ingest_notification
-    from tests.integration.test_mail_ingest import MAIL, notification, ses_headers
+    from tests.fakes.inbound_mail import MAIL, notification, ses_headers
 
     template = (MAIL / "plain-deletion-en.eml").read_bytes()
     with moto_container() as container:

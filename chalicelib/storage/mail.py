@@ -194,62 +194,6 @@ class DynamoMailStore:
                                dict(i["data"]), dict(i.get("sealed", {}))) for i in items]
 
 
-class InMemoryMailStore:
-    """The in-memory twin; tests/contract/test_mail_store_contract.py runs the same suite against both."""
-
-    def __init__(self) -> None:
-        self.receipts: dict[str, dict[str, Any]] = {}
-        self.quotas: dict[tuple[str, str], int] = {}
-        self.kept: dict[tuple[str, str], Correspondence] = {}
-        self.suppressed: set[str] = set()
-
-    def claim(self, message_id: str, token: str, *, now: int, lease_seconds: int) -> Claim:
-        found = self.receipts.get(message_id)
-        if found is None:
-            found = self.receipts[message_id] = {"state": "processing"}
-        elif not (found["state"] in ("processing", "replying") and found["lease_until"] < now):
-            return Claim(False, found["state"], found.get("outcome"))
-        found.update(claim=token, lease_until=now + lease_seconds)
-        return Claim(True, found["state"], found.get("outcome"), dict(found))
-
-    def advance(self, message_id: str, token: str, *, from_state: State, to_state: State, now: int,
-                fields: dict[str, Any] | None = None, remove: tuple[str, ...] = ()) -> bool:
-        found = self.receipts.get(message_id)
-        if found is None or found["state"] != from_state or found.get("claim") != token:
-            return False
-        for name in remove:
-            found.pop(name, None)
-        found.update({k: v for k, v in (fields or {}).items() if v is not None}, state=to_state)
-        return True
-
-    def release(self, message_id: str, token: str) -> None:
-        found = self.receipts.get(message_id)
-        if found and found["state"] in ("processing", "replying") and found["claim"] == token:
-            found["lease_until"] = 0
-
-    def receipt(self, message_id: str, *, now: int) -> ReceiptView | None:
-        found = self.receipts.get(message_id)
-        if found is None:
-            return None
-        return ReceiptView(message_id, found["state"], found.get("outcome"), found.get("request_id"), dict(found))
-
-    def take_quota(self, subject: str, *, now: int, limit: int) -> bool:
-        key = (subject, day_of(now))
-        if self.quotas.get(key, 0) >= limit:
-            return False
-        self.quotas[key] = self.quotas.get(key, 0) + 1
-        return True
-
-    def keep(self, record: Correspondence) -> None:
-        if record.subject in self.suppressed:
-            raise SubjectSuppressedError("subject was erased")
-        pk, sk, _ = correspondence_keys(record)
-        self.kept.setdefault((pk, sk), record)
-
-    def correspondence(self, subject: str, *, now: int) -> list[Correspondence]:
-        return [record for (pk, _), record in sorted(self.kept.items()) if pk == subject_pk(subject)]
-
-
 @dataclass(frozen=True)
 class StoredMail:
     key: str

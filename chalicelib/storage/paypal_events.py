@@ -14,10 +14,9 @@ from typing import Any, Protocol
 
 from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.retention import Category, RetentionPolicy
-from chalicelib.storage.orders import Outcome, guard_in_memory, write_record
+from chalicelib.storage.orders import Outcome, write_record
 from chalicelib.storage.sealed_writes import SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
-from chalicelib.storage.subject_keys import SubjectKeyRepository
 from chalicelib.storage.table import DynamoTable
 
 EVENT_PREFIX = "PAYPAL#"
@@ -90,35 +89,6 @@ class DynamoPaypalEventStore:
         return StoredEvent(event_id, str(item.get("kind")), str(item.get("category")), int(item["expires_at"]),
                            dict(item.get("data") or {}), dict(item.get("sealed") or {}),
                            str(link)[len("SUBJ#"):] if link else None)
-
-
-class InMemoryPaypalEventStore:
-    def __init__(self, policy: RetentionPolicy, keys: SubjectKeyRepository) -> None:
-        self.policy = policy
-        self.keys = keys
-        self.events: dict[str, StoredEvent] = {}
-
-    def is_suppressed(self, subject: str, now: int) -> bool:
-        return self.keys.is_suppressed(subject, now=now)
-
-    def record(self, record: PaypalRecord, *, now: int) -> Outcome:
-        old = self.events.get(record.event_id)
-        if old is not None and old.expires_at > now:
-            return Outcome.DUPLICATE
-        guarded = guard_in_memory(self.keys, record.subject, record.new_key, record.readable_until, now)
-        if guarded is not None:
-            return guarded
-        rule = self.policy.rule(record.category)
-        pk = f"{EVENT_PREFIX}{record.event_id}"
-        expires = retention_attributes(self.policy, record.category, record.retention_start, pk, EVENT_SK)
-        self.events[record.event_id] = StoredEvent(record.event_id, record.kind, rule.category.value,
-                                                   expires["expires_at"], dict(record.data), dict(record.sealed),
-                                                   record.subject)
-        return Outcome.ACCEPTED
-
-    def get(self, event_id: str, *, now: int) -> StoredEvent | None:
-        event = self.events.get(event_id)
-        return event if event and event.expires_at > now else None
 
 
 def paypal_events(container: Any) -> PaypalEventStore:

@@ -9,8 +9,9 @@ import pytest
 from chalicelib.domain.consent import Choices, ConsentEvent
 from chalicelib.domain.retention import DAY, build_policy
 from chalicelib.errors import ConflictError, SubjectSuppressedError
-from chalicelib.storage.consent import ConsentRepository, DynamoConsentRepository, InMemoryConsentRepository
+from chalicelib.storage.consent import ConsentRepository, DynamoConsentRepository
 from tests.conftest import NOW
+from tests.fakes.consent import InMemoryConsentRepository
 
 SUBJECT = "b" * 64
 

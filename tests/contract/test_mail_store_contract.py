@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from chalicelib.errors import SubjectSuppressedError
-from chalicelib.storage.mail import Correspondence, DynamoMailStore, InMemoryMailStore, MailStore
+from chalicelib.storage.mail import Correspondence, DynamoMailStore, MailStore
+from tests.fakes.mail import InMemoryMailStore
 
 NOW = 1_795_435_200
 

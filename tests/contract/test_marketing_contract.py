@@ -7,13 +7,9 @@ import pytest
 
 from chalicelib.domain.retention import DAY, build_policy
 from chalicelib.errors import ConflictError, SubjectSuppressedError
-from chalicelib.storage.marketing import (
-    DynamoMarketingRepository,
-    InMemoryMarketingRepository,
-    MarketingChoice,
-    MarketingRepository,
-)
+from chalicelib.storage.marketing import DynamoMarketingRepository, MarketingChoice, MarketingRepository
 from tests.conftest import NOW
+from tests.fakes.marketing import InMemoryMarketingRepository
 
 SUBJECT = "a" * 64
 

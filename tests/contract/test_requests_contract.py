@@ -12,13 +12,13 @@ from chalicelib.domain.requests import Channel, Regime, RequestType, Status
 from chalicelib.domain.retention import build_policy
 from chalicelib.storage.requests import (
     DynamoRequestRepository,
-    InMemoryRequestRepository,
     InvalidLinkError,
     RequestRepository,
     StaleRequestError,
     Token,
     WorkItem,
 )
+from tests.fakes.privacy_requests import InMemoryRequestRepository
 
 NOW = 1_795_435_200
 DAY = 86_400

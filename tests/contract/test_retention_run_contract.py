@@ -14,12 +14,11 @@ from chalicelib.storage.runs import (
     DueStore,
     DynamoDueStore,
     DynamoRunStore,
-    InMemoryDueStore,
-    InMemoryRunStore,
     RunReport,
     RunStore,
     iter_due,
 )
+from tests.fakes.runs import InMemoryDueStore, InMemoryRunStore
 
 NOW = 1_795_435_200
 DAY = "20261123"

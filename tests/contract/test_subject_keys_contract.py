@@ -5,12 +5,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.storage.subject_keys import (
-    DynamoSubjectKeyRepository,
-    InMemorySubjectKeyRepository,
-    KeyRecord,
-    SubjectKeyRepository,
-)
+from chalicelib.storage.subject_keys import DynamoSubjectKeyRepository, KeyRecord, SubjectKeyRepository
+from tests.fakes.subject_keys import InMemorySubjectKeyRepository
 
 
 @pytest.fixture(params=["memory", "dynamodb"])

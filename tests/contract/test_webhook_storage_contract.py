@@ -14,23 +14,17 @@ from chalicelib.storage.orders import (
     CUSTOMER,
     ORDER,
     DynamoStorefrontRecords,
-    InMemoryStorefrontRecords,
     Outcome,
     Removal,
     Snapshot,
     StorefrontRecords,
 )
-from chalicelib.storage.paypal_events import (
-    DynamoPaypalEventStore,
-    InMemoryPaypalEventStore,
-    PaypalEventStore,
-    PaypalRecord,
-)
-from chalicelib.storage.subject_keys import (
-    InMemorySubjectKeyRepository,
-    SubjectKeyRepository,
-)
+from chalicelib.storage.paypal_events import DynamoPaypalEventStore, PaypalEventStore, PaypalRecord
+from chalicelib.storage.subject_keys import SubjectKeyRepository
 from chalicelib.webhooks.revision import content_revision, deletion_revision
+from tests.fakes.orders import InMemoryStorefrontRecords
+from tests.fakes.paypal_events import InMemoryPaypalEventStore
+from tests.fakes.subject_keys import InMemorySubjectKeyRepository
 
 NOW = 1_795_435_200
 DAY = 86_400

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.conftest import NOW
+from tests.fakes.subjects import EMAIL, PERSONAL, mail_text, seed_subject, sent_mail
 from tests.helpers import account_token, bearer, drain_intake
-from tests.integration.test_export_subject import EMAIL, PERSONAL, mail_text, seed_subject, sent_mail
 
 JSON = {"Content-Type": "application/json"}
 

@@ -11,8 +11,8 @@ import pytest
 from chalicelib import aws
 from chalicelib.domain.requests import Status
 from tests.conftest import NOW
+from tests.fakes.subjects import EMAIL, seed_subject, sent_mail
 from tests.helpers import drain_intake
-from tests.integration.test_export_subject import EMAIL, seed_subject, sent_mail
 
 JSON = {"Content-Type": "application/json"}
 VERIFY_SUBJECT = "Please confirm your privacy request"

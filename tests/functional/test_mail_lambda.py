@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from tests.conftest import EVENTS, load_event
-from tests.integration.test_mail_ingest import notification, sent_mail, sns_event, store_raw
+from tests.fakes.inbound_mail import notification, sns_event, store_raw
+from tests.fakes.subjects import sent_mail
 
 
 def test_sns_event_is_ingested_and_answered(client: Any, container: Any) -> None:

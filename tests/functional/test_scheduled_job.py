@@ -6,8 +6,8 @@ from typing import Any
 
 from chalicelib.domain.retention import Category
 from tests.conftest import EVENTS, NOW
-from tests.integration.test_mail_ingest import store_raw
-from tests.integration.test_retention_run import raw_item, seed
+from tests.fakes.inbound_mail import store_raw
+from tests.fakes.retention import raw_item, seed
 
 
 def test_the_schedule_is_every_15_minutes() -> None:

@@ -47,7 +47,7 @@ def status(response: Any) -> str:
 #    and pin its root, and a fake HTTP port serving its chain, through the container wiring (LocalPaypal.install)
 @pytest.fixture
 def paypal(container: Any) -> Any:
-    from tests.unit.test_paypal_signature import LocalPaypal
+    from tests.fakes.paypal import LocalPaypal
 
     local = LocalPaypal(container.settings.paypal_webhook_id)
     local.install(container)
@@ -304,7 +304,7 @@ def test_a_real_paypal_signed_delivery_is_refused_offline_without_its_intermedia
     from chalicelib.domain.clock import parse_iso
     from chalicelib.webhooks.http import HttpResponse
     from chalicelib.webhooks.wiring import HTTP
-    from tests.unit.test_paypal_signature import CERT_PEM, REAL_ISSUER_URL, VECTORS, VECTORS_DIR, FakeHttp
+    from tests.fakes.paypal import CERT_PEM, REAL_ISSUER_URL, VECTORS, VECTORS_DIR, FakeHttp
 
     entry = VECTORS[0]
     assert entry["webhook_id"] == container.settings.paypal_webhook_id
@@ -324,7 +324,7 @@ def test_a_leaf_only_paypal_delivery_completed_from_aia_passes_the_endpoint(clie
     """The real vector's body (PAYMENT.SALE.COMPLETED), signed like PayPal by the local test PKI whose cert URL
     serves the leaf alone: the intermediate comes from the leaf's AIA URL, the chain reaches the pinned test root,
     the delivery is verified, then ignored (not a recorded event type); one changed byte is 401."""
-    from tests.unit.test_paypal_signature import AIA_URL, VECTORS, VECTORS_DIR, LocalPaypal
+    from tests.fakes.paypal import AIA_URL, VECTORS, VECTORS_DIR, LocalPaypal
 
     local = LocalPaypal(container.settings.paypal_webhook_id, leaf_only=True)
     local.install(container)

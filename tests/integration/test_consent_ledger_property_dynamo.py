@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 
 from chalicelib.storage.consent import DynamoConsentRepository
 from tests.conftest import NOW
-from tests.unit.test_consent_ledger_property import events, run_and_check
+from tests.fakes.consent_properties import events, run_and_check
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -12,7 +12,7 @@ from chalicelib.domain.privacy import DELETED_EMAIL, DELETED_TEXT
 from chalicelib.domain.retention import DAY
 from chalicelib.errors import StorageUnavailableError
 from tests.conftest import NOW
-from tests.integration.test_export_subject import BILLING, EMAIL, PERSONAL, mail_text, seed_subject, sent_mail
+from tests.fakes.subjects import BILLING, EMAIL, PERSONAL, mail_text, seed_subject, sent_mail
 
 EXPECTED_DELETED = {"customer": 1, "order": 1, "consent_event": 1, "marketing": 1, "correspondence": 1}
 EXPECTED_ANONYMISED = {"order": 2, "payment": 1, "dispute": 1}

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from chalicelib.mail.outbound import MailDeliveryError, build_message, send_email
-from tests.integration.test_export_subject import mail_text, sent_mail
+from tests.fakes.subjects import mail_text, sent_mail
 
 
 def test_build_message_sets_threading_headers_and_alternatives() -> None:

@@ -13,9 +13,10 @@ from chalicelib.domain.requests import Status
 from chalicelib.domain.retention import DAY
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.services import privacy_requests as service
-from chalicelib.storage.requests import InMemoryRequestRepository, InvalidLinkError
+from chalicelib.storage.requests import InvalidLinkError
 from tests.conftest import NOW
-from tests.integration.test_export_subject import EMAIL, mail_text, read_object, seed_subject, sent_mail
+from tests.fakes.privacy_requests import InMemoryRequestRepository
+from tests.fakes.subjects import EMAIL, mail_text, read_object, seed_subject, sent_mail
 
 
 @pytest.fixture(params=["fake", "dynamodb"])

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.webhooks.wiring import webhook_ports
-from tests.unit.test_webhook_permutations import EVENT_IDS, deliveries, state
+from tests.fakes.webhook_permutations import EVENT_IDS, deliveries, state
 
 _ids = itertools.count(10_000, 10)
 REFERENCES = ("5O190127TN364715T", "8MC585209K746392H")

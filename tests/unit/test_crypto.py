@@ -5,31 +5,13 @@ import os
 import pytest
 
 from chalicelib.crypto.envelope import SealError, SubjectCipher
-from chalicelib.crypto.keys import DataKey
 from chalicelib.crypto.subjects import normalise_email, subject_id
 from chalicelib.crypto.vault import SubjectVault
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.retention import build_policy
 from chalicelib.errors import KeyShreddedError, SubjectSuppressedError
-from chalicelib.storage.subject_keys import InMemorySubjectKeyRepository
-
-
-class FakeKeyWrapper:
-    """Wraps by XOR with a per-subject pad: enough to prove the vault stores only the wrapped form."""
-
-    def __init__(self) -> None:
-        self.generated = 0
-
-    def _pad(self, subject: str) -> bytes:
-        return (subject.encode() * 32)[:32]
-
-    def generate(self, subject: str) -> DataKey:
-        self.generated += 1
-        key = os.urandom(32)
-        return DataKey(key, bytes(a ^ b for a, b in zip(key, self._pad(subject), strict=True)))
-
-    def unwrap(self, subject: str, wrapped: bytes) -> bytes:
-        return bytes(a ^ b for a, b in zip(wrapped, self._pad(subject), strict=True))
+from tests.fakes.keys import FakeKeyWrapper
+from tests.fakes.subject_keys import InMemorySubjectKeyRepository
 
 
 def make_vault() -> tuple[SubjectVault, InMemorySubjectKeyRepository]:

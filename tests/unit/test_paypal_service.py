@@ -13,7 +13,7 @@ from chalicelib.payloads.woocommerce import OrderPayload
 from chalicelib.services.record_paypal import record_event
 from chalicelib.services.record_woocommerce import record_order
 from tests.conftest import NOW
-from tests.unit.test_webhook_fakes import PP, WC, load, memory
+from tests.fakes.webhooks import PP, WC, load, memory
 
 EMAIL = "jana.mueller@example.org"
 

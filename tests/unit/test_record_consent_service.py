@@ -12,7 +12,7 @@ from chalicelib.services.record_consent import (
     read_consent,
     record_consent,
 )
-from chalicelib.storage.consent import InMemoryConsentRepository
+from tests.fakes.consent import InMemoryConsentRepository
 
 NOW = 1_795_435_200
 RULES = ConsentRules("2026-05", 365)

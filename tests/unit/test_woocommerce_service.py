@@ -12,7 +12,7 @@ from chalicelib.payloads.woocommerce import CustomerPayload, OrderPayload
 from chalicelib.services.record_woocommerce import minimise_order, record_customer, record_deletion, record_order
 from chalicelib.storage.orders import CUSTOMER, ORDER, Outcome
 from tests.conftest import NOW
-from tests.unit.test_webhook_fakes import WC, load, memory
+from tests.fakes.webhooks import WC, load, memory
 
 EMAIL = "jana.mueller@example.org"
 DAY = 86_400

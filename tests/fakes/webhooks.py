@@ -1,0 +1,78 @@
+"""In-memory ports for the webhook services (service and property tests)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chalicelib.crypto.subjects import subject_id
+from chalicelib.crypto.vault import SubjectVault, open_fields
+from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.retention import build_policy
+from chalicelib.webhooks.ports import WebhookPorts
+from chalicelib.webhooks.sealing import SubjectSealer
+from tests.conftest import EVENTS, NOW
+from tests.fakes.keys import FakeKeyWrapper
+from tests.fakes.orders import InMemoryStorefrontRecords
+from tests.fakes.paypal_events import InMemoryPaypalEventStore
+from tests.fakes.subject_keys import InMemorySubjectKeyRepository
+
+PEPPER = "test-pepper-for-webhook-services"
+
+
+WC = EVENTS / "woocommerce"
+
+
+PP = EVENTS / "paypal"
+
+
+class CountingKeys(InMemorySubjectKeyRepository):
+    def __init__(self) -> None:
+        super().__init__()
+        self.extensions = 0
+
+    def extend(self, subject: str, expires_at: int) -> None:
+        self.extensions += 1
+        super().extend(subject, expires_at)
+
+
+@dataclass
+class Memory:
+    ports: WebhookPorts
+    keys: CountingKeys
+    vault: SubjectVault
+    records: InMemoryStorefrontRecords
+    events: InMemoryPaypalEventStore
+    clock: FixedClock
+
+    def subject(self, email: str) -> str:
+        return subject_id(email, PEPPER)
+
+    def suppress(self, email: str) -> None:
+        self.keys.suppress(self.subject(email), at=NOW, expires_at=NOW + 3650 * 86400)
+        self.keys.delete(self.subject(email))
+
+    def opened(self, sealed: dict[str, str], subject: str) -> dict[str, Any]:
+        return open_fields(self.vault.cipher_for_reading(subject), sealed)
+
+
+def memory(now: int = NOW) -> Memory:
+    clock = FixedClock(now)
+    policy = build_policy()
+    keys = CountingKeys()
+    vault = SubjectVault(keys, FakeKeyWrapper(), policy, clock)
+    records = InMemoryStorefrontRecords(policy, keys)
+    events = InMemoryPaypalEventStore(policy, keys)
+    ports = WebhookPorts(records=records, events=events, sealer=SubjectSealer(vault), policy=policy,
+                         subject_for_email=lambda email: subject_id(email, PEPPER), pepper=PEPPER,
+                         now=lambda: int(clock.now()))
+    return Memory(ports, keys, vault, records, events, clock)
+
+
+def load(path: Path, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
+    data.update(overrides)
+    return data
+
