@@ -31,7 +31,8 @@ def _methods() -> dict[str, Any]:
             "streams.call_action": DynamoDBStreamsHandler.__dict__.get("call_action"),
             "backend.transact": DynamoDBBackend.__dict__.get("transact_write_items"),
             "table.get_item": Table.__dict__.get("get_item"), "table.delete_item": Table.__dict__.get("delete_item"),
-            "item.new": Item.__dict__.get("__new__"), "record.new": StreamRecord.__dict__.get("__new__")}
+            "item.new": Item.__dict__.get("__new__"), "record.new": StreamRecord.__dict__.get("__new__"),
+            "item.init": Item.__dict__.get("__init__")}
 
 
 def test_install_is_idempotent_and_uninstall_puts_moto_back() -> None:
@@ -69,6 +70,28 @@ def test_items_are_not_kept_by_the_model_registry(in_process: Any) -> None:
         ddb.put_item(TableName=table, Item={"pk": {"S": f"p{i}"}, "sk": {"S": "1"}})
         ddb.query(TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p0"}})
     assert Item.instances_tracked == []  # type: ignore[attr-defined]
+
+
+def test_stored_items_share_their_attribute_names(in_process: Any) -> None:
+    from moto.dynamodb.models import dynamodb_backends
+
+    from tests.emulator.conftest import ACCOUNT
+
+    ddb = in_process
+    table = create_table(ddb)
+    for pk in ("a", "b"):
+        ddb.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"S": "1"},
+                                            "nested_name": {"M": {"inner_name": {"S": pk}}}})
+    items = dynamodb_backends[ACCOUNT]["eu-west-1"].tables[table].items
+    first, second = (items[key][next(iter(items[key]))] for key in items)
+    name_a = next(k for k in first.attrs if k == "nested_name")
+    name_b = next(k for k in second.attrs if k == "nested_name")
+    assert name_a is name_b
+    inner_a = next(iter(first.attrs["nested_name"].value))
+    inner_b = next(iter(second.attrs["nested_name"].value))
+    assert inner_a is inner_b
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "b"}, "sk": {"S": "1"}})["Item"]["nested_name"] == \
+        {"M": {"inner_name": {"S": "b"}}}
 
 
 def _free_port() -> int:
