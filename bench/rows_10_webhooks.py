@@ -47,13 +47,12 @@ def _rows() -> list[Row]:
     from chalicelib.payloads.woocommerce import OrderPayload
     from chalicelib.services.record_paypal import record_event
     from chalicelib.services.record_woocommerce import record_order
-    from chalicelib.webhooks import woocommerce_signature
-    from chalicelib.webhooks.wiring import webhook_ports, woocommerce_secret
+    from chalicelib.signatures import woocommerce as woocommerce_signature
 
     found: list[Row] = []
 
     def deliverer(container: Any) -> Any:
-        ports, secret = webhook_ports(container), woocommerce_secret()
+        ports, secret = container.webhook_ports, container.woocommerce_secret()
 
         def deliver(payload: dict[str, Any]) -> str:
             body = json.dumps(payload).encode()
@@ -87,7 +86,7 @@ def _rows() -> list[Row]:
         found.append(timing.row("webhooks: WooCommerce new order, new subject (cold key)",
                                 _note(trips, COLD, "; + 1 KMS GenerateDataKey")))
 
-        ports = webhook_ports(container)
+        ports = container.webhook_ports
         for i in range(N):
             deliver({**ORDER, "id": 20_000 + i})
 

@@ -69,14 +69,13 @@ def rows() -> list[Row]:
 def _rows() -> list[Row]:
     from chalicelib.domain.consent import Choices, ProofContext, holder_for_visitor
     from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, read_consent, record_consent
-    from chalicelib.storage.consent import consent_repository
 
     found: list[Row] = []
     context = ProofContext(gpc=True, country="EE", ip_prefix="203.0.113.0", user_agent_family="Firefox")
     command = ConsentCommand("custom", Choices(True, True, True), "2026-05", "banner", "sha256:0123456789abcdef",
                              "et-EE")
     with moto_container() as container:
-        repo, rules = consent_repository(container), ConsentRules.from_settings(container.settings)
+        repo, rules = container.consent, ConsentRules.from_settings(container.settings)
         holders = [holder_for_visitor(f"bench-visitor-{i:06d}", container.pepper) for i in range(ANONYMOUS_EVENTS)]
         trips = RoundTrips(container.table.client)
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.email_address import is_email, parse_email
 from chalicelib.errors import UnauthorizedError
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import Basics
 
 LEEWAY_SECONDS = 30
 MAX_SUB_CHARS = 64
@@ -71,11 +74,11 @@ def verify_token(token: str, *, key: Any, algorithm: str, issuer: str, audience:
     return {**claims, "email": parse_email(claims["email"])}
 
 
-def authenticate(headers: Mapping[str, str], container: Any) -> Principal:
+def authenticate(headers: Mapping[str, str], ports: Basics) -> Principal:
     """The logged-in customer behind a request (raises UnauthorizedError -> 401)."""
     from chalicelib.secrets import Secret, get_secret
 
-    settings = container.settings
+    settings = ports.settings
     if settings.account_jwt_algorithm == "RS256":
         key: Any = get_secret(Secret.ACCOUNT_JWT_PUBLIC_KEY)
     else:
@@ -87,7 +90,7 @@ def authenticate(headers: Mapping[str, str], container: Any) -> Principal:
         issuer=settings.account_jwt_issuer,
         audience=settings.account_jwt_audience,
         max_lifetime=settings.account_jwt_max_lifetime_seconds,
-        now=container.clock.now(),
+        now=ports.clock.now(),
     )
     email = str(claims["email"])
-    return Principal(customer_id=str(claims["sub"]), email=email, subject=container.subject_for_email(email))
+    return Principal(customer_id=str(claims["sub"]), email=email, subject=ports.subject_for_email(email))

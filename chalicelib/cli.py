@@ -49,12 +49,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from chalicelib.domain.clock import iso
-from chalicelib.domain.requests import days_left
+from chalicelib.domain.privacy_requests import days_left
 from chalicelib.errors import DomainError, StorageUnavailableError
 from chalicelib.settings import ConfigurationError
 
 if TYPE_CHECKING:
-    from chalicelib.domain.requests import PrivacyRequest
+    from chalicelib.domain.privacy_requests import PrivacyRequest
+    from chalicelib.services.ports import RightsPorts
 
 PROG = "python -m chalicelib.cli"
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,12 +127,12 @@ class Session:
 
     out: TextIO | None
     err: TextIO | None
-    given: Any = None
+    given: RightsPorts | None = None
     stage: str | None = None
     operator: str = "unknown"
     cleanups: list[Callable[[], None]] = field(default_factory=list)  # run when `main` returns
 
-    def container(self) -> Any:
+    def container(self) -> RightsPorts:
         if self.out is None:  # stdout is the command's result: the service's JSON logs go to stderr meanwhile
             self._logs_to_stderr()
         if self.given is None:
@@ -290,7 +291,7 @@ def show(session: Session, request_id: str, as_json: bool) -> int:
     return OK
 
 
-def _actor(session: Session) -> tuple[Any, int, str]:
+def _actor(session: Session) -> tuple[RightsPorts, int, str]:
     container = session.container()
     return container, container.now(), f"operator:{session.operator}"
 
@@ -391,7 +392,8 @@ def run(session: Session, dry_run: bool) -> int:
 
 
 # -- entry point ---------------------------------------------------------------------------------------------------
-def main(argv: Sequence[str] | None = None, *, container: Any = None, out: TextIO | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, container: RightsPorts | None = None,
+         out: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code (see the module docstring).  `container` replaces the one built from the
     environment (tests); `out` receives everything printed, help and errors included (stdout and stderr by
     default)."""

@@ -1,47 +1,87 @@
-"""Composition root: builds the ports from settings, lazily, once per process.
+"""The composition root: every port of the service, built once per process, lazily, with typed defaults.
 
-Handlers ask `get_container()` for what they need; tests replace it with `set_container(...)`.  Feature modules keep
-their own wiring next to them and cache it with `container.memo(name, factory)`, so adding a feature never edits
-this file.
+Nothing else builds a port.  Handlers take the process's container (`get_container()`); services receive it typed
+by the ports protocol of their area (`chalicelib.services.ports`), which this class satisfies.  Tests pass fakes to
+the same constructor (`Container(settings, clock, mailer=FakeMailer())`) or replace a port of a built container with
+`override(...)` before it is used.  No AWS client exists before a port that needs it is first used (import time is
+cold-start time, and moto must be active before a client is made).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.clock import Clock, SystemClock
 from chalicelib.domain.retention import RetentionPolicy, build_policy
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from cryptography.x509 import Certificate
+
+    from chalicelib.adapters.exports_store import ExportsStore
+    from chalicelib.adapters.http_client import HttpPort
+    from chalicelib.adapters.inbound_mail import InboundMail
+    from chalicelib.adapters.intake_queue import IntakeQueue
+    from chalicelib.adapters.mailer import Mailer
+    from chalicelib.crypto.keys import KeyWrapper
     from chalicelib.crypto.vault import SubjectVault
+    from chalicelib.services.webhook_ports import WebhookPorts
+    from chalicelib.signatures.paypal import CertificateStore, WebhookVerifier
+    from chalicelib.storage.consent import ConsentRepository
+    from chalicelib.storage.mail import MailStore
+    from chalicelib.storage.marketing import MarketingRepository
+    from chalicelib.storage.orders import StorefrontRecords
+    from chalicelib.storage.paypal_events import PaypalEventStore
+    from chalicelib.storage.privacy_requests import RequestRepository
+    from chalicelib.storage.rate_limits import RateLimits
+    from chalicelib.storage.runs import DueStore, RunStore
     from chalicelib.storage.sealed_writes import SealedWrites
+    from chalicelib.storage.subject_data import SubjectDataRepository
     from chalicelib.storage.subject_keys import DynamoSubjectKeyRepository
     from chalicelib.storage.table import DynamoTable
 
-T = TypeVar("T")
-
 
 class Container:
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None, **ports: Any) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self._memo: dict[str, Any] = {}
+        self.override(**ports)
 
-    def memo(self, name: str, factory: Callable[[Container], T]) -> T:
-        if name not in self._memo:
-            self._memo[name] = factory(self)
-        return self._memo[name]  # type: ignore[no-any-return]
+    def override(self, **ports: Any) -> None:
+        """Replace ports (tests): only names this class defines, before or after they were built."""
+        for name, port in ports.items():
+            if not isinstance(getattr(type(self), name, None), cached_property):
+                raise TypeError(f"the container has no port {name!r}")
+            self.__dict__[name] = port
 
     def now(self) -> int:
         return int(self.clock.now())
 
+    # -- rules and identities -------------------------------------------------------------------------------------
     @cached_property
     def policy(self) -> RetentionPolicy:
         return build_policy(self.settings.retention_overrides)
 
+    @cached_property
+    def pepper(self) -> str:
+        from chalicelib.secrets import Secret, get_secret
+
+        return get_secret(Secret.SUBJECT_PEPPER)
+
+    @cached_property
+    def token_key(self) -> str:
+        """Keys the hashes of verification and download tokens (the pepper when no key of its own is set)."""
+        from chalicelib.secrets import Secret, get_secret
+
+        return get_secret(Secret.VERIFICATION_TOKEN_KEY, required=False) or self.pepper
+
+    def subject_for_email(self, email: str) -> str:
+        from chalicelib.crypto.subjects import subject_id
+
+        return subject_id(email, self.pepper)
+
+    # -- tables ---------------------------------------------------------------------------------------------------
     @cached_property
     def table(self) -> DynamoTable:
         from chalicelib import aws
@@ -56,6 +96,7 @@ class Container:
 
         return DynamoTable(aws.dynamodb(), self.settings.keys_table_name)
 
+    # -- keys and sealing -----------------------------------------------------------------------------------------
     @cached_property
     def subject_keys(self) -> DynamoSubjectKeyRepository:
         from chalicelib.storage.subject_keys import DynamoSubjectKeyRepository
@@ -63,30 +104,160 @@ class Container:
         return DynamoSubjectKeyRepository(self.keys_table)
 
     @cached_property
+    def key_wrapper(self) -> KeyWrapper:
+        from chalicelib import aws
+        from chalicelib.adapters.kms import KmsKeyWrapper
+
+        return KmsKeyWrapper(aws.kms, self.settings.kms_key_id)
+
+    @cached_property
+    def vault(self) -> SubjectVault:
+        from chalicelib.crypto.vault import SubjectVault
+
+        return SubjectVault(self.subject_keys, self.key_wrapper, self.policy, self.clock)
+
+    @cached_property
     def sealed_writes(self) -> SealedWrites:
         from chalicelib.storage.sealed_writes import SealedWrites
 
         return SealedWrites(self.table, self.subject_keys, self.vault)
 
+    # -- repositories ---------------------------------------------------------------------------------------------
     @cached_property
-    def vault(self) -> SubjectVault:
+    def consent(self) -> ConsentRepository:
+        from chalicelib.storage.consent import DynamoConsentRepository
+
+        return DynamoConsentRepository(self.table, self.policy, self.sealed_writes)
+
+    @cached_property
+    def marketing(self) -> MarketingRepository:
+        from chalicelib.storage.marketing import DynamoMarketingRepository
+
+        return DynamoMarketingRepository(self.table, self.policy, self.sealed_writes)
+
+    @cached_property
+    def storefront_records(self) -> StorefrontRecords:
+        from chalicelib.storage.orders import DynamoStorefrontRecords
+
+        return DynamoStorefrontRecords(self.table, self.policy, self.sealed_writes)
+
+    @cached_property
+    def paypal_events(self) -> PaypalEventStore:
+        from chalicelib.storage.paypal_events import DynamoPaypalEventStore
+
+        return DynamoPaypalEventStore(self.table, self.policy, self.sealed_writes)
+
+    @cached_property
+    def privacy_requests(self) -> RequestRepository:
+        from chalicelib.storage.privacy_requests import DynamoRequestRepository
+
+        return DynamoRequestRepository(self.table, self.policy, self.sealed_writes)
+
+    @cached_property
+    def rate_limits(self) -> RateLimits:
+        from chalicelib.storage.rate_limits import DynamoRateLimits
+
+        return DynamoRateLimits(self.table)
+
+    @cached_property
+    def subject_data(self) -> SubjectDataRepository:
+        from chalicelib.storage.subject_data import DynamoSubjectData
+
+        return DynamoSubjectData(self.table)
+
+    @cached_property
+    def mail_store(self) -> MailStore:
+        from chalicelib.storage.mail import DynamoMailStore
+
+        return DynamoMailStore(self.table, self.policy, self.subject_keys)
+
+    @cached_property
+    def run_store(self) -> RunStore:
+        from chalicelib.storage.runs import DynamoRunStore
+
+        return DynamoRunStore(self.table, self.policy)
+
+    @cached_property
+    def due_store(self) -> DueStore:
+        from chalicelib.storage.runs import DynamoDueStore
+
+        return DynamoDueStore(self.table, self.policy)
+
+    # -- outgoing effects -----------------------------------------------------------------------------------------
+    @cached_property
+    def mailer(self) -> Mailer:
         from chalicelib import aws
-        from chalicelib.crypto.keys import KmsKeyWrapper
-        from chalicelib.crypto.vault import SubjectVault
+        from chalicelib.adapters.mailer import SesMailer
 
-        return SubjectVault(self.subject_keys, KmsKeyWrapper(aws.kms, self.settings.kms_key_id), self.policy,
-                            self.clock)
+        return SesMailer(aws.ses, self.settings.sender_email, self.settings.site_domain, self.now)
 
     @cached_property
-    def pepper(self) -> str:
+    def exports(self) -> ExportsStore:
+        from chalicelib import aws
+        from chalicelib.adapters.exports_store import S3ExportsStore
+
+        return S3ExportsStore(aws.s3, self.settings.exports_bucket, self.settings.kms_key_id)
+
+    @cached_property
+    def inbound_mail(self) -> InboundMail:
+        from chalicelib import aws
+        from chalicelib.adapters.inbound_mail import S3InboundMail
+
+        return S3InboundMail(aws.s3, self.settings.inbound_bucket, self.settings.inbound_prefix)
+
+    @cached_property
+    def intake_queue(self) -> IntakeQueue:
+        from chalicelib import aws
+        from chalicelib.adapters.intake_queue import SqsIntakeQueue
+
+        return SqsIntakeQueue(aws.sqs, self.settings.intake_queue_url)
+
+    @cached_property
+    def http(self) -> HttpPort:
+        from chalicelib.adapters.http_client import UrllibHttp
+
+        return UrllibHttp()
+
+    # -- webhooks -------------------------------------------------------------------------------------------------
+    @cached_property
+    def paypal_roots(self) -> list[Certificate] | None:
+        """PayPal's pinned trust anchors (None: the bundled roots)."""
+        return None
+
+    @cached_property
+    def paypal_certificates(self) -> CertificateStore:
+        from chalicelib.signatures.paypal import CertificateStore
+
+        return CertificateStore(self.http)
+
+    @cached_property
+    def paypal_verifier(self) -> WebhookVerifier:
+        settings = self.settings
+        if settings.paypal_verify_mode == "postback":
+            from chalicelib.secrets import Secret, get_secret
+            from chalicelib.signatures.paypal_postback import PostbackVerifier
+
+            return PostbackVerifier(self.http, settings.paypal_api_base, settings.paypal_client_id,
+                                    lambda: get_secret(Secret.PAYPAL_CLIENT_SECRET), settings.paypal_webhook_id)
+        from chalicelib.signatures.paypal import CertificateVerifier
+
+        return CertificateVerifier(self.paypal_certificates, settings.paypal_webhook_id, self.clock,
+                                   anchors=self.paypal_roots)
+
+    def woocommerce_secret(self) -> str:
+        """Read at each delivery (the secrets source caches it for five minutes, so a rotation takes effect)."""
         from chalicelib.secrets import Secret, get_secret
 
-        return get_secret(Secret.SUBJECT_PEPPER)
+        return get_secret(Secret.WOOCOMMERCE_WEBHOOK_SECRET)
 
-    def subject_for_email(self, email: str) -> str:
-        from chalicelib.crypto.subjects import subject_id
+    @cached_property
+    def webhook_ports(self) -> WebhookPorts:
+        from chalicelib.services.webhook_ports import WebhookPorts
+        from chalicelib.services.webhook_sealing import SubjectSealer
 
-        return subject_id(email, self.pepper)
+        return WebhookPorts(records=self.storefront_records, events=self.paypal_events,
+                            sealer=SubjectSealer(self.vault), policy=self.policy,
+                            subject_for_email=self.subject_for_email, pepper=self.pepper, now=self.now)
 
 
 _container: Container | None = None

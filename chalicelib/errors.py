@@ -71,6 +71,14 @@ class StorageUnavailableError(DomainError):
     retry_after = 5
 
 
+class MailDeliveryError(DomainError):
+    """SES refused the mail or could not be reached; the caller decides whether to retry."""
+
+    status = 503
+    code = "mail_unavailable"
+    retry_after = 30
+
+
 class SubjectSuppressedError(DomainError):
     """The subject was erased; their personal data must not be stored again."""
 

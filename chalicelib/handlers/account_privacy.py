@@ -7,9 +7,8 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.auth import authenticate
 from chalicelib.container import get_container
-from chalicelib.cors import cors_route
 from chalicelib.handlers.consent import allowed_origins, proof_context
-from chalicelib.handlers.http import json_body, json_response
+from chalicelib.handlers.http import api_route, json_body, json_response
 from chalicelib.payloads.consent import MAX_BODY, AccountConsentIn, MarketingIn
 from chalicelib.services.account_privacy import account_privacy, change_marketing, record_account_consent
 from chalicelib.services.record_consent import ConsentCommand
@@ -17,14 +16,14 @@ from chalicelib.services.record_consent import ConsentCommand
 bp = Blueprint(__name__)
 
 
-@cors_route(bp, "/account/privacy", methods=["GET"], allowed=allowed_origins)
+@api_route(bp, "/account/privacy", methods=["GET"], cors=allowed_origins)
 def get_account_privacy() -> Response:
     container = get_container()
     principal = authenticate(bp.current_request.headers, container)
     return json_response(200, account_privacy(container, principal, gpc=proof_context(bp).gpc))
 
 
-@cors_route(bp, "/account/privacy/consent", methods=["PUT"], allowed=allowed_origins)
+@api_route(bp, "/account/privacy/consent", methods=["PUT"], cors=allowed_origins)
 def put_account_consent() -> Response:
     container = get_container()
     principal = authenticate(bp.current_request.headers, container)
@@ -35,7 +34,7 @@ def put_account_consent() -> Response:
     return json_response(200, receipt.as_json())
 
 
-@cors_route(bp, "/account/privacy/marketing", methods=["PUT"], allowed=allowed_origins)
+@api_route(bp, "/account/privacy/marketing", methods=["PUT"], cors=allowed_origins)
 def put_account_marketing() -> Response:
     container = get_container()
     principal = authenticate(bp.current_request.headers, container)

@@ -6,10 +6,10 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.auth import Principal, authenticate
 from chalicelib.container import get_container
-from chalicelib.domain.requests import PrivacyRequest, RequestType
-from chalicelib.errors import NotFoundError
+from chalicelib.domain.privacy_requests import PrivacyRequest, RequestType
+from chalicelib.errors import InvalidInputError, NotFoundError
 from chalicelib.handlers.http import api_route, json_body, json_response
-from chalicelib.payloads.requests import MAX_BODY, AccountDeletionBody
+from chalicelib.payloads.privacy_requests import MAX_BODY, AccountDeletionBody
 from chalicelib.services import privacy_requests as service
 
 bp = Blueprint(__name__)
@@ -43,8 +43,7 @@ def post_deletion() -> Response:
     if bp.current_request.raw_body:
         body = json_body(bp, AccountDeletionBody, MAX_BODY)
         if not body.confirm:
-            return json_response(400, {"error": "invalid_input", "message": "confirm must be true",
-                                       "field": "confirm"})
+            raise InvalidInputError("confirm must be true", field="confirm")
     request = _submit(principal, "deletion")
     view = service.describe(request, now=get_container().now())
     return json_response(202, {"request_id": request.request_id, "status": request.status.value,

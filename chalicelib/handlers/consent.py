@@ -9,13 +9,11 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.auth import authenticate
 from chalicelib.container import get_container
-from chalicelib.cors import cors_route
 from chalicelib.domain.consent import ProofContext, holder_for_visitor
 from chalicelib.errors import InvalidInputError
-from chalicelib.handlers.http import json_body, json_response
+from chalicelib.handlers.http import api_route, json_body, json_response
 from chalicelib.payloads.consent import MAX_BODY, VISITOR_ID_PATTERN, ConsentIn
 from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, read_consent, record_consent
-from chalicelib.storage.consent import consent_repository
 
 bp = Blueprint(__name__)
 
@@ -39,7 +37,7 @@ def _has_credentials(blueprint: Blueprint) -> bool:
     return blueprint.current_request.headers.get("authorization") is not None
 
 
-@cors_route(bp, "/consent", methods=["POST"], allowed=allowed_origins)
+@api_route(bp, "/consent", methods=["POST"], cors=allowed_origins)
 def post_consent() -> Response:
     container = get_container()
     owner = None
@@ -49,18 +47,18 @@ def post_consent() -> Response:
     body = json_body(bp, ConsentIn, MAX_BODY)
     command = ConsentCommand(body.action, body.choices.domain() if body.choices else None, body.policy_version,
                              body.source, body.notice_hash, body.locale)
-    receipt = record_consent(consent_repository(container), command, proof_context(bp),
+    receipt = record_consent(container.consent, command, proof_context(bp),
                              holder=holder_for_visitor(body.visitor_id, container.pepper), now=container.now(),
                              rules=ConsentRules.from_settings(container.settings), owner=owner)
     return json_response(201, receipt.as_json())
 
 
-@cors_route(bp, "/consent/{visitor_id}", methods=["GET"], allowed=allowed_origins)
+@api_route(bp, "/consent/{visitor_id}", methods=["GET"], cors=allowed_origins)
 def get_consent(visitor_id: str) -> Response:
     if not re.fullmatch(VISITOR_ID_PATTERN, visitor_id):
         raise InvalidInputError("visitor_id: not a visitor id", field="visitor_id")
     container = get_container()
-    view = read_consent(consent_repository(container), holder_for_visitor(visitor_id, container.pepper),
+    view = read_consent(container.consent, holder_for_visitor(visitor_id, container.pepper),
                         now=container.now(), rules=ConsentRules.from_settings(container.settings),
                         gpc=proof_context(bp).gpc)
     return json_response(200, {**view.as_json(), "current_policy_version": container.settings.current_policy_version})

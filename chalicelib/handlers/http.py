@@ -1,21 +1,24 @@
-"""HTTP plumbing shared by every blueprint: the one place where errors become responses.
+"""HTTP plumbing shared by every blueprint, and the one place where errors become answers (`response_for`).
 
-`api_route(bp, path, ...)` registers a view wrapped so that
-- a DomainError answers its status with `{"error": code, "message": ..., "field": ...}`;
+`api_route(bp, path, ..., cors=allowed_origins)` registers a view wrapped so that
+- a DomainError answers its status with `{"error": code, "message": ..., "field": ...}` (and `Retry-After` where it
+  says when to retry);
 - any unexpected exception answers a JSON 500 without a stack trace (logged by type, never with the payload);
-- the body is bounded (`max_body` bytes, 413 above).
+- with `cors`, the origin is checked first and every answer, errors included, carries the CORS headers;
+- bodies are bounded (`max_body` bytes, 413 above) and parsed by the strict JSON reader.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.errors import DomainError, InvalidInputError, PayloadTooLargeError
+from chalicelib.handlers.cors import check_origin, register_preflight
 from chalicelib.observability import logger
 
 M = TypeVar("M", bound=BaseModel)
@@ -38,34 +41,49 @@ def error_response(error: DomainError) -> Response:
     return json_response(error.status, body, headers)
 
 
-def internal_error_response() -> Response:
+def response_for(error: BaseException) -> Response:
+    """THE mapping of an error to an answer (every route, the CORS check and the start-up check come here):
+    a DomainError answers its status and code; a configuration error a 500 naming no setting; anything else a
+    JSON 500 without a trace (logged by type, never with the payload)."""
+    from chalicelib.settings import ConfigurationError
+
+    if isinstance(error, DomainError):
+        if error.status >= 500:
+            logger.error("request failed", extra={"error": error.code})
+        else:
+            logger.info("request refused", extra={"error": error.code, "status": error.status})
+        return error_response(error)
+    if isinstance(error, ConfigurationError):
+        logger.error("configuration error", extra={"detail": str(error)})
+        return json_response(500, {"error": "configuration_error", "message": "service not configured"})
+    logger.error("unexpected error", exc_info=error, extra={"error_type": type(error).__name__})
     return json_response(500, {"error": "internal_error", "message": "An internal error occurred."})
 
 
-def mapped(view: View) -> View:
-    """Map domain errors (and anything unexpected) to JSON responses."""
+def api_route(bp: Blueprint, path: str, *, cors: Callable[[], Iterable[str]] | None = None,
+              **options: Any) -> Callable[[View], View]:
+    """Register a view whose errors go through `response_for`.  With `cors` (the allowed origins), the origin is
+    checked before the view runs (403 for another origin, nothing stored), every answer carries the CORS headers,
+    and the path gets its preflight route."""
+    methods: list[str] = list(options.get("methods") or ["GET"])
 
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except DomainError as error:
-            if error.status >= 500:
-                logger.error("request failed", extra={"error": error.code})
-            else:
-                logger.info("request refused", extra={"error": error.code, "status": error.status})
-            return error_response(error)
-        except Exception as error:  # the last line of defence: never a stack trace to the caller
-            logger.exception("unexpected error", extra={"error_type": type(error).__name__})
-            return internal_error_response()
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
-def api_route(bp: Blueprint, path: str, **options: Any) -> Callable[[View], View]:
     def register(view: View) -> View:
-        bp.route(path, **options)(mapped(view))
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            cors_headers: dict[str, str] = {}
+            try:
+                if cors is not None:
+                    cors_headers = check_origin(bp.current_request.headers, cors())
+                response = view(*args, **kwargs)
+            except Exception as error:  # the one error path: never a stack trace to the caller
+                response = response_for(error)
+            response.headers.update(cors_headers)
+            return response
+
+        wrapper.__name__ = view.__name__
+        wrapper.__doc__ = view.__doc__
+        bp.route(path, **options)(wrapper)
+        if cors is not None:
+            register_preflight(bp, path, methods, cors, view.__name__, api_route)
         return view
 
     return register

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Request
 
-from chalicelib.handlers.http import json_response
+from chalicelib.handlers.http import response_for
 from chalicelib.observability import flush_metrics, logger
 from chalicelib.settings import ConfigurationError
 
@@ -47,9 +47,9 @@ def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
     try:
         ensure_started()
     except ConfigurationError as error:
-        logger.error("configuration error", extra={"detail": str(error)})
         if isinstance(event, Request):
-            return json_response(500, {"error": "configuration_error", "message": "service not configured"})
+            return response_for(error)
+        logger.error("configuration error", extra={"detail": str(error)})
         raise
     try:
         return get_response(event)

@@ -11,7 +11,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.container import get_container
 from chalicelib.errors import InvalidInputError
 from chalicelib.handlers.http import api_route, json_body, json_response, raw_body
-from chalicelib.payloads.requests import MAX_BODY, WebRequestBody
+from chalicelib.payloads.privacy_requests import MAX_BODY, WebRequestBody
 from chalicelib.services import privacy_requests as service
 from chalicelib.services.request_intake import accept_web_request
 

@@ -25,16 +25,16 @@ DELETED_TOPICS = {"order.deleted": "order", "customer.deleted": "customer"}
 def woocommerce_webhook() -> Response:
     from chalicelib.payloads.woocommerce import CustomerPayload, DeletedPayload, OrderPayload
     from chalicelib.services import record_woocommerce as service
-    from chalicelib.webhooks import woocommerce_signature as signature
-    from chalicelib.webhooks.wiring import webhook_ports, woocommerce_secret
+    from chalicelib.signatures import woocommerce as signature
 
     body = raw_body(bp, MAX_BODY)
     signed = header(bp, "X-WC-Webhook-Signature")
     topic = (header(bp, "X-WC-Webhook-Topic") or "").strip().lower()
     if signature.is_ping(body, header(bp, "Content-Type"), signed=bool(signed), has_topic=bool(topic)):
         return json_response(200, {"status": "ping"})
-    signature.verify(body, signed, woocommerce_secret())
-    ports = webhook_ports(get_container())
+    container = get_container()
+    signature.verify(body, signed, container.woocommerce_secret())
+    ports = container.webhook_ports
     if topic in ORDER_TOPICS:
         outcome = service.record_order(parse_model(OrderPayload, body), ports).value
     elif topic in CUSTOMER_TOPICS:
@@ -50,10 +50,9 @@ def woocommerce_webhook() -> Response:
 def paypal_webhook() -> Response:
     from chalicelib.payloads.paypal import PaypalEvent
     from chalicelib.services.record_paypal import record_event
-    from chalicelib.webhooks.wiring import paypal_verifier, webhook_ports
 
     body = raw_body(bp, MAX_BODY)
     container = get_container()
-    paypal_verifier(container).verify(bp.current_request.headers, body)
-    status = record_event(parse_model(PaypalEvent, body), webhook_ports(container))
+    container.paypal_verifier.verify(bp.current_request.headers, body)
+    status = record_event(parse_model(PaypalEvent, body), container.webhook_ports)
     return json_response(200, {"status": "accepted" if status == "suppressed" else status})

@@ -19,7 +19,7 @@ _REPLY_PREFIXES = ("re:", "aw:", "sv:", "vs:", "antw:")
 @dataclass(frozen=True)
 class Reply:
     to: str
-    subject: str
+    subject_line: str
     text: str
     in_reply_to: str | None
     references: list[str]

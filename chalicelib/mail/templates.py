@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain.clock import iso
-from chalicelib.domain.requests import days_left
+from chalicelib.domain.privacy_requests import days_left
 
 _TYPES = {"access": "a copy of your data", "deletion": "the deletion of your data",
           "correction": "the correction of your data", "opt_out": "an opt-out of marketing"}

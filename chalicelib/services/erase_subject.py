@@ -25,226 +25,150 @@ Steps, each recorded in the erasure's progress item (REQ#<request id> / ERASURE)
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.crypto.envelope import SealError, SubjectCipher
 from chalicelib.domain.clock import iso
 from chalicelib.domain.email_address import is_email
 from chalicelib.domain.privacy import DELETED_TEXT, anonymise_data, anonymise_value
-from chalicelib.domain.requests import PrivacyRequest
+from chalicelib.domain.privacy_requests import PrivacyRequest
 from chalicelib.domain.retention import Category
-from chalicelib.errors import KeyShreddedError, StorageUnavailableError
+from chalicelib.errors import KeyShreddedError, MailDeliveryError
 from chalicelib.observability import count, logger
-from chalicelib.services.export_subject import ADVERTISING_TOOLS, ANALYTICS_TOOLS, consented_tools, subject_items
-from chalicelib.storage.requests import request_pk
-from chalicelib.storage.subject_items import DUE_PREFIX, due_attributes
-from chalicelib.storage.table import DynamoTable, Item, require_expiry, to_attributes
+from chalicelib.services.export_subject import ADVERTISING_TOOLS, ANALYTICS_TOOLS, consented_tools, delete_exports
+from chalicelib.storage.subject_data import Anonymisation, ErasureProgress, SubjectRecord
 
 if TYPE_CHECKING:
-    from chalicelib.container import Container
+    from chalicelib.services.ports import RightsPorts
 
 STEPS = ("suppress", "plan", "items", "exports", "receipt", "shred")
-BATCH = 25  # BatchWriteItem maximum
-ERASURE_SK = "ERASURE"
+BATCH = 25  # a batch of erasure writes (BatchWriteItem takes 25)
 KEPT_KINDS = frozenset({"request", "request_audit"})
 
 
-@dataclass
-class ErasureProgress:
-    request_id: str
-    steps: list[str] = field(default_factory=list)
-    deleted: dict[str, int] = field(default_factory=dict)
-    anonymised: dict[str, int] = field(default_factory=dict)
-    kept: dict[str, dict[str, Any]] = field(default_factory=dict)
-    processors: dict[str, bool] = field(default_factory=dict)  # which processors must be told
-    exports_deleted: int = 0
-    receipt: dict[str, Any] | None = None
-    version: int = 0
-
-    def to_data(self) -> dict[str, Any]:
-        return {"steps": self.steps, "deleted": self.deleted, "anonymised": self.anonymised, "kept": self.kept,
-                "processors": self.processors, "exports_deleted": self.exports_deleted, "receipt": self.receipt}
-
-    @classmethod
-    def from_item(cls, item: Item) -> ErasureProgress:
-        data = item["data"]
-        return cls(str(item["pk"]).removeprefix("REQ#"), list(data.get("steps", [])), dict(data.get("deleted", {})),
-                   dict(data.get("anonymised", {})), dict(data.get("kept", {})), dict(data.get("processors", {})),
-                   int(data.get("exports_deleted", 0)), data.get("receipt"), int(item.get("version", 0)))
-
-
-class ErasureStore:
-    """The progress item, written with optimistic locking (alone, or inside a batch's transaction)."""
-
-    def __init__(self, table: DynamoTable, expires_at: int) -> None:
-        self.table = table
-        self.expires_at = expires_at
-
-    def load(self, request_id: str, *, now: int) -> ErasureProgress:
-        item = self.table.get(request_pk(request_id), ERASURE_SK, now=now)
-        return ErasureProgress.from_item(item) if item else ErasureProgress(request_id)
-
-    def save(self, progress: ErasureProgress) -> None:
-        """Persist the progress with a conditional put (optimistic lock on `version`); bumps the version."""
-        item = {"pk": request_pk(progress.request_id), "sk": ERASURE_SK, "data": progress.to_data(),
-                "version": progress.version + 1, "category": Category.PRIVACY_REQUEST.value,
-                "expires_at": self.expires_at}
-        if progress.version == 0:
-            self.table.put(item, condition="attribute_not_exists(pk)")
-        else:
-            self.table.put(item, condition="version = :v", values={":v": progress.version})
-        progress.version += 1
-
-
-def erase_subject(container: Container, *, request: PrivacyRequest, email: str | None, now: int) -> dict[str, Any]:
+def erase_subject(ports: RightsPorts, *, request: PrivacyRequest, email: str | None, now: int) -> dict[str, Any]:
     """Run (or resume) the erasure of the request's subject; returns the erasure receipt."""
-    store = ErasureStore(container.table, container.policy.expires_at(Category.PRIVACY_REQUEST, request.received_at))
-    progress = store.load(request.request_id, now=now)
+    data = ports.subject_data
+    progress = data.load_progress(request.request_id, now=now)
+    expires_at = ports.policy.expires_at(Category.PRIVACY_REQUEST, request.received_at)
+
+    def step(name: str) -> None:
+        progress.steps.append(name)
+        data.save_progress(progress, expires_at=expires_at)
+
     subject = request.subject
     if "suppress" not in progress.steps:
-        container.subject_keys.suppress(subject, at=now, expires_at=container.policy.expires_at(
-            Category.SUPPRESSION, now))
-        _step(store, progress, "suppress")
+        ports.subject_keys.suppress(subject, at=now, expires_at=ports.policy.expires_at(Category.SUPPRESSION, now))
+        step("suppress")
     if "plan" not in progress.steps:
-        _count_plan(container, progress, subject, now=now)
-        _step(store, progress, "plan")
+        _count_plan(ports, progress, subject, now=now)
+        step("plan")
     if "items" not in progress.steps:
-        _erase_items(container, subject, now=now)
-        _step(store, progress, "items")
+        _erase_items(ports, subject, now=now)
+        step("items")
     if "exports" not in progress.steps:
-        from chalicelib.services.export_subject import delete_exports
-
-        progress.exports_deleted += delete_exports(container, subject)
-        _step(store, progress, "exports")
+        progress.exports_deleted += delete_exports(ports, subject)
+        step("exports")
     if "receipt" not in progress.steps:
         progress.receipt = build_receipt(progress, request_id=request.request_id, now=now)
-        progress.receipt["mail"] = _mail_receipt(container, progress.receipt, request.request_id, email)
-        _step(store, progress, "receipt")
+        progress.receipt["mail"] = _mail_receipt(ports, progress.receipt, request.request_id, email)
+        step("receipt")
     if "shred" not in progress.steps:
-        container.vault.shred(subject)
-        _step(store, progress, "shred")
+        ports.vault.shred(subject)
+        step("shred")
     logger.info("erasure done", extra={"request_id": request.request_id,
                                        "deleted": sum(progress.deleted.values()),
                                        "anonymised": sum(progress.anonymised.values())})
     return progress.receipt or {}
 
 
-def _step(store: ErasureStore, progress: ErasureProgress, name: str) -> None:
-    progress.steps.append(name)
-    store.save(progress)
-
-
-def _cipher(container: Container, subject: str) -> SubjectCipher | None:
+def _cipher(ports: RightsPorts, subject: str) -> SubjectCipher | None:
     try:
-        return container.vault.cipher_for_reading(subject)
+        return ports.vault.cipher_for_reading(subject)
     except KeyShreddedError:
         return None
 
 
-def _count_plan(container: Container, progress: ErasureProgress, subject: str, *, now: int) -> None:
+def _count_plan(ports: RightsPorts, progress: ErasureProgress, subject: str, *, now: int) -> None:
     """Read-only pass: what will be deleted, anonymised and kept (the receipt's counts, exact whatever happens
     later: the writes that follow are idempotent and carry no counters)."""
-    for item in subject_items(container.table, subject, now=now):
-        kind = str(item["kind"])
-        if kind in KEPT_KINDS:
+    for record in ports.subject_data.records(subject, now=now):
+        if record.kind in KEPT_KINDS:
             continue
-        _note_processors(progress, kind, item.get("data") or {})
-        legal_end = _keep_until(container, item, now=now)
+        _note_processors(progress, record.kind, record.data)
+        legal_end = _keep_until(ports, record, now=now)
         if legal_end is None:
-            progress.deleted[kind] = progress.deleted.get(kind, 0) + 1
+            progress.deleted[record.kind] = progress.deleted.get(record.kind, 0) + 1
             continue
-        progress.anonymised[kind] = progress.anonymised.get(kind, 0) + 1
-        kept = progress.kept.setdefault(kind, {"count": 0, "until": 0, "why": container.policy.rule(
-            str(item["category"])).legal_basis})
+        progress.anonymised[record.kind] = progress.anonymised.get(record.kind, 0) + 1
+        kept = progress.kept.setdefault(record.kind, {"count": 0, "until": 0, "why": ports.policy.rule(
+            str(record.category)).legal_basis})
         kept["count"] += 1
         kept["until"] = max(int(kept["until"]), legal_end)
 
 
-def _erase_items(container: Container, subject: str, *, now: int) -> None:
-    """Passes over the subject_index, writing in batches of BATCH (BatchWriteItem: deletions, and anonymised
-    versions put in place), until a pass finds nothing left.  Every write is idempotent, so a rerun after a
-    failure simply continues with what is still linked to the subject."""
-    cipher = _cipher(container, subject)
+def _erase_items(ports: RightsPorts, subject: str, *, now: int) -> None:
+    """Passes over the subject's records, written in batches of BATCH (deletions, and anonymised versions put in
+    place), until a pass finds nothing left.  Every write is idempotent, so a rerun after a failure simply
+    continues with what is still linked to the subject."""
+    cipher = _cipher(ports, subject)
     while True:
         processed = 0
-        batch: list[dict[str, Any]] = []
-        for item in subject_items(container.table, subject, now=now):
-            if item.get("kind") in KEPT_KINDS:
+        deletions: list[SubjectRecord] = []
+        anonymisations: list[Anonymisation] = []
+        for record in ports.subject_data.records(subject, now=now):
+            if record.kind in KEPT_KINDS:
                 continue
-            batch.append(_write_for(container, item, cipher, now=now))
-            if len(batch) >= BATCH:
-                processed += _batch_write(container.table, batch)
-                batch = []
-        if batch:
-            processed += _batch_write(container.table, batch)
+            legal_end = _keep_until(ports, record, now=now)
+            if legal_end is None:
+                deletions.append(record)
+            else:
+                anonymisations.append(anonymisation(record, cipher, legal_end, now=now))
+            if len(deletions) + len(anonymisations) >= BATCH:
+                processed += _write(ports, deletions, anonymisations)
+                deletions, anonymisations = [], []
+        if deletions or anonymisations:
+            processed += _write(ports, deletions, anonymisations)
         if processed == 0:
             return
 
 
-def _batch_write(table: DynamoTable, requests: list[dict[str, Any]]) -> int:
-    """One BatchWriteItem (at most 25 requests), retrying what DynamoDB leaves unprocessed."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    pending = {table.name: requests}
-    for attempt in range(8):
-        try:
-            response = table.client.batch_write_item(RequestItems=pending)  # type: ignore[arg-type]
-        except (ClientError, BotoCoreError):
-            raise StorageUnavailableError("storage error during erasure") from None
-        pending = response.get("UnprocessedItems") or {}  # type: ignore[assignment]
-        if not pending:
-            count("ErasureItems", len(requests))
-            return len(requests)
-        time.sleep(min(0.05 * 2 ** attempt, 1.0))
-    raise StorageUnavailableError("storage throttled during erasure")
+def _write(ports: RightsPorts, deletions: list[SubjectRecord], anonymisations: list[Anonymisation]) -> int:
+    written = ports.subject_data.erase(deletions=deletions, anonymisations=anonymisations)
+    count("ErasureItems", written)
+    return written
 
 
-def _keep_until(container: Container, item: Item, *, now: int) -> int | None:
-    """End of the legal period when the item must be kept (anonymised); None when it is deleted."""
+def _keep_until(ports: RightsPorts, record: SubjectRecord, *, now: int) -> int | None:
+    """End of the legal period when the record must be kept (anonymised); None when it is deleted."""
     try:
-        rule = container.policy.rule(str(item.get("category")))
+        rule = ports.policy.rule(str(record.category))
     except ValueError:
         return None
     if rule.action != "anonymise":
         return None
-    legal_end = _legal_end(container, item)
+    legal_end = _legal_end(ports, record)
     return legal_end if legal_end > now else None
 
 
-def _legal_end(container: Container, item: Item) -> int:
-    """End of the legal period of an `anonymise` item (its due key, else derived from its expiry)."""
-    due_sk, category = item.get("due_sk"), str(item.get("category"))
-    if isinstance(due_sk, str) and item.get("due_pk") == f"{DUE_PREFIX}{category}" and due_sk[:10].isdigit():
-        return int(due_sk[:10])
-    return int(item["expires_at"]) - container.policy.rule(Category.ANONYMISED_RECORD).seconds
+def _legal_end(ports: RightsPorts, record: SubjectRecord) -> int:
+    """End of the legal period of an `anonymise` record (its due time, else derived from its expiry)."""
+    if record.due_at is not None:
+        return record.due_at
+    return int(record.expires_at or 0) - ports.policy.rule(Category.ANONYMISED_RECORD).seconds
 
 
-def _write_for(container: Container, item: Item, cipher: SubjectCipher | None, *, now: int) -> dict[str, Any]:
-    """The write request that erases one item: its deletion, or its anonymised version."""
-    legal_end = _keep_until(container, item, now=now)
-    if legal_end is None:
-        return {"DeleteRequest": {"Key": DynamoTable.key(item["pk"], item["sk"])}}
-    return {"PutRequest": {"Item": to_attributes(anonymised_item(item, cipher, legal_end, now=now))}}
-
-
-def anonymised_item(item: Item, cipher: SubjectCipher | None, legal_end: int, *, now: int) -> Item:
-    """The item as WooCommerce's eraser leaves an order: placeholders for the personal fields, linking identifiers
-    cleared, no sealed fields, no subject link; deleted by the retention run at the end of its legal period."""
+def anonymisation(record: SubjectRecord, cipher: SubjectCipher | None, legal_end: int, *, now: int) -> Anonymisation:
+    """What WooCommerce's eraser leaves of an order: placeholders for the personal fields, linking identifiers
+    cleared; storage drops the sealed fields and the subject link, and deletes it at the end of its legal period."""
     anonymised: dict[str, Any] = {}
-    for name, token in dict(item.get("sealed") or {}).items():
+    for name, token in record.sealed.items():
         try:
             value = cipher.open_json(name, token) if cipher else DELETED_TEXT
         except SealError:
             value = DELETED_TEXT
         anonymised[name] = anonymise_value(name, value)
-    kept = {k: v for k, v in item.items() if k not in ("sealed", "subject_pk", "subject_sk", "open_pk", "open_sk")}
-    result: Item = {**kept, "data": anonymise_data(dict(item.get("data") or {})), "anonymised": anonymised,
-                    "category": Category.ANONYMISED_RECORD.value, "expires_at": legal_end, "anonymised_at": now,
-                    "updated_at": now, **due_attributes(Category.ANONYMISED_RECORD, legal_end, item["pk"], item["sk"])}
-    require_expiry(result)
-    return result
+    return Anonymisation(record, anonymise_data(record.data), anonymised, legal_end, now)
 
 
 def _note_processors(progress: ErasureProgress, kind: str, data: dict[str, Any]) -> None:
@@ -285,15 +209,15 @@ def build_receipt(progress: ErasureProgress, *, request_id: str, now: int) -> di
             "key_destroyed": True, "suppressed": True, "processors": processors}
 
 
-def _mail_receipt(container: Container, receipt: dict[str, Any], request_id: str, email: str | None) -> str:
+def _mail_receipt(ports: RightsPorts, receipt: dict[str, Any], request_id: str, email: str | None) -> str:
+    from chalicelib.adapters.mailer import OutgoingMail
     from chalicelib.mail import templates
-    from chalicelib.mail.outbound import MailDeliveryError, send_email
 
     if not email or not is_email(email):
         return "no_address"
-    subject, text = templates.render("receipt", receipt=_readable(receipt), request_id=request_id)
+    subject_line, text = templates.render("receipt", receipt=_readable(receipt), request_id=request_id)
     try:
-        send_email(container, to=email, subject=subject, text=text, kind="erasure_receipt")
+        ports.mailer.send(OutgoingMail(email, subject_line, text, kind="erasure_receipt"))
     except MailDeliveryError:
         return "failed"
     return "sent"

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,16 +30,14 @@ from chalicelib.domain.clock import iso
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.errors import KeyShreddedError
 from chalicelib.observability import count, logger
-from chalicelib.storage.subject_keys import subject_pk
-from chalicelib.storage.table import SUBJECT_INDEX, DynamoTable, Item
+from chalicelib.storage.subject_data import SubjectRecord
 
 if TYPE_CHECKING:
-    from chalicelib.container import Container
+    from chalicelib.adapters.exports_store import ExportWriter
+    from chalicelib.services.ports import RightsPorts
 
 SCHEMA = "privacy-export"
 SCHEMA_VERSION = "1.0"
-PART_BYTES = 8 * 1024 * 1024  # S3 parts must be >= 5 MiB (but the last)
-PAGE_ITEMS = 250
 
 CONTROLLER = {"name": "JETCLOUDSOLUTIONS OÜ (JETCARDS)",
               "address": "Männimäe/1, Pudisoo küla, Kuusalu vald, Harju maakond, 74626, Estonia",
@@ -104,66 +101,9 @@ def export_prefix(subject: str) -> str:
     return f"exports/{subject}/"
 
 
-class S3StreamWriter:
-    """Writes an object in parts as text arrives; at most one part in memory.  SSE-KMS on every object."""
-
-    def __init__(self, s3: Any, bucket: str, key: str, kms_key: str, content_type: str,
-                 part_bytes: int | None = None) -> None:
-        self.s3, self.bucket, self.key = s3, bucket, key
-        self.kms_key, self.content_type, self.part_bytes = kms_key, content_type, part_bytes or PART_BYTES
-        self.buffer = bytearray()
-        self.upload_id: str | None = None
-        self.parts: list[dict[str, Any]] = []
-        self.size = 0
-
-    def write(self, text: str) -> None:
-        data = text.encode()
-        self.buffer.extend(data)
-        self.size += len(data)
-        if len(self.buffer) >= self.part_bytes:
-            self._upload_part()
-
-    def _upload_part(self) -> None:
-        if self.upload_id is None:
-            self.upload_id = self.s3.create_multipart_upload(
-                Bucket=self.bucket, Key=self.key, ContentType=self.content_type, ServerSideEncryption="aws:kms",
-                SSEKMSKeyId=self.kms_key)["UploadId"]
-        number = len(self.parts) + 1
-        response = self.s3.upload_part(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id,
-                                       PartNumber=number, Body=bytes(self.buffer))
-        self.parts.append({"ETag": response["ETag"], "PartNumber": number})
-        self.buffer = bytearray()
-
-    def close(self) -> int:
-        if self.upload_id is None:
-            self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=bytes(self.buffer),
-                               ContentType=self.content_type, ServerSideEncryption="aws:kms",
-                               SSEKMSKeyId=self.kms_key)
-        else:
-            if self.buffer:
-                self._upload_part()
-            self.s3.complete_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id,
-                                              MultipartUpload={"Parts": self.parts})
-        self.buffer = bytearray()
-        return self.size
-
-    def abort(self) -> None:
-        if self.upload_id is not None:
-            self.s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
-            self.upload_id = None
-
-
-def subject_items(table: DynamoTable, subject: str, *, now: int) -> Iterator[Item]:
-    """Every live item about the subject (subject_index pages), the data key excepted."""
-    for item in table.query_all(index=SUBJECT_INDEX, key_condition="subject_pk = :p",
-                                values={":p": subject_pk(subject)}, now=now, limit=PAGE_ITEMS):
-        if item.get("kind"):
-            yield item
-
-
-def _cipher(container: Container, subject: str) -> SubjectCipher | None:
+def _cipher(ports: RightsPorts, subject: str) -> SubjectCipher | None:
     try:
-        return container.vault.cipher_for_reading(subject)
+        return ports.vault.cipher_for_reading(subject)
     except KeyShreddedError:
         return None
 
@@ -182,13 +122,12 @@ def _when(value: Any) -> str | None:
     return iso(int(value)) if isinstance(value, int | float) else None
 
 
-def to_record(item: Item, cipher: SubjectCipher | None) -> dict[str, Any]:
-    kind = str(item["kind"])
+def to_record(record: SubjectRecord, cipher: SubjectCipher | None) -> dict[str, Any]:
     return {
-        "kind": kind, "id": str(item.get("subject_sk", "")), "category": item.get("category"),
-        "source": SOURCES.get(kind, "our records"), "created_at": _when(item.get("created_at")),
-        "updated_at": _when(item.get("updated_at")), "retained_until": _when(item.get("expires_at")),
-        "data": item.get("data") or {}, "personal": open_personal(cipher, dict(item.get("sealed") or {})),
+        "kind": record.kind, "id": record.ident, "category": record.category,
+        "source": SOURCES.get(record.kind, "our records"), "created_at": _when(record.created_at),
+        "updated_at": _when(record.updated_at), "retained_until": _when(record.expires_at),
+        "data": record.data, "personal": open_personal(cipher, record.sealed),
     }
 
 
@@ -266,19 +205,16 @@ HTML_HEAD = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><ti
              "padding-right:1em}section{border-top:1px solid #ccc;margin-top:1em}</style></head><body>\n")
 
 
-def export_subject(container: Container, *, subject: str, request_id: str, now: int) -> ExportResult:
+def export_subject(ports: RightsPorts, *, subject: str, request_id: str, now: int) -> ExportResult:
     """Write the subject's export (JSON + HTML) to the exports bucket; returns where it is."""
-    from chalicelib import aws
-
-    settings = container.settings
     base = f"{export_prefix(subject)}{request_id}/"
     json_key, html_key = base + "export.json", base + "export.html"
-    expires_at = container.policy.expires_at(Category.EXPORT, now)
-    writers = [S3StreamWriter(aws.s3(), settings.exports_bucket, key, settings.kms_key_id, content_type)
+    expires_at = ports.policy.expires_at(Category.EXPORT, now)
+    writers = [ports.exports.writer(key, content_type)
                for key, content_type in ((json_key, "application/json"), (html_key, "text/html; charset=utf-8"))]
     out_json, out_html = writers
     try:
-        records = _write(container, subject, request_id, now, out_json, out_html)
+        records = _write(ports, subject, request_id, now, out_json, out_html)
         size = out_json.close()
         out_html.close()
     except Exception:
@@ -293,9 +229,9 @@ def export_subject(container: Container, *, subject: str, request_id: str, now: 
     return ExportResult(json_key, html_key, expires_at, records, size)
 
 
-def _write(container: Container, subject: str, request_id: str, now: int, out_json: S3StreamWriter,
-           out_html: S3StreamWriter) -> int:
-    cipher = _cipher(container, subject)
+def _write(ports: RightsPorts, subject: str, request_id: str, now: int, out_json: ExportWriter,
+           out_html: ExportWriter) -> int:
+    cipher = _cipher(ports, subject)
     header = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "generated_at": iso(now),
               "request_id": request_id, "subject_id": subject}
     out_json.write(json.dumps(header, ensure_ascii=False)[:-1] + ',"records":[')
@@ -304,28 +240,18 @@ def _write(container: Container, subject: str, request_id: str, now: int, out_js
                    "this page.</p>\n<h2>Records</h2>\n")
     seen = Seen()
     records = 0
-    for item in subject_items(container.table, subject, now=now):
-        record = to_record(item, cipher)
+    for stored in ports.subject_data.records(subject, now=now):
+        record = to_record(stored, cipher)
         out_json.write(("," if records else "") + json.dumps(record, ensure_ascii=False, default=str))
         out_html.write(html_record(record))
         seen.add(record)
         records += 1
-    information = art15_information(container.policy, seen)
+    information = art15_information(ports.policy, seen)
     out_json.write(f'],"record_count":{records},"information":' + json.dumps(information, ensure_ascii=False) + "}")
     out_html.write("<h2>About this data (GDPR Art. 15)</h2>" + _html_value(information) + "</body></html>\n")
     return records
 
 
-def delete_exports(container: Container, subject: str) -> int:
-    """Delete every export object of the subject (listing by their prefix); returns how many."""
-    from chalicelib import aws
-
-    s3 = aws.s3()
-    bucket = container.settings.exports_bucket
-    deleted = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=export_prefix(subject)):
-        keys = [{"Key": entry["Key"]} for entry in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})  # type: ignore[typeddict-item]
-            deleted += len(keys)
-    return deleted
+def delete_exports(ports: RightsPorts, subject: str) -> int:
+    """Delete every export object of the subject; returns how many."""
+    return ports.exports.delete_prefix(export_prefix(subject))

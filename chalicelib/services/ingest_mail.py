@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.mailer import OutgoingMail
 from chalicelib.crypto.subjects import normalise_email
 from chalicelib.domain.clock import parse_iso
 from chalicelib.errors import SubjectSuppressedError
@@ -31,10 +32,10 @@ from chalicelib.mail.classify import Classification, classify
 from chalicelib.mail.inbound import Envelope, ParsedMail, Verdicts, automated_reason, envelope_from_raw, parse_message
 from chalicelib.observability import count, logger
 from chalicelib.payloads.ses import SesNotification
-from chalicelib.storage.mail import Correspondence, DynamoMailStore, InboundBucket, MailStore
+from chalicelib.storage.mail import Correspondence
 
 if TYPE_CHECKING:
-    from chalicelib.container import Container
+    from chalicelib.services.ports import MailPorts
 
 CLAIM_SECONDS = 300
 MAX_RAW_BYTES = 10 * 1024 * 1024
@@ -50,18 +51,6 @@ class IngestResult:
     kind: str | None = None
 
 
-# -- wiring ---------------------------------------------------------------------------------------------------------
-def mail_store(container: Container) -> MailStore:
-    return container.memo("mail_store", lambda c: DynamoMailStore(c.table, c.policy, c.subject_keys))
-
-
-def inbound_bucket(container: Container) -> InboundBucket:
-    from chalicelib import aws
-
-    return container.memo("inbound_bucket", lambda c: InboundBucket(aws.s3(), c.settings.inbound_bucket,
-                                                                    c.settings.inbound_prefix))
-
-
 # -- entry points ---------------------------------------------------------------------------------------------------
 def envelope_from_notification(notification: SesNotification) -> Envelope:
     receipt = notification.receipt
@@ -73,18 +62,18 @@ def envelope_from_notification(notification: SesNotification) -> Envelope:
                     receipt.action.bucket_name, receipt.action.object_key)
 
 
-def ingest_notification(container: Container, notification: SesNotification) -> IngestResult:
+def ingest_notification(ports: MailPorts, notification: SesNotification) -> IngestResult:
     """The SNS-triggered path: SES's notification (S3 action: the MIME is in the bucket; SNS action: inline)."""
     envelope = envelope_from_notification(notification)
     raw = _inline_content(notification)
-    return ingest(container, envelope, raw)
+    return ingest(ports, envelope, raw)
 
 
-def ingest_pending(container: Container, *, now: int, dry_run: bool, limit: int = 50,
+def ingest_pending(ports: MailPorts, *, now: int, dry_run: bool, limit: int = 50,
                    out_of_time: Callable[[], bool] = lambda: False) -> dict[str, int]:
     """The scheduled pickup: every message still in the inbound prefix (its notification was lost or failed).
     When `out_of_time()` says so, the rest waits for the next run (counted as `deferred`)."""
-    bucket = inbound_bucket(container)
+    bucket = ports.inbound_mail
     counts = {"pending": 0, "ingested": 0, "answered": 0, "failed": 0, "cleaned": 0}
     for stored in bucket.pending(limit=limit):
         if not dry_run and out_of_time():
@@ -93,7 +82,7 @@ def ingest_pending(container: Container, *, now: int, dry_run: bool, limit: int 
         if stored.stored_at < now - PENDING_MAX_AGE:
             continue
         message_id = stored.key.rsplit("/", 1)[-1]
-        receipt = mail_store(container).receipt(message_id, now=now)
+        receipt = ports.mail_store.receipt(message_id, now=now)
         if receipt is not None and receipt.state == "done":
             if not dry_run:
                 bucket.remove(stored.key)  # done, but its raw copy was not removed (e.g. a crash): tidy up
@@ -107,7 +96,7 @@ def ingest_pending(container: Container, *, now: int, dry_run: bool, limit: int 
             if raw is None:
                 continue
             envelope = envelope_from_raw(raw, key=stored.key, bucket=bucket.bucket, stored_at=stored.stored_at)
-            result = ingest(container, envelope, raw)
+            result = ingest(ports, envelope, raw)
             counts["ingested"] += 1
             counts["answered"] += result.outcome in ("answered", "resent")
         except Exception as error:  # one message must not stop the others; it stays pending for the next run
@@ -117,9 +106,9 @@ def ingest_pending(container: Container, *, now: int, dry_run: bool, limit: int 
     return counts
 
 
-def ingest(container: Container, envelope: Envelope, raw: bytes | None = None) -> IngestResult:
-    now = container.now()
-    store = mail_store(container)
+def ingest(ports: MailPorts, envelope: Envelope, raw: bytes | None = None) -> IngestResult:
+    now = ports.now()
+    store = ports.mail_store
     token = uuid.uuid4().hex
     claim = store.claim(envelope.message_id, token, now=now, lease_seconds=CLAIM_SECONDS)
     if not claim.claimed:
@@ -128,13 +117,13 @@ def ingest(container: Container, envelope: Envelope, raw: bytes | None = None) -
         return IngestResult(envelope.message_id, "duplicate")
     try:
         if claim.state == "replying":
-            result = _resend(container, envelope, token, claim.fields)
+            result = _resend(ports, envelope, token, claim.fields)
         else:
-            result = _handle(container, envelope, token, raw)
+            result = _handle(ports, envelope, token, raw)
     except Exception:
         store.release(envelope.message_id, token)  # retried by SNS or picked up by the next scheduled run
         raise
-    _tidy(container, envelope, result)
+    _tidy(ports, envelope, result)
     count("MailIngested")
     count(f"Mail_{result.outcome}")
     logger.info("mail ingested", extra={"message_id": envelope.message_id, "outcome": result.outcome,
@@ -143,43 +132,43 @@ def ingest(container: Container, envelope: Envelope, raw: bytes | None = None) -
 
 
 # -- the work -------------------------------------------------------------------------------------------------------
-def _handle(container: Container, envelope: Envelope, token: str, raw: bytes | None) -> IngestResult:
+def _handle(ports: MailPorts, envelope: Envelope, token: str, raw: bytes | None) -> IngestResult:
     message_id = envelope.message_id
     if envelope.verdicts.quarantine:
-        return _finish(container, envelope, token, "quarantined")
+        return _finish(ports, envelope, token, "quarantined")
     if raw is None and envelope.key:
-        raw = inbound_bucket(container).read(envelope.key, max_bytes=MAX_RAW_BYTES, bucket=envelope.bucket)
+        raw = ports.inbound_mail.read(envelope.key, max_bytes=MAX_RAW_BYTES, bucket=envelope.bucket)
     if raw is None:
-        return _finish(container, envelope, token, "missing")
+        return _finish(ports, envelope, token, "missing")
     mail = parse_message(raw)
     reason = automated_reason(mail, envelope.source)
     if reason:
-        return _finish(container, envelope, token, f"ignored_{reason}")
-    if _is_our_own(container, mail, envelope):
-        return _finish(container, envelope, token, "loop")
-    settings = container.settings
-    subject = container.subject_for_email(mail.from_address)
+        return _finish(ports, envelope, token, f"ignored_{reason}")
+    if _is_our_own(ports, mail, envelope):
+        return _finish(ports, envelope, token, "loop")
+    settings = ports.settings
+    subject = ports.subject_for_email(mail.from_address)
     classification = classify(mail.subject, mail.body)
-    suppressed = not _keep(container, subject, message_id, envelope.received_at, "in", mail, classification)
-    if not mail_store(container).take_quota(subject, now=container.now(), limit=settings.mail_max_per_sender_per_day):
-        return _finish(container, envelope, token, "rate_limited", kind=classification.kind)
-    reply, request_id, url = _compose(container, envelope, mail, classification, suppressed)
+    suppressed = not _keep(ports, subject, message_id, envelope.received_at, "in", mail, classification)
+    if not ports.mail_store.take_quota(subject, now=ports.now(), limit=settings.mail_max_per_sender_per_day):
+        return _finish(ports, envelope, token, "rate_limited", kind=classification.kind)
+    reply, request_id, url = _compose(ports, envelope, mail, classification, suppressed)
     sealed_reply = None
     if not suppressed:
-        cipher = container.vault.cipher_for_writing(subject)
+        cipher = ports.vault.cipher_for_writing(subject)
         sealed_reply = cipher.seal_json("reply", _reply_fields(reply, url))
-    moved = mail_store(container).advance(
-        message_id, token, from_state="processing", to_state="replying", now=container.now(),
+    moved = ports.mail_store.advance(
+        message_id, token, from_state="processing", to_state="replying", now=ports.now(),
         fields={"outcome": "answered", "kind": classification.kind, "request_id": request_id,
                 "language": classification.language, "reply": sealed_reply, "subject": subject})
     if not moved:  # our claim ran out and another attempt took the message over
         return IngestResult(message_id, "duplicate")
-    return _send(container, envelope, token, subject, reply, url, suppressed, classification.kind, request_id)
+    return _send(ports, envelope, token, subject, reply, url, suppressed, classification.kind, request_id)
 
 
-def _compose(container: Container, envelope: Envelope, mail: ParsedMail, classification: Classification,
+def _compose(ports: MailPorts, envelope: Envelope, mail: ParsedMail, classification: Classification,
              suppressed: bool) -> tuple[replies.Reply, str | None, str | None]:
-    settings = container.settings
+    settings = ports.settings
     thread = replies.Thread(mail.from_address, mail.subject, mail.message_id, mail.references)
     if classification.kind == "other":
         return replies.help_reply(thread, site=settings.site_domain, mailbox=settings.privacy_mailbox), None, None
@@ -187,7 +176,7 @@ def _compose(container: Container, envelope: Envelope, mail: ParsedMail, classif
 
     needs_verification = not (classification.kind == "opt_out" and envelope.verdicts.authenticated)
     try:
-        submitted = submit_request(container, email=mail.from_address, request_type=classification.kind,
+        submitted = submit_request(ports, email=mail.from_address, request_type=classification.kind,
                                    channel="email", received_at=envelope.received_at,
                                    needs_verification=needs_verification, source_ref=envelope.message_id)
     except SubjectSuppressedError:  # an erased subject writes again: answer without registering anything
@@ -198,61 +187,59 @@ def _compose(container: Container, envelope: Envelope, mail: ParsedMail, classif
     return reply, submitted.request_id, submitted.verification_url
 
 
-def _send(container: Container, envelope: Envelope, token: str, subject: str, reply: replies.Reply,
+def _send(ports: MailPorts, envelope: Envelope, token: str, subject: str, reply: replies.Reply,
           url: str | None, suppressed: bool, kind: str | None, request_id: str | None) -> IngestResult:
-    from chalicelib.mail.outbound import send_email
-
-    send_email(container, to=reply.to, subject=reply.subject, text=reply.text, in_reply_to=reply.in_reply_to,
-               references=reply.references, kind="privacy_reply")
+    ports.mailer.send(OutgoingMail(reply.to, reply.subject_line, reply.text, kind="privacy_reply",
+                                       in_reply_to=reply.in_reply_to, references=reply.references))
     if not suppressed:
-        _keep_reply(container, subject, envelope.message_id, reply, url, kind, request_id)
-    mail_store(container).advance(envelope.message_id, token, from_state="replying", to_state="done",
-                                  now=container.now(), remove=("reply", "subject"))
+        _keep_reply(ports, subject, envelope.message_id, reply, url, kind, request_id)
+    ports.mail_store.advance(envelope.message_id, token, from_state="replying", to_state="done",
+                                  now=ports.now(), remove=("reply", "subject"))
     count("MailAnswered")
     return IngestResult(envelope.message_id, "answered", request_id, kind)
 
 
-def _resend(container: Container, envelope: Envelope, token: str, fields: dict[str, Any]) -> IngestResult:
+def _resend(ports: MailPorts, envelope: Envelope, token: str, fields: dict[str, Any]) -> IngestResult:
     """An earlier attempt created the request and composed the reply but did not finish sending it."""
     subject = fields.get("subject")
     sealed = fields.get("reply")
     if not subject or not sealed:
-        return _finish(container, envelope, token, "reply_lost", from_state="replying")
-    stored = container.vault.cipher_for_reading(str(subject)).open_json("reply", str(sealed))
+        return _finish(ports, envelope, token, "reply_lost", from_state="replying")
+    stored = ports.vault.cipher_for_reading(str(subject)).open_json("reply", str(sealed))
     reply = replies.Reply(stored["to"], stored["subject"], stored["text"], stored.get("in_reply_to"),
                           list(stored.get("references") or []))
-    result = _send(container, envelope, token, str(subject), reply, stored.get("url"), False, fields.get("kind"),
+    result = _send(ports, envelope, token, str(subject), reply, stored.get("url"), False, fields.get("kind"),
                    fields.get("request_id"))
     return IngestResult(result.message_id, "resent", result.request_id, result.kind)
 
 
-def _finish(container: Container, envelope: Envelope, token: str, outcome: str, *, kind: str | None = None,
+def _finish(ports: MailPorts, envelope: Envelope, token: str, outcome: str, *, kind: str | None = None,
             from_state: Any = "processing") -> IngestResult:
-    mail_store(container).advance(envelope.message_id, token, from_state=from_state, to_state="done",
-                                  now=container.now(), fields={"outcome": outcome, "kind": kind},
+    ports.mail_store.advance(envelope.message_id, token, from_state=from_state, to_state="done",
+                                  now=ports.now(), fields={"outcome": outcome, "kind": kind},
                                   remove=("reply", "subject"))
     return IngestResult(envelope.message_id, outcome, None, kind)
 
 
 # -- helpers --------------------------------------------------------------------------------------------------------
-def _is_our_own(container: Container, mail: ParsedMail, envelope: Envelope) -> bool:
+def _is_our_own(ports: MailPorts, mail: ParsedMail, envelope: Envelope) -> bool:
     """Loop guard: mail from our own sender or mailbox, or carrying our loop marker."""
-    settings = container.settings
+    settings = ports.settings
     ours = {normalise_email(settings.sender_email), normalise_email(settings.privacy_mailbox)}
     if normalise_email(mail.from_address) in ours or normalise_email(envelope.source or "") in ours:
         return True
     return any(address in marker for marker in mail.loop_markers for address in ours)
 
 
-def _keep(container: Container, subject: str, message_id: str, at: int, direction: str, mail: ParsedMail,
+def _keep(ports: MailPorts, subject: str, message_id: str, at: int, direction: str, mail: ParsedMail,
           classification: Classification) -> bool:
     """Keep the inbound message as the sender's correspondence; False when the subject was erased."""
     try:
-        cipher = container.vault.cipher_for_writing(subject)
+        cipher = ports.vault.cipher_for_writing(subject)
         sealed = {"from": cipher.seal_json("from", {"address": mail.from_address, "name": mail.from_name}),
                   "subject": cipher.seal_json("subject", mail.subject),
                   "body": cipher.seal_json("body", mail.body[:KEPT_BODY_CHARS])}
-        mail_store(container).keep(Correspondence(
+        ports.mail_store.keep(Correspondence(
             subject, message_id, at, "in",
             {"message_id": message_id, "direction": direction, "received_at": at, "channel": "email",
              "classified_as": classification.kind, "language": classification.language}, sealed))
@@ -262,14 +249,14 @@ def _keep(container: Container, subject: str, message_id: str, at: int, directio
         return False
 
 
-def _keep_reply(container: Container, subject: str, message_id: str, reply: replies.Reply, url: str | None,
+def _keep_reply(ports: MailPorts, subject: str, message_id: str, reply: replies.Reply, url: str | None,
                 kind: str | None, request_id: str | None) -> None:
     try:
-        cipher = container.vault.cipher_for_writing(subject)
-        sealed = {"to": cipher.seal_json("to", reply.to), "subject": cipher.seal_json("subject", reply.subject),
+        cipher = ports.vault.cipher_for_writing(subject)
+        sealed = {"to": cipher.seal_json("to", reply.to), "subject": cipher.seal_json("subject", reply.subject_line),
                   "body": cipher.seal_json("body", replies.without_secrets(reply.text, url))}
-        mail_store(container).keep(Correspondence(
-            subject, message_id, container.now(), "out",
+        ports.mail_store.keep(Correspondence(
+            subject, message_id, ports.now(), "out",
             {"message_id": message_id, "direction": "out", "in_reply_to_ses_id": message_id,
              "request_id": request_id, "reply_kind": kind}, sealed))
     except SubjectSuppressedError:
@@ -277,7 +264,7 @@ def _keep_reply(container: Container, subject: str, message_id: str, reply: repl
 
 
 def _reply_fields(reply: replies.Reply, url: str | None) -> dict[str, Any]:
-    return {"to": reply.to, "subject": reply.subject, "text": reply.text, "in_reply_to": reply.in_reply_to,
+    return {"to": reply.to, "subject": reply.subject_line, "text": reply.text, "in_reply_to": reply.in_reply_to,
             "references": reply.references, "url": url}
 
 
@@ -289,11 +276,11 @@ def _inline_content(notification: SesNotification) -> bytes | None:
     return notification.content.encode()
 
 
-def _tidy(container: Container, envelope: Envelope, result: IngestResult) -> None:
+def _tidy(ports: MailPorts, envelope: Envelope, result: IngestResult) -> None:
     """Once done, the raw MIME leaves the inbound prefix (quarantined mail is kept aside for the operator)."""
     if not envelope.key or result.outcome == "duplicate":
         return
-    bucket = inbound_bucket(container)
+    bucket = ports.inbound_mail
     try:
         if result.outcome == "quarantined":
             bucket.quarantine(envelope.key, bucket=envelope.bucket)

@@ -1,11 +1,11 @@
 """Use case: a subject's marketing e-mail preference (opt-in needs an explicit true; opting out always works).
 
 Other features call these two functions:
-- `set_marketing_preference(container, subject=..., customer_id=..., email_marketing=..., source=..., at=...,
+- `set_marketing_preference(ports, subject=..., customer_id=..., email_marketing=..., source=..., at=...,
   proof=...)` records the choice with its proof (the account switch; `opt_out` privacy requests with
   `email_marketing=False, source="privacy_request"`).  An opt-out for an erased (suppressed) subject is a no-op:
   suppression already guarantees no marketing; an opt-in for them raises SubjectSuppressedError (409).
-- `get_marketing_preference(container, subject)` -> True (opted in), False (opted out / objected) or None (never
+- `get_marketing_preference(ports, subject)` -> True (opted in), False (opted out / objected) or None (never
   chose: no marketing without agreement).
 """
 
@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import InvalidInputError, SubjectSuppressedError
 from chalicelib.observability import count, logger
-from chalicelib.storage.marketing import MarketingChoice, MarketingState, marketing_repository
+from chalicelib.storage.marketing import MarketingChoice, MarketingState
 
 if TYPE_CHECKING:
-    from chalicelib.container import Container
+    from chalicelib.services.ports import ConsentPorts
 
 SOURCES = frozenset({"account", "privacy_request", "checkout", "unsubscribe_link", "operator"})
 
 
-def set_marketing_preference(container: Container, *, subject: str, customer_id: str | None, email_marketing: bool,
+def set_marketing_preference(ports: ConsentPorts, *, subject: str, customer_id: str | None, email_marketing: bool,
                              source: str, at: int, proof: dict[str, Any] | None = None) -> None:
     if not isinstance(email_marketing, bool):
         raise InvalidInputError("email_marketing must be true or false", field="email_marketing")
@@ -33,7 +33,7 @@ def set_marketing_preference(container: Container, *, subject: str, customer_id:
     choice = MarketingChoice(subject=subject, email_marketing=email_marketing, source=source, at=at,
                              event_id=uuid.uuid4().hex, customer_id=customer_id, proof=proof)
     try:
-        marketing_repository(container).record(choice)
+        ports.marketing.record(choice)
     except SubjectSuppressedError:
         if email_marketing:
             raise
@@ -44,10 +44,10 @@ def set_marketing_preference(container: Container, *, subject: str, customer_id:
                 extra={"event_id": choice.event_id, "email_marketing": email_marketing, "source": source})
 
 
-def get_marketing_preference(container: Container, subject: str) -> bool | None:
-    state = marketing_state(container, subject)
+def get_marketing_preference(ports: ConsentPorts, subject: str) -> bool | None:
+    state = marketing_state(ports, subject)
     return None if state is None else state.email_marketing
 
 
-def marketing_state(container: Container, subject: str) -> MarketingState | None:
-    return marketing_repository(container).current(subject, now=container.now())
+def marketing_state(ports: ConsentPorts, subject: str) -> MarketingState | None:
+    return ports.marketing.current(subject, now=ports.now())

@@ -33,10 +33,10 @@ from chalicelib.payloads.paypal import (
     Payer,
     PaypalEvent,
 )
+from chalicelib.services.webhook_ports import WebhookPorts
+from chalicelib.services.webhook_sealing import Sealing, store_sealed
 from chalicelib.storage.orders import ORDER, Outcome
 from chalicelib.storage.paypal_events import PaypalRecord
-from chalicelib.webhooks.ports import WebhookPorts
-from chalicelib.webhooks.sealing import Sealing, store_sealed
 
 M = TypeVar("M", bound=BaseModel)
 _ORDER_ID = re.compile(r"^\d{1,18}$")

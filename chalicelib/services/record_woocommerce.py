@@ -1,5 +1,5 @@
 """Record a WooCommerce delivery: minimise it, seal its personal fields for its subject, and store it only if it
-is newer than what is stored (one conditional write; see `chalicelib.webhooks.revision`).
+is newer than what is stored (one conditional write; see `chalicelib.services.webhook_revision`).
 
 Subjects: an order's subject is keyed by its billing e-mail (guests and customers alike; when an order has no billing
 e-mail, its customer's profile subject); a customer's by their account e-mail.  An erased subject's later deliveries
@@ -15,10 +15,10 @@ from chalicelib.domain.privacy import anonymise_data, truncate_ip
 from chalicelib.domain.retention import Category
 from chalicelib.observability import count, logger
 from chalicelib.payloads.woocommerce import CustomerPayload, OrderPayload
+from chalicelib.services.webhook_ports import WebhookPorts
+from chalicelib.services.webhook_revision import content_revision, deletion_revision, parse_gmt
+from chalicelib.services.webhook_sealing import Sealing, store_sealed
 from chalicelib.storage.orders import CUSTOMER, ORDER, Outcome, Removal, Snapshot
-from chalicelib.webhooks.ports import WebhookPorts
-from chalicelib.webhooks.revision import content_revision, deletion_revision, parse_gmt
-from chalicelib.webhooks.sealing import Sealing, store_sealed
 
 PAYPAL_ORDER_ID_KEYS = ("_ppcp_paypal_order_id", "_paypal_order_id")
 PAYPAL_PAYER_KEYS = {"_ppcp_paypal_payer_email": "email", "Payer PayPal address": "email",

@@ -16,66 +16,55 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from chalicelib.crypto.subjects import keyed_hash
-from chalicelib.domain.requests import Status
+from chalicelib.domain.privacy_requests import Status
 from chalicelib.domain.retention import DAY
 from chalicelib.errors import RateLimitedError, SubjectSuppressedError
 from chalicelib.observability import count, logger
 from chalicelib.payloads.intake import IntakeMessage
 from chalicelib.services import privacy_requests as requests
-from chalicelib.storage.requests import StaleRequestError
+from chalicelib.storage.privacy_requests import StaleRequestError
 
 if TYPE_CHECKING:
-    from chalicelib.adapters.intake_queue import IntakeQueue
-    from chalicelib.container import Container
+    from chalicelib.services.ports import RightsPorts
 
 EMAIL_LIMIT_PER_DAY = 3
 IP_LIMIT_PER_HOUR = 10
 
 
-def intake_queue(container: Container) -> IntakeQueue:
-    def build(c: Container) -> IntakeQueue:
-        from chalicelib import aws
-        from chalicelib.adapters.intake_queue import SqsIntakeQueue
-
-        return SqsIntakeQueue(aws.sqs, c.settings.intake_queue_url)
-
-    return container.memo("intake_queue", build)
-
-
-def limit_ip(container: Container, ip: str | None, *, now: int) -> None:
+def limit_ip(ports: RightsPorts, ip: str | None, *, now: int) -> None:
     """At most IP_LIMIT_PER_HOUR requests an hour from one address (keyed hash only); RateLimitedError (429)."""
     if not ip:
         return
     hour = now - now % 3600
-    key = keyed_hash(ip, container.pepper, "rate:request-ip")
-    if not requests.requests_repository(container).hit(key, hour, limit=IP_LIMIT_PER_HOUR, expires_at=hour + 2 * DAY):
+    key = keyed_hash(ip, ports.pepper, "rate:request-ip")
+    if not ports.rate_limits.take(key, hour, limit=IP_LIMIT_PER_HOUR, expires_at=hour + 2 * DAY):
         count("PrivacyRequestRateLimited")
         raise RateLimitedError("too many requests; try again later", retry_after=hour + 3600 - now)
 
 
-def accept_web_request(container: Container, *, email: str, request_type: str, ip: str | None, now: int) -> str:
+def accept_web_request(ports: RightsPorts, *, email: str, request_type: str, ip: str | None, now: int) -> str:
     """The per-IP limit, then one enqueue: the answer does not depend on the address.  Returns the message id."""
-    limit_ip(container, ip, now=now)
+    limit_ip(ports, ip, now=now)
     message = IntakeMessage(email=email, type=request_type, received_at=now)
-    message_id = intake_queue(container).send(message.model_dump())
+    message_id = ports.intake_queue.send(message.model_dump())
     count("PrivacyRequestQueued")
     return message_id
 
 
-def _email_quota(container: Container, email: str, now: int) -> bool:
+def _email_quota(ports: RightsPorts, email: str, now: int) -> bool:
     day = now - now % DAY
-    key = keyed_hash(container.subject_for_email(email), container.pepper, "rate:request-email")
-    return requests.requests_repository(container).hit(key, day, limit=EMAIL_LIMIT_PER_DAY, expires_at=day + 2 * DAY)
+    key = keyed_hash(ports.subject_for_email(email), ports.pepper, "rate:request-email")
+    return ports.rate_limits.take(key, day, limit=EMAIL_LIMIT_PER_DAY, expires_at=day + 2 * DAY)
 
 
-def derived_ids(container: Container, message_id: str) -> tuple[str, str]:
+def derived_ids(ports: RightsPorts, message_id: str) -> tuple[str, str]:
     """(request id, verification token) of a queue message: the same for every delivery of it."""
-    request_id = keyed_hash(message_id, container.pepper, "intake-request")[:32]
-    token = keyed_hash(message_id, requests.token_key(container), "intake-token")
+    request_id = keyed_hash(message_id, ports.pepper, "intake-request")[:32]
+    token = keyed_hash(message_id, ports.token_key, "intake-token")
     return request_id, token
 
 
-def process_intake(container: Container, message_id: str, body: str) -> str:
+def process_intake(ports: RightsPorts, message_id: str, body: str) -> str:
     """Handle one queued request: 'sent' | 'resent' | 'erased' | 'rate_limited' | 'done' | 'rejected'.
     Raises on a failure worth retrying (storage, mail): the message comes back."""
     try:
@@ -83,15 +72,15 @@ def process_intake(container: Container, message_id: str, body: str) -> str:
     except ValidationError:
         logger.warning("intake message rejected", extra={"message_id": message_id})
         return "rejected"  # never becomes valid: not retried
-    request_id, token = derived_ids(container, message_id)
-    repo = requests.requests_repository(container)
-    existing = repo.get(request_id, now=container.now())
+    request_id, token = derived_ids(ports, message_id)
+    repo = ports.privacy_requests
+    existing = repo.get(request_id, now=ports.now())
     if existing is None:
-        if not _email_quota(container, message.email, message.received_at):
+        if not _email_quota(ports, message.email, message.received_at):
             count("PrivacyRequestRateLimited")
             return _done(message_id, "rate_limited")
         try:
-            submitted = requests.submit_request(container, email=message.email, request_type=message.type,
+            submitted = requests.submit_request(ports, email=message.email, request_type=message.type,
                                                 channel="web", received_at=message.received_at,
                                                 needs_verification=True, request_id=request_id, token=token)
         except SubjectSuppressedError:  # an erased subject: nothing is held, nothing is registered or sent
@@ -101,11 +90,11 @@ def process_intake(container: Container, message_id: str, body: str) -> str:
         outcome = "sent"
     elif existing.status is Status.UNVERIFIED:  # redelivered before its mail went out: the same link again
         submitted = requests.SubmittedRequest(existing.request_id, existing.status.value, existing.due_at,
-                                              requests.verification_link(container, token))
+                                              requests.verification_link(ports, token))
         outcome = "resent"
     else:
         return _done(message_id, "done")
-    requests.send_verification(container, email=message.email, submitted=submitted, request_type=message.type)
+    requests.send_verification(ports, email=message.email, submitted=submitted, request_type=message.type)
     return _done(message_id, outcome)
 
 

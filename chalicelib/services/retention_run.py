@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.clock import iso
 from chalicelib.domain.privacy import anonymise_data
-from chalicelib.domain.retention import DAY, Category
+from chalicelib.domain.retention import DAY
 from chalicelib.observability import count, logger
 from chalicelib.storage.runs import (
     Action,
@@ -39,17 +39,13 @@ from chalicelib.storage.runs import (
     Delete,
     DueKey,
     DueRecord,
-    DueStore,
-    DynamoDueStore,
-    DynamoRunStore,
     RunReport,
     RunStore,
     iter_due,
 )
-from chalicelib.storage.subject_items import retention_attributes
 
 if TYPE_CHECKING:
-    from chalicelib.container import Container
+    from chalicelib.services.ports import SchedulerPorts
 
 LEASE_NAME = "scheduled_job"
 LEASE_MARGIN_SECONDS = 30  # the lease outlives the run's budget by this much: a run killed at its Lambda timeout
@@ -58,15 +54,6 @@ DEFAULT_BUDGET_SECONDS = 280.0  # the function's 300 s timeout less the handler'
 BRAKE_SHARE_MIN_ITEMS = 100  # below this many planned items the share test is meaningless (small tables)
 MAX_REPORTED_ERRORS = 20
 MAX_BACKOFF = 7 * DAY
-
-
-# -- wiring ---------------------------------------------------------------------------------------------------------
-def run_store(container: Container) -> RunStore:
-    return container.memo("run_store", lambda c: DynamoRunStore(c.table, c.policy))
-
-
-def due_store(container: Container) -> DueStore:
-    return container.memo("due_store", lambda c: DynamoDueStore(c.table))
 
 
 class Deadline:
@@ -79,14 +66,14 @@ class Deadline:
 
 
 # -- the job --------------------------------------------------------------------------------------------------------
-def run_scheduled_job(container: Container, *, dry_run: bool | None = None,
+def run_scheduled_job(ports: SchedulerPorts, *, dry_run: bool | None = None,
                       budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> RunReport:
-    dry = container.settings.retention_dry_run if dry_run is None else dry_run
-    now = container.now()
+    dry = ports.settings.retention_dry_run if dry_run is None else dry_run
+    now = ports.now()
     started = time.monotonic()
     deadline = Deadline(budget_seconds)
     report = RunReport(run_id=f"{now:010d}-{uuid.uuid4().hex[:8]}", started_at=now, dry_run=dry)
-    runs = run_store(container)
+    runs = ports.run_store
     lease_until = now + int(budget_seconds) + LEASE_MARGIN_SECONDS
     if not dry and not runs.acquire(LEASE_NAME, report.run_id, now=now, until=lease_until):
         report.status = "skipped_locked"
@@ -96,13 +83,13 @@ def run_scheduled_job(container: Container, *, dry_run: bool | None = None,
     try:
         report.status = "completed"
         # Retention checks the budget itself, batch by batch (what it planned but could not do counts `deferred`).
-        _step(report, "retention", None, lambda: enforce_retention(container, report, now=now, dry_run=dry,
+        _step(report, "retention", None, lambda: enforce_retention(ports, report, now=now, dry_run=dry,
                                                                    deadline=deadline))
-        _step(report, "requests", deadline, lambda: _requests(container, report, now=now, dry_run=dry,
+        _step(report, "requests", deadline, lambda: _requests(ports, report, now=now, dry_run=dry,
                                                               deadline=deadline))
-        _step(report, "mail", deadline, lambda: _mail(container, report, now=now, dry_run=dry, deadline=deadline))
+        _step(report, "mail", deadline, lambda: _mail(ports, report, now=now, dry_run=dry, deadline=deadline))
     finally:
-        report.finished_at = container.now()
+        report.finished_at = ports.now()
         report.duration_ms = int((time.monotonic() - started) * 1000)
         if not dry:
             _save(runs, report)
@@ -127,19 +114,19 @@ def _step(report: RunReport, name: str, deadline: Deadline | None, work: Callabl
                                                         "error_type": type(error).__name__})
 
 
-def _requests(container: Container, report: RunReport, *, now: int, dry_run: bool, deadline: Deadline) -> None:
+def _requests(ports: SchedulerPorts, report: RunReport, *, now: int, dry_run: bool, deadline: Deadline) -> None:
     from chalicelib.services.privacy_requests import run_scheduled_request_work
 
-    report.requests = dict(run_scheduled_request_work(container, now=now, dry_run=dry_run,
+    report.requests = dict(run_scheduled_request_work(ports, now=now, dry_run=dry_run,
                                                       out_of_time=lambda: deadline.passed))
     if report.requests.get("deferred"):
         report.status = "partial"
 
 
-def _mail(container: Container, report: RunReport, *, now: int, dry_run: bool, deadline: Deadline) -> None:
+def _mail(ports: SchedulerPorts, report: RunReport, *, now: int, dry_run: bool, deadline: Deadline) -> None:
     from chalicelib.services.ingest_mail import ingest_pending
 
-    report.mail = ingest_pending(container, now=now, dry_run=dry_run, out_of_time=lambda: deadline.passed)
+    report.mail = ingest_pending(ports, now=now, dry_run=dry_run, out_of_time=lambda: deadline.passed)
     if report.mail.get("deferred"):
         report.status = "partial"
 
@@ -166,13 +153,13 @@ def _emit(report: RunReport) -> None:
 
 
 # -- retention ------------------------------------------------------------------------------------------------------
-def plan(container: Container, *, now: int, cap: int) -> tuple[dict[str, list[DueKey]], bool]:
+def plan(ports: SchedulerPorts, *, now: int, cap: int) -> tuple[dict[str, list[DueKey]], bool]:
     """Due keys per category, at most `cap` + 1 in all (the second value says whether the cap was passed)."""
-    due = due_store(container)
-    page = min(container.settings.retention_batch_size, 1000)
+    due = ports.due_store
+    page = min(ports.settings.retention_batch_size, 1000)
     planned: dict[str, list[DueKey]] = {}
     total = 0
-    for rule in container.policy.rules():
+    for rule in ports.policy.rules():
         for key in iter_due(due, rule.category.value, now=now, page=page):
             planned.setdefault(rule.category.value, []).append(key)
             total += 1
@@ -181,14 +168,14 @@ def plan(container: Container, *, now: int, cap: int) -> tuple[dict[str, list[Du
     return planned, False
 
 
-def enforce_retention(container: Container, report: RunReport, *, now: int, dry_run: bool,
+def enforce_retention(ports: SchedulerPorts, report: RunReport, *, now: int, dry_run: bool,
                       deadline: Deadline) -> None:
-    settings = container.settings
-    planned, over_cap = plan(container, now=now, cap=settings.retention_brake_max_count)
+    settings = ports.settings
+    planned, over_cap = plan(ports, now=now, cap=settings.retention_brake_max_count)
     total = sum(len(keys) for keys in planned.values())
     for category, keys in planned.items():
-        report.add(category, f"planned_{container.policy.rule(category).action}", len(keys))
-    if total and _brake(container, report, total=total, over_cap=over_cap, now=now, dry_run=dry_run):
+        report.add(category, f"planned_{ports.policy.rule(category).action}", len(keys))
+    if total and _brake(ports, report, total=total, over_cap=over_cap, now=now, dry_run=dry_run):
         return
     batch = settings.retention_batch_size
     for category, keys in planned.items():
@@ -199,12 +186,12 @@ def enforce_retention(container: Container, report: RunReport, *, now: int, dry_
                 report.status = "partial"
                 report.add(category, "deferred", len(keys) - start)
                 break
-            _act(container, report, category, keys[start:start + batch], now=now)
+            _act(ports, report, category, keys[start:start + batch], now=now)
 
 
-def _brake(container: Container, report: RunReport, *, total: int, over_cap: bool, now: int, dry_run: bool) -> bool:
-    settings = container.settings
-    size = due_store(container).approximate_size()
+def _brake(ports: SchedulerPorts, report: RunReport, *, total: int, over_cap: bool, now: int, dry_run: bool) -> bool:
+    settings = ports.settings
+    size = ports.due_store.approximate_size()
     share = total / max(size, total, 1)
     too_many = over_cap or total > settings.retention_brake_max_count
     too_large_share = total >= BRAKE_SHARE_MIN_ITEMS and share > settings.retention_brake_max_share
@@ -216,13 +203,13 @@ def _brake(container: Container, report: RunReport, *, total: int, over_cap: boo
                     "max_share": settings.retention_brake_max_share}
     count("RetentionBrake")
     logger.warning("retention brake engaged: nothing deleted", extra={"run_id": report.run_id, **report.brake})
-    if not dry_run and run_store(container).first_alert("retention_brake", now=now):
-        _alert_operator(container, report)
+    if not dry_run and ports.run_store.first_alert("retention_brake", now=now):
+        _alert_operator(ports, report)
     return True
 
 
-def _alert_operator(container: Container, report: RunReport) -> None:
-    from chalicelib.mail.outbound import send_email
+def _alert_operator(ports: SchedulerPorts, report: RunReport) -> None:
+    from chalicelib.adapters.mailer import OutgoingMail
 
     lines = [f"- {category}: {', '.join(f'{a} {n}' for a, n in sorted(actions.items()))}"
              for category, actions in sorted(report.counts.items())]
@@ -233,21 +220,21 @@ def _alert_operator(container: Container, report: RunReport) -> None:
             "\n\nNothing was deleted. Check the clock and RETENTION_OVERRIDES; if the backlog is genuine, raise "
             "RETENTION_BRAKE_MAX_COUNT / RETENTION_BRAKE_MAX_SHARE for one run. This alert is sent once a day.\n")
     try:
-        send_email(container, to=container.settings.operator_email, subject="[privacy] Retention brake engaged",
-                   text=text, kind="retention_brake")
+        ports.mailer.send(OutgoingMail(ports.settings.operator_email, "[privacy] Retention brake engaged",
+                                           text, kind="retention_brake"))
     except Exception as error:
         report.errors.append({"step": "brake_alert", "error": type(error).__name__})
 
 
-def _act(container: Container, report: RunReport, category: str, keys: list[DueKey], *, now: int) -> None:
-    due = due_store(container)
+def _act(ports: SchedulerPorts, report: RunReport, category: str, keys: list[DueKey], *, now: int) -> None:
+    due = ports.due_store
     try:
         records = due.fetch(keys)
     except Exception as error:
         for key in keys:
-            _failed(container, report, key, None, type(error).__name__, now=now)
+            _failed(ports, report, key, None, type(error).__name__, now=now)
         return
-    actions = _actions(container, report, category, keys, records, now=now)
+    actions = _actions(ports, report, category, keys, records, now=now)
     if not actions:
         return
     try:
@@ -262,12 +249,12 @@ def _act(container: Container, report: RunReport, category: str, keys: list[DueK
         elif outcome == "skipped":
             report.add(category, "skipped")  # changed between the read and the write: still due or not, later
         else:
-            _failed(container, report, key, record, "apply_failed", now=now)
+            _failed(ports, report, key, record, "apply_failed", now=now)
 
 
-def _actions(container: Container, report: RunReport, category: str, keys: list[DueKey],
+def _actions(ports: SchedulerPorts, report: RunReport, category: str, keys: list[DueKey],
              records: dict[tuple[str, str], DueRecord], *, now: int) -> list[tuple[Action, DueKey, DueRecord]]:
-    rule = container.policy.rule(category)
+    rule = ports.policy.rule(category)
     actions: list[tuple[Action, DueKey, DueRecord]] = []
     for key in keys:
         record = records.get((key.pk, key.sk))
@@ -278,31 +265,28 @@ def _actions(container: Container, report: RunReport, category: str, keys: list[
             report.add(category, "stale")  # refreshed since it was indexed: it is due later now
             continue
         try:
-            actions.append((_action_for(container, rule.action, record, key, now=now), key, record))
+            actions.append((_action_for(ports, rule.action, record, key, now=now), key, record))
         except Exception as error:
-            _failed(container, report, key, record, type(error).__name__, now=now)
+            _failed(ports, report, key, record, type(error).__name__, now=now)
     return actions
 
 
-def _action_for(container: Container, action: str, record: DueRecord, key: DueKey, *, now: int) -> Action:
+def _action_for(ports: SchedulerPorts, action: str, record: DueRecord, key: DueKey, *, now: int) -> Action:
     if action == "delete":
-        _delete_objects(container, record)
+        _delete_objects(ports, record)
         return Delete(record.pk, record.sk, key.due_sk)
-    attributes = retention_attributes(container.policy, Category.ANONYMISED_RECORD, now, record.pk, record.sk)
-    return Anonymise(record.pk, record.sk, key.due_sk, anonymise_data(record.data), attributes, now)
+    return Anonymise(record.pk, record.sk, key.due_sk, anonymise_data(record.data), now)
 
 
-def _delete_objects(container: Container, record: DueRecord) -> None:
+def _delete_objects(ports: SchedulerPorts, record: DueRecord) -> None:
     """S3 objects that belong to an item go first: if that fails, the item stays due and is retried."""
     if not record.s3_objects:
         return
-    from chalicelib import aws
-
     for bucket, key in record.s3_objects:
-        aws.s3().delete_object(Bucket=bucket or container.settings.exports_bucket, Key=key)
+        ports.exports.delete(key, bucket=bucket)
 
 
-def _failed(container: Container, report: RunReport, key: DueKey, record: DueRecord | None, error: str, *,
+def _failed(ports: SchedulerPorts, report: RunReport, key: DueKey, record: DueRecord | None, error: str, *,
             now: int) -> None:
     attempts = (record.attempts if record else 0) + 1
     report.add(key.category, "failed")
@@ -312,9 +296,9 @@ def _failed(container: Container, report: RunReport, key: DueKey, record: DueRec
     logger.warning("retention item failed", extra={"run_id": report.run_id, "category": key.category,
                                                     "error_type": error, "attempts": attempts})
     try:
-        run_store(container).record_error(report.run_id, at=now, pk=key.pk, sk=key.sk, category=key.category,
+        ports.run_store.record_error(report.run_id, at=now, pk=key.pk, sk=key.sk, category=key.category,
                                           error=error, attempts=attempts)
-        due_store(container).park(key, retry_at=now + min(3600 * 2 ** attempts, MAX_BACKOFF), attempts=attempts)
+        ports.due_store.park(key, retry_at=now + min(3600 * 2 ** attempts, MAX_BACKOFF), attempts=attempts)
     except Exception as park_error:  # the cursor has moved past it: this run cannot loop on it
         logger.warning("retention item not parked", extra={"run_id": report.run_id,
                                                             "error_type": type(park_error).__name__})

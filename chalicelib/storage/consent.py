@@ -16,7 +16,6 @@ The ledger entry, the state (and the link) are written in ONE TransactWriteItems
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -36,7 +35,6 @@ from chalicelib.storage.subject_keys import subject_pk
 from chalicelib.storage.table import SUBJECT_INDEX, DynamoTable, Item, TransactionFailed
 
 if TYPE_CHECKING:
-    from chalicelib.container import Container
     from chalicelib.crypto.envelope import SubjectCipher
 
 STATE_SK = "STATE"
@@ -194,23 +192,3 @@ class DynamoConsentRepository:
                                      values={":s": subject_pk(subject), ":k": f"{KIND_LINK.upper()}#"}, now=now,
                                      index=SUBJECT_INDEX, limit=MAX_LINKED_HOLDERS)
         return [str(item["data"]["holder"]) for item in page.items]
-
-
-def held_categories(table: DynamoTable, subject: str, *, now: int) -> Counter[str]:
-    """How many live items of each retention category the subject_index holds about a subject (a Query per page,
-    never a Scan)."""
-    found: Counter[str] = Counter()
-    for item in table.query_all(key_condition="subject_pk = :s", values={":s": subject_pk(subject)}, now=now,
-                                index=SUBJECT_INDEX):
-        category = item.get("category")
-        if isinstance(category, str):
-            found[category] += 1
-    return found
-
-
-REPOSITORY = "consent.repository"
-
-
-def consent_repository(container: Container) -> ConsentRepository:
-    """The repository wired for this process (tests may install a twin first with `container.memo`)."""
-    return container.memo(REPOSITORY, lambda c: DynamoConsentRepository(c.table, c.policy, c.sealed_writes))

@@ -23,7 +23,6 @@ from chalicelib.storage.subject_items import retention_attributes, subject_link
 from chalicelib.storage.table import DynamoTable
 
 if TYPE_CHECKING:
-    from chalicelib.container import Container
     from chalicelib.crypto.envelope import SubjectCipher
 
 CURRENT_SK = "CURRENT"
@@ -139,10 +138,3 @@ class DynamoMarketingRepository:
                                            opened.get("customer_id"), opened.get("proof")))
         return choices
 
-
-REPOSITORY = "marketing.repository"
-
-
-def marketing_repository(container: Container) -> MarketingRepository:
-    """The repository wired for this process (tests may install a twin first with `container.memo`)."""
-    return container.memo(REPOSITORY, lambda c: DynamoMarketingRepository(c.table, c.policy, c.sealed_writes))

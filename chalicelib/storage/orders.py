@@ -6,7 +6,7 @@ Items (subject-item convention, see `subject_items`):
 - `PAYPALREF#<ref>` / `REF`     kind `paypal_ref`, category `order`: a PayPal order id or transaction (capture) id
                                 of an order -> `data.order_id`, so PayPal events find their order by key
 
-Every full record carries `rev` (see `chalicelib.webhooks.revision`): a record is written only if its revision is
+Every full record carries `rev` (`chalicelib.services.webhook_revision`): a record is written only if its revision is
 higher than the stored one (one conditional write); a failed condition returns the stored item in the same round trip
 (`ReturnValuesOnConditionCheckFailure`), which tells a duplicate (same revision) from a stale delivery.  A write
 linked to a subject also checks, in the same transaction, that the subject has no suppression record.  A deletion
@@ -216,8 +216,3 @@ def _stored(kind: str, ident: int, item: Item) -> StoredRecord:
 
 
 # -- in-memory twin -----------------------------------------------------------------------------------------------
-
-
-def storefront_records(container: Any) -> StorefrontRecords:
-    return container.memo(  # type: ignore[no-any-return]
-        "webhooks.storefront_records", lambda c: DynamoStorefrontRecords(c.table, c.policy, c.sealed_writes))

@@ -89,8 +89,3 @@ class DynamoPaypalEventStore:
         return StoredEvent(event_id, str(item.get("kind")), str(item.get("category")), int(item["expires_at"]),
                            dict(item.get("data") or {}), dict(item.get("sealed") or {}),
                            str(link)[len("SUBJ#"):] if link else None)
-
-
-def paypal_events(container: Any) -> PaypalEventStore:
-    return container.memo(  # type: ignore[no-any-return]
-        "webhooks.paypal_events", lambda c: DynamoPaypalEventStore(c.table, c.policy, c.sealed_writes))

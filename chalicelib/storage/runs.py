@@ -25,10 +25,9 @@ from typing import Any, Literal, Protocol
 
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.storage.mail import day_of
-from chalicelib.storage.subject_items import DUE_PREFIX
-from chalicelib.storage.table import DUE_INDEX, ConditionFailed, DynamoTable, from_attributes
+from chalicelib.storage.subject_items import DUE_PREFIX, due_attributes, retention_attributes
+from chalicelib.storage.table import DUE_INDEX, ConditionFailed, DynamoTable
 
-BATCH_GET_MAX = 100
 Outcome = Literal["done", "skipped", "error"]
 
 
@@ -66,12 +65,14 @@ class Delete:
 
 @dataclass(frozen=True)
 class Anonymise:
+    """Replace the item's data by `data` (personal fields removed) and re-categorise it `anonymised_record`."""
+
     pk: str
     sk: str
     due_sk: str
     data: dict[str, Any]
-    attributes: dict[str, Any]  # category, expires_at, due_pk, due_sk of the anonymised record
     now: int
+    until: int | None = None  # kept as an anonymised record until then (default: that category's period from now)
 
 
 Action = Delete | Anonymise
@@ -230,41 +231,32 @@ class DynamoRunStore:
             return False
 
 
+def anonymised_attributes(policy: RetentionPolicy, action: Anonymise) -> dict[str, Any]:
+    """Category, expiry and due keys of the anonymised record an Anonymise action leaves."""
+    if action.until is None:
+        return retention_attributes(policy, Category.ANONYMISED_RECORD, action.now, action.pk, action.sk)
+    return {"category": Category.ANONYMISED_RECORD.value, "expires_at": action.until,
+            **due_attributes(Category.ANONYMISED_RECORD, action.until, action.pk, action.sk)}
+
+
 class DynamoDueStore:
-    def __init__(self, table: DynamoTable) -> None:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy) -> None:
         self.table = table
+        self.policy = policy
 
     def due_keys(self, category: str, *, now: int, limit: int,
                  cursor: dict[str, Any] | None = None) -> tuple[list[DueKey], dict[str, Any] | None]:
-        # Not `table.query_page`: its expiry filter must not hide due items (their TTL may have passed already).
-        params: dict[str, Any] = {
-            "TableName": self.table.name, "IndexName": DUE_INDEX, "Limit": limit,
-            "KeyConditionExpression": "due_pk = :p AND due_sk < :upper",
-            "ExpressionAttributeValues": {":p": {"S": f"{DUE_PREFIX}{category}"}, ":upper": {"S": f"{now + 1:010d}"}},
-        }
-        if cursor:
-            params["ExclusiveStartKey"] = cursor
-        response = self.table._call(self.table.client.query, **params)
-        keys = [DueKey(**{k: str(v) for k, v in from_attributes(raw).items() if k in ("pk", "sk", "due_pk", "due_sk")})
-                for raw in response.get("Items", [])]
-        return keys, response.get("LastEvaluatedKey")
+        # The expiry filter must not hide due items: their TTL may have passed already.
+        page = self.table.query_page(index=DUE_INDEX, key_condition="due_pk = :p AND due_sk < :upper",
+                                     values={":p": f"{DUE_PREFIX}{category}", ":upper": f"{now + 1:010d}"}, now=now,
+                                     limit=limit, cursor=cursor, include_expired=True)
+        keys = [DueKey(str(item["pk"]), str(item["sk"]), str(item["due_pk"]), str(item["due_sk"]))
+                for item in page.items]
+        return keys, page.cursor
 
     def fetch(self, keys: list[DueKey]) -> dict[tuple[str, str], DueRecord]:
-        found: dict[tuple[str, str], DueRecord] = {}
-        unique = list(dict.fromkeys((k.pk, k.sk) for k in keys))
-        for start in range(0, len(unique), BATCH_GET_MAX):
-            request: dict[str, Any] = {self.table.name: {
-                "Keys": [DynamoTable.key(pk, sk) for pk, sk in unique[start:start + BATCH_GET_MAX]],
-                "ConsistentRead": True}}
-            for _ in range(5):  # unprocessed keys (throttling) are retried a few times, then left for the next run
-                response = self.table._call(self.table.client.batch_get_item, RequestItems=request)
-                for raw in response.get("Responses", {}).get(self.table.name, []):
-                    record = to_record(from_attributes(raw))
-                    found[(record.pk, record.sk)] = record
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-        return found
+        found = self.table.batch_get([(k.pk, k.sk) for k in keys], now=None)  # expired ones too
+        return {key: to_record(item) for key, item in found.items()}
 
     def apply(self, actions: list[Action]) -> list[Outcome]:
         """One conditional write per item (not a transaction: items are independent, a transaction costs twice the
@@ -278,9 +270,7 @@ class DynamoDueStore:
                               values={":new": parked_due_sk(key, retry_at), ":n": attempts, ":old": key.due_sk})
 
     def approximate_size(self) -> int:
-        """DescribeTable's item count (DynamoDB refreshes it about every six hours): one call, whatever the size."""
-        response = self.table._call(self.table.client.describe_table, TableName=self.table.name)
-        return int(response.get("Table", {}).get("ItemCount", 0))
+        return self.table.item_count()
 
     # -- helpers --------------------------------------------------------------------------------------------------
     def _one(self, action: Action) -> Outcome:
@@ -288,7 +278,7 @@ class DynamoDueStore:
             if isinstance(action, Delete):
                 self.table.delete(action.pk, action.sk, condition="due_sk = :d", values={":d": action.due_sk})
             else:
-                expression, values = _anonymise_update(action)
+                expression, values = self._anonymise_update(action)
                 self.table.update(action.pk, action.sk, expression=expression, values=values,
                                   names=ANONYMISE_NAMES, condition="due_sk = :d")
             return "done"
@@ -297,14 +287,14 @@ class DynamoDueStore:
         except Exception:  # one bad item must not stop the others: the caller records and parks it
             return "error"
 
-
-def _anonymise_update(action: Anonymise) -> tuple[str, dict[str, Any]]:
-    attrs = action.attributes
-    expression = ("SET #data = :data, #cat = :cat, expires_at = :exp, due_pk = :dpk, due_sk = :dsk, "
-                  "updated_at = :now, anonymised_at = :now REMOVE sealed, subject_pk, subject_sk, retention_attempts")
-    values = {":data": action.data, ":cat": attrs["category"], ":exp": attrs["expires_at"],
-              ":dpk": attrs["due_pk"], ":dsk": attrs["due_sk"], ":now": action.now, ":d": action.due_sk}
-    return expression, values
+    def _anonymise_update(self, action: Anonymise) -> tuple[str, dict[str, Any]]:
+        attrs = anonymised_attributes(self.policy, action)
+        expression = ("SET #data = :data, #cat = :cat, expires_at = :exp, due_pk = :dpk, due_sk = :dsk, "
+                      "updated_at = :now, anonymised_at = :now REMOVE sealed, subject_pk, subject_sk, "
+                      "retention_attempts")
+        values = {":data": action.data, ":cat": attrs["category"], ":exp": attrs["expires_at"],
+                  ":dpk": attrs["due_pk"], ":dsk": attrs["due_sk"], ":now": action.now, ":d": action.due_sk}
+        return expression, values
 
 
 ANONYMISE_NAMES = {"#data": "data", "#cat": "category"}

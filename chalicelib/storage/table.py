@@ -157,17 +157,23 @@ class DynamoTable:
         forward: bool = True,
         names: Mapping[str, str] | None = None,
         consistent: bool = False,
+        include_expired: bool = False,
     ) -> Page:
-        """One page of live items.  Expired items are filtered server-side (they still cost read capacity)."""
+        """One page of live items.  Expired items are filtered server-side (they still cost read capacity);
+        `include_expired` returns them too (the retention run acts on items whose TTL has passed)."""
         params: dict[str, Any] = {
             "TableName": self.name,
             "KeyConditionExpression": key_condition,
-            "FilterExpression": "attribute_not_exists(#exp) OR #exp > :__now",
-            "ExpressionAttributeNames": {"#exp": EXPIRES_AT, **(names or {})},
-            "ExpressionAttributeValues": to_attributes({**values, ":__now": now}),
+            "ExpressionAttributeValues": to_attributes(values),
             "Limit": limit,
             "ScanIndexForward": forward,
         }
+        if names:
+            params["ExpressionAttributeNames"] = dict(names)
+        if not include_expired:
+            params["FilterExpression"] = "attribute_not_exists(#exp) OR #exp > :__now"
+            params["ExpressionAttributeNames"] = {"#exp": EXPIRES_AT, **(names or {})}
+            params["ExpressionAttributeValues"] = to_attributes({**values, ":__now": now})
         if index:
             params["IndexName"] = index
         elif consistent:
@@ -210,6 +216,11 @@ class DynamoTable:
             if not page.cursor:
                 return
             cursor = page.cursor
+
+    def item_count(self) -> int:
+        """DescribeTable's approximate item count (DynamoDB refreshes it about every six hours): one call."""
+        response = self._call(self.client.describe_table, TableName=self.name)
+        return int(response.get("Table", {}).get("ItemCount", 0))
 
     # -- writes --------------------------------------------------------------------------------------------
     def put(

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from chalicelib.crypto.keys import KeyRecord
-from chalicelib.domain import requests as rules
-from chalicelib.domain.requests import Channel, Regime, RequestType, Status
+from chalicelib.domain import privacy_requests as rules
+from chalicelib.domain.privacy_requests import Channel, Regime, RequestType, Status
 from chalicelib.domain.retention import build_policy
-from chalicelib.storage.requests import (
+from chalicelib.storage.privacy_requests import (
     DynamoRequestRepository,
     InvalidLinkError,
     RequestRepository,
@@ -143,18 +143,6 @@ def test_expired_token_is_refused(repo: RequestRepository) -> None:
         repo.save(request, after, entry, now=NOW + DAY, consume=token)
     current = repo.get("r1", now=NOW + DAY)
     assert current is not None and current.status is Status.UNVERIFIED
-
-
-def test_rate_limit_counts_per_key_and_window(repo: RequestRepository) -> None:
-    assert [repo.hit("k", 100, limit=2, expires_at=NOW + DAY) for _ in range(3)] == [True, True, False]
-    assert repo.hit("k", 200, limit=2, expires_at=NOW + DAY)
-    assert repo.hit("other", 100, limit=2, expires_at=NOW + DAY)
-
-
-def test_once_is_true_only_the_first_time(repo: RequestRepository) -> None:
-    assert repo.once("digest#2026-11-23", expires_at=NOW + DAY)
-    assert not repo.once("digest#2026-11-23", expires_at=NOW + DAY)
-    assert repo.once("digest#2026-11-24", expires_at=NOW + DAY)
 
 
 def test_request_retention_hides_it_after_three_years(repo: RequestRepository) -> None:

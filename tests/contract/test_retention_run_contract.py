@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.retention import build_policy
 from chalicelib.storage.runs import (
     Anonymise,
     Delete,
@@ -36,11 +37,11 @@ def runs(request: pytest.FixtureRequest) -> Iterator[RunStore]:
 @pytest.fixture(params=["memory", "dynamodb"])
 def due(request: pytest.FixtureRequest) -> Iterator[tuple[DueStore, Callable[[dict[str, Any]], None]]]:
     if request.param == "memory":
-        store = InMemoryDueStore()
+        store = InMemoryDueStore(build_policy())
         yield store, store.seed
     else:
         container: Any = request.getfixturevalue("container")
-        yield DynamoDueStore(container.table), container.table.put
+        yield DynamoDueStore(container.table, container.policy), container.table.put
 
 
 def item(n: int, due_at: int, category: str = "analytics", **extra: Any) -> dict[str, Any]:
@@ -118,12 +119,10 @@ def test_apply_deletes_and_anonymises_only_what_is_unchanged(due: Any) -> None:
     store, put = due
     for n in range(3):
         put(item(n, NOW - 10))
-    anonymised = {"category": "anonymised_record", "expires_at": NOW + 100, "due_pk": "DUE#anonymised_record",
-                  "due_sk": f"{NOW + 100:010d}#I#001#D"}
     stale = key_of(item(2, NOW - 10))
     put(item(2, NOW + 500))  # refreshed after it was found
     outcomes = store.apply([Delete("I#000", "D", key_of(item(0, NOW - 10)).due_sk),
-                            Anonymise("I#001", "D", key_of(item(1, NOW - 10)).due_sk, {"n": 1}, anonymised, NOW),
+                            Anonymise("I#001", "D", key_of(item(1, NOW - 10)).due_sk, {"n": 1}, NOW, until=NOW + 100),
                             Delete("I#002", "D", stale.due_sk)])
     assert outcomes == ["done", "done", "skipped"]
     assert not store.fetch([key_of(item(0, NOW - 10))])

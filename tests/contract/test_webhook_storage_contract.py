@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.retention import Category, build_policy
+from chalicelib.services.webhook_revision import content_revision, deletion_revision
 from chalicelib.storage.orders import (
     CUSTOMER,
     ORDER,
@@ -21,7 +22,6 @@ from chalicelib.storage.orders import (
 )
 from chalicelib.storage.paypal_events import DynamoPaypalEventStore, PaypalEventStore, PaypalRecord
 from chalicelib.storage.subject_keys import SubjectKeyRepository
-from chalicelib.webhooks.revision import content_revision, deletion_revision
 from tests.fakes.orders import InMemoryStorefrontRecords
 from tests.fakes.paypal_events import InMemoryPaypalEventStore
 from tests.fakes.subject_keys import InMemorySubjectKeyRepository

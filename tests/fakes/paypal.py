@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from chalicelib.adapters.http_client import HttpError, HttpResponse
 from chalicelib.domain.clock import FixedClock
-from chalicelib.webhooks.http import HttpError, HttpResponse
-from chalicelib.webhooks.paypal_signature import CertificateStore, CertificateVerifier, signed_string
+from chalicelib.signatures.paypal import CertificateStore, CertificateVerifier, signed_string
 from tests.conftest import EVENTS
 
 VECTORS_DIR = EVENTS / "paypal" / "test_vectors"
@@ -192,10 +192,8 @@ class LocalPaypal:
         self.sequence = 0
 
     def install(self, container: Any) -> None:
-        from chalicelib.webhooks.wiring import HTTP, ROOTS
 
-        container.memo(HTTP, lambda c: self.http)
-        container.memo(ROOTS, lambda c: [self.root])
+        container.override(http=self.http, paypal_roots=[self.root])
 
     def verifier(self, webhook_id: str | None = None, *, at: datetime = NOW_2026,
                  anchors: Sequence[Any] | None = None) -> CertificateVerifier:

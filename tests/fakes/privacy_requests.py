@@ -1,4 +1,4 @@
-"""In-memory twin(s) of `chalicelib.storage.requests`: tests only."""
+"""In-memory twin(s) of `chalicelib.storage.privacy_requests`: tests only."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.crypto.keys import KeyRecord
-from chalicelib.domain.requests import AuditEntry, PrivacyRequest
+from chalicelib.domain.privacy_requests import AuditEntry, PrivacyRequest
 from chalicelib.domain.retention import RetentionPolicy
 from chalicelib.errors import SubjectSuppressedError
-from chalicelib.storage.requests import (
+from chalicelib.storage.privacy_requests import (
     MAX_ACCOUNT_REQUESTS,
     OPEN_REQUESTS,
     REQUEST_SK,
@@ -133,19 +133,3 @@ class InMemoryRequestRepository:
     def token(self, token_hash: str, purpose: str, *, now: int) -> Token | None:
         item = self._live((token_pk(token_hash), purpose), now)
         return Token(token_hash, purpose, str(item["request_id"]), int(item["expires_at"])) if item else None
-
-    def hit(self, key_hash: str, window: int, *, limit: int, expires_at: int) -> bool:
-        key = (f"RATE#{key_hash}", f"{window:010d}")
-        item = self.items.setdefault(key, {"pk": key[0], "sk": key[1], "hits": 0, "expires_at": expires_at})
-        if int(item["hits"]) >= limit:
-            return False
-        item["hits"] = int(item["hits"]) + 1
-        return True
-
-    def once(self, name: str, *, expires_at: int) -> bool:
-        key = (f"ONCE#{name}", "ONCE")
-        if key in self.items:
-            return False
-        self.items[key] = {"pk": key[0], "sk": key[1], "expires_at": expires_at}
-        return True
-

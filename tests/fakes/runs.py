@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chalicelib.domain.retention import RetentionPolicy
 from chalicelib.storage.mail import day_of
 from chalicelib.storage.runs import (
     DUE_PREFIX,
@@ -14,6 +15,7 @@ from chalicelib.storage.runs import (
     DueRecord,
     Outcome,
     RunReport,
+    anonymised_attributes,
     parked_due_sk,
     to_record,
 )
@@ -65,7 +67,8 @@ class InMemoryRunStore:
 class InMemoryDueStore:
     """Items as plain dicts keyed by (pk, sk); `seed` puts one (tests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: RetentionPolicy) -> None:
+        self.policy = policy
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
 
     def seed(self, item: Mapping[str, Any]) -> None:
@@ -99,7 +102,8 @@ class InMemoryDueStore:
             else:
                 for name in ("sealed", "subject_pk", "subject_sk", "retention_attempts"):
                     item.pop(name, None)
-                item.update(action.attributes, data=action.data, updated_at=action.now, anonymised_at=action.now)
+                item.update(anonymised_attributes(self.policy, action), data=action.data, updated_at=action.now,
+                            anonymised_at=action.now)
             outcomes.append("done")
         return outcomes
 

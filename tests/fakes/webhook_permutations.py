@@ -11,8 +11,8 @@ from chalicelib.payloads.paypal import PaypalEvent
 from chalicelib.payloads.woocommerce import CustomerPayload, OrderPayload
 from chalicelib.services.record_paypal import record_event
 from chalicelib.services.record_woocommerce import record_customer, record_deletion, record_order
+from chalicelib.services.webhook_ports import WebhookPorts
 from chalicelib.storage.orders import CUSTOMER, ORDER
-from chalicelib.webhooks.ports import WebhookPorts
 from tests.fakes.webhooks import PP, WC, load
 
 Delivery = Callable[[WebhookPorts], Any]

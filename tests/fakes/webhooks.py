@@ -11,8 +11,8 @@ from chalicelib.crypto.subjects import subject_id
 from chalicelib.crypto.vault import SubjectVault, open_fields
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.retention import build_policy
-from chalicelib.webhooks.ports import WebhookPorts
-from chalicelib.webhooks.sealing import SubjectSealer
+from chalicelib.services.webhook_ports import WebhookPorts
+from chalicelib.services.webhook_sealing import SubjectSealer
 from tests.conftest import EVENTS, NOW
 from tests.fakes.keys import FakeKeyWrapper
 from tests.fakes.orders import InMemoryStorefrontRecords

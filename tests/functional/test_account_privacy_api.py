@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from chalicelib.services.marketing import get_marketing_preference
-from chalicelib.storage.marketing import marketing_repository
 from tests.helpers import account_token, bearer
 
 EMAIL = "jana.mueller@example.org"
@@ -126,7 +125,7 @@ def test_marketing_opt_in_needs_an_explicit_true_and_opt_out_is_recorded_with_pr
     assert json.loads(response.body) == {"email_marketing": False, "source": "account",
                                          "updated_at": "2026-11-23T12:00:30Z"}
     assert get_marketing_preference(container, subject) is False
-    history = marketing_repository(container).history(subject, now=container.now())
+    history = container.marketing.history(subject, now=container.now())
     assert [c.email_marketing for c in history] == [True, False]
     assert history[-1].proof == {"channel": "account_privacy_settings", "ip_prefix": "203.0.113.0",
                                  "user_agent_family": "Firefox"}

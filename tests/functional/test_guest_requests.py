@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib import aws
-from chalicelib.domain.requests import Status
+from chalicelib.domain.privacy_requests import Status
 from tests.conftest import NOW
 from tests.fakes.subjects import EMAIL, seed_subject, sent_mail
 from tests.helpers import drain_intake

@@ -142,9 +142,7 @@ class AcceptEveryDelivery:
 @pytest.fixture
 def world(client: Any, container: Any, table_items: Any) -> Callable[[], Any]:
     from chalicelib import aws
-    from chalicelib.webhooks.wiring import VERIFIER
-
-    container.memo(VERIFIER, lambda c: AcceptEveryDelivery())
+    container.override(paypal_verifier=AcceptEveryDelivery())
     sqs, url = aws.client("sqs"), container.settings.intake_queue_url
 
     def state() -> Any:

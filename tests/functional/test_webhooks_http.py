@@ -301,15 +301,14 @@ def test_a_real_paypal_signed_delivery_is_refused_offline_without_its_intermedia
     clock inside its certificate's validity.  PayPal served the leaf alone; its DigiCert intermediate is fetched from
     the leaf's AIA URL, which is unreachable here (offline), so the chain cannot reach a pinned root: 401, nothing
     stored.  (The signature over PayPal's real bytes is proven in test_paypal_signature.)"""
+    from chalicelib.adapters.http_client import HttpResponse
     from chalicelib.domain.clock import parse_iso
-    from chalicelib.webhooks.http import HttpResponse
-    from chalicelib.webhooks.wiring import HTTP
     from tests.fakes.paypal import CERT_PEM, REAL_ISSUER_URL, VECTORS, VECTORS_DIR, FakeHttp
 
     entry = VECTORS[0]
     assert entry["webhook_id"] == container.settings.paypal_webhook_id
     http = FakeHttp({entry["headers"]["PAYPAL-CERT-URL"]: HttpResponse(200, CERT_PEM)})
-    container.memo(HTTP, lambda c: http)
+    container.override(http=http)
     clock.set(parse_iso("2015-05-12T18:15:00Z"))
     body = (VECTORS_DIR / entry["body_file"]).read_bytes()
     headers = {"Content-Type": "application/json", **entry["headers"]}

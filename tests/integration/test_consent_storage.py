@@ -10,7 +10,6 @@ from chalicelib.domain.consent import Choices, ProofContext, holder_for_account,
 from chalicelib.domain.retention import DAY
 from chalicelib.errors import SubjectSuppressedError
 from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, record_consent
-from chalicelib.storage.consent import consent_repository, held_categories
 from chalicelib.storage.subject_keys import subject_pk
 from tests.conftest import NOW
 
@@ -23,7 +22,7 @@ COMMAND = ConsentCommand("custom", Choices(True, True, False), "2026-05", "banne
 
 
 def record(container: Any, owner: Owner | None = None, holder: str | None = None) -> Any:
-    return record_consent(consent_repository(container), COMMAND, CONTEXT,
+    return record_consent(container.consent, COMMAND, CONTEXT,
                           holder=holder or holder_for_visitor(VISITOR, container.pepper), now=container.now(),
                           rules=RULES, owner=owner)
 
@@ -98,4 +97,4 @@ def test_an_erasure_between_two_events_is_not_undone_by_a_cached_key(container: 
 def test_held_categories_come_from_the_subject_index(container: Any) -> None:
     owner = owner_of(container)
     record(container, owner)
-    assert held_categories(container.table, owner.subject, now=container.now()) == {"consent_ledger": 2}
+    assert container.subject_data.categories(owner.subject, now=container.now()) == {"consent_ledger": 2}

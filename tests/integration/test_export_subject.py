@@ -79,18 +79,19 @@ def test_export_objects_are_kms_encrypted_and_expire_in_seven_days(container: An
     assert result.expires_at == NOW + 7 * DAY
 
 
-def test_large_export_is_streamed_in_parts(container: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_export_is_streamed_in_parts(container: Any) -> None:
+    from chalicelib import aws
+    from chalicelib.adapters.exports_store import S3ExportsStore
     from chalicelib.services import export_subject as module
 
     calls: dict[str, list[int]] = {}
-    original = module.S3StreamWriter._upload_part
 
-    def counting(self: Any) -> None:
-        calls.setdefault(self.key, []).append(len(self.buffer))
-        original(self)
+    def counting(params: dict[str, Any], **_: Any) -> None:
+        calls.setdefault(params["Key"], []).append(len(params["Body"]))
 
-    monkeypatch.setattr(module, "PART_BYTES", 5 * 1024 * 1024)
-    monkeypatch.setattr(module.S3StreamWriter, "_upload_part", counting)
+    container.override(exports=S3ExportsStore(aws.s3, container.settings.exports_bucket,
+                                              container.settings.kms_key_id, part_bytes=5 * 1024 * 1024))
+    aws.s3().meta.events.register("provide-client-params.s3.UploadPart", counting)
     subject = seed_subject(container, extra=0)
     big = "x" * 200_000
     for n in range(60):  # ~12 MB of sealed text: at least two parts
@@ -112,13 +113,14 @@ def test_export_of_an_unknown_subject_is_empty_but_valid(container: Any) -> None
     assert document["records"] == [] and document["record_count"] == 0
 
 
-def test_failed_export_aborts_its_uploads(container: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_export_aborts_its_uploads(container: Any) -> None:
     import boto3
 
     from chalicelib.services import export_subject as module
+    from tests.fakes.faults import FailingAfter
 
     subject = seed_subject(container)
-    monkeypatch.setattr(module, "to_record", lambda item, cipher: (_ for _ in ()).throw(RuntimeError("boom")))
+    container.override(subject_data=FailingAfter(container.subject_data, "records", 3))  # fails part-way
     with pytest.raises(RuntimeError):
         module.export_subject(container, subject=subject, request_id="r", now=NOW)
     s3 = boto3.client("s3", region_name="eu-west-1")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import NOW, load_event
+from tests.fakes.faults import refusing
 from tests.fakes.inbound_mail import MAIL, notification, sent_mail, ses_headers, store_raw
 
 CORPUS: dict[str, dict[str, Any]] = json.loads((MAIL / "corpus.json").read_text())
@@ -209,11 +210,10 @@ def test_at_most_n_answers_per_sender_per_day(container: Any, clock: Any) -> Non
 
 def test_correspondence_is_kept_sealed_and_opens_for_the_subject(container: Any, table_items: Any) -> None:
     from chalicelib.crypto.vault import open_fields
-    from chalicelib.services.ingest_mail import mail_store
 
     deliver(container, "latin1-correction-de.eml", "corr00000001")
     subject = container.subject_for_email("juergen.weiss@example.at")
-    kept = mail_store(container).correspondence(subject, now=container.now())
+    kept = container.mail_store.correspondence(subject, now=container.now())
     assert [c.direction for c in kept] == ["in", "out"]
     inbound = open_fields(container.vault.cipher_for_reading(subject), kept[0].sealed)
     assert "Müllerstraße 12" in inbound["body"]
@@ -229,11 +229,9 @@ def test_correspondence_is_kept_sealed_and_opens_for_the_subject(container: Any,
 
 
 def test_correspondence_appears_in_the_subject_export(container: Any) -> None:
-    from chalicelib.services.export_subject import subject_items
-
     deliver(container, "multipart-access-de.eml", "exp000000001")
     subject = container.subject_for_email("k.groessmann@example.de")
-    kinds = [item.get("kind") for item in subject_items(container.table, subject, now=container.now())]
+    kinds = [record.kind for record in container.subject_data.records(subject, now=container.now())]
     assert kinds.count("correspondence") == 2
 
 
@@ -254,21 +252,14 @@ def test_erased_sender_gets_a_neutral_reply_and_nothing_is_stored(container: Any
     assert not [i for i in table_items() if i.get("subject_pk") == f"SUBJ#{subject}"]
 
 
-def test_a_failed_send_is_retried_with_the_kept_reply_and_no_second_request(container: Any,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.mail import outbound
+def test_a_failed_send_is_retried_with_the_kept_reply_and_no_second_request(container: Any) -> None:
+    from chalicelib import aws
+    from chalicelib.errors import MailDeliveryError
     from chalicelib.services.ingest_mail import ingest_pending
 
-    real = outbound.send_email
-
-    def failing(*args: Any, **kwargs: Any) -> str:
-        raise outbound.MailDeliveryError("mail not sent: Throttling")
-
-    monkeypatch.setattr(outbound, "send_email", failing)
-    with pytest.raises(outbound.MailDeliveryError):
+    with refusing(aws.ses(), "SendRawEmail"), pytest.raises(MailDeliveryError):
         deliver(container, "plain-deletion-en.eml", "retry0000001")
     assert sent_mail() == []
-    monkeypatch.setattr(outbound, "send_email", real)
     counts = ingest_pending(container, now=container.now(), dry_run=False)
     assert counts["answered"] == 1
     (reply,) = sent_mail()

@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.mail.outbound import MailDeliveryError, build_message, send_email
+from chalicelib.adapters.mailer import OutgoingMail, SesMailer
+from chalicelib.errors import MailDeliveryError
+from chalicelib.mail.compose import build_message
 from tests.fakes.subjects import mail_text, sent_mail
 
 
 def test_build_message_sets_threading_headers_and_alternatives() -> None:
-    message = build_message(sender="privacy@store.example", to="a@example.com", subject="Re: hi", text="plain",
+    message = build_message(sender="privacy@store.example", to="a@example.com", subject_line="Re: hi", text="plain",
                             html="<p>rich</p>", in_reply_to="<m1@example.com>", references=["<m0@example.com>"],
                             sent_at=1_795_435_200)
     assert message["In-Reply-To"] == "<m1@example.com>"
@@ -22,8 +24,8 @@ def test_build_message_sets_threading_headers_and_alternatives() -> None:
 
 
 def test_send_email_goes_from_the_sender_through_ses_and_returns_its_id(container: Any, log_output: Any) -> None:
-    message_id = send_email(container, to="jana.mueller@example.org", subject="Hello", text="Body text",
-                            in_reply_to="<abc@example.org>")
+    message_id = container.mailer.send(OutgoingMail("jana.mueller@example.org", "Hello", "Body text",
+                                                    in_reply_to="<abc@example.org>"))
     mails = sent_mail()
     assert message_id and len(mails) == 1
     assert mails[0]["From"] == container.settings.sender_email and mails[0]["To"] == "jana.mueller@example.org"
@@ -32,8 +34,9 @@ def test_send_email_goes_from_the_sender_through_ses_and_returns_its_id(containe
     assert message_id in logs and "jana.mueller" not in logs and "Hello" not in logs
 
 
-def test_ses_refusal_is_a_mail_delivery_error(container: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = container.settings.model_copy(update={"sender_email": "unverified@nowhere.example"})
-    monkeypatch.setattr(container, "settings", settings)
+def test_ses_refusal_is_a_mail_delivery_error(container: Any) -> None:
+    from chalicelib import aws
+
+    mailer = SesMailer(aws.ses, "unverified@nowhere.example", container.settings.site_domain, container.now)
     with pytest.raises(MailDeliveryError):
-        send_email(container, to="a@example.com", subject="s", text="t")
+        mailer.send(OutgoingMail("a@example.com", "s", "t"))

@@ -9,12 +9,14 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from chalicelib.domain.requests import Status
+from chalicelib.domain.privacy_requests import Status
 from chalicelib.domain.retention import DAY
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.services import privacy_requests as service
-from chalicelib.storage.requests import InvalidLinkError
+from chalicelib.services.privacy_requests import fulfilment as fulfil_module
+from chalicelib.storage.privacy_requests import InvalidLinkError
 from tests.conftest import NOW
+from tests.fakes.faults import refusing
 from tests.fakes.privacy_requests import InMemoryRequestRepository
 from tests.fakes.subjects import EMAIL, mail_text, read_object, seed_subject, sent_mail
 
@@ -23,7 +25,7 @@ from tests.fakes.subjects import EMAIL, mail_text, read_object, seed_subject, se
 def rights(request: pytest.FixtureRequest, container: Any) -> Any:
     """The container, with the request repository replaced by its in-memory twin for the `fake` run."""
     if request.param == "fake":
-        container.memo("requests_repository", lambda c: InMemoryRequestRepository(c.policy))
+        container.override(privacy_requests=InMemoryRequestRepository(container.policy))
     return container
 
 
@@ -140,7 +142,7 @@ def test_guest_access_request_ends_with_an_emailed_download_link(container: Any)
 
 
 def test_large_export_is_left_to_the_scheduled_job(container: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service, "INLINE_EXPORT_ITEMS", 5)
+    monkeypatch.setattr(fulfil_module, "INLINE_EXPORT_ITEMS", 5)
     seed_subject(container)
     submitted = submit(container, verify=False, channel="account")
     request = service.fulfil_safely(container, service.get_request(container, submitted.request_id, now=NOW),
@@ -258,13 +260,11 @@ def test_extension_once_with_notice_to_the_subject(container: Any) -> None:
         service.extend_request(container, request_id=submitted.request_id, reason="again", actor="o", now=NOW)
 
 
-def test_extension_notice_is_retried_by_the_scheduled_job(container: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.mail import outbound
+def test_extension_notice_is_retried_by_the_scheduled_job(container: Any) -> None:
+    from chalicelib import aws
 
     submitted = submit(container, "correction", verify=False, channel="account")
-    with monkeypatch.context() as patch:
-        patch.setattr(outbound, "send_email", lambda *a, **k: (_ for _ in ()).throw(
-            outbound.MailDeliveryError("down")))
+    with refusing(aws.ses(), "SendRawEmail", code="ServiceUnavailable"):
         extended = service.extend_request(container, request_id=submitted.request_id, reason="r", actor="o",
                                           now=NOW)
     assert not extended.extension_notice_sent
@@ -276,8 +276,7 @@ def test_deny_needs_a_reason_and_closes(rights: Any) -> None:
     submitted = submit(rights, "access", verify=False, channel="account")
     denied = service.deny_request(rights, request_id=submitted.request_id, reason="identity not confirmed",
                                   actor="operator:o", now=NOW)
-    assert denied.status is Status.DENIED and not rights.memo("requests_repository", lambda c: None).open_requests(
-        now=NOW)
+    assert denied.status is Status.DENIED and not rights.privacy_requests.open_requests(now=NOW)
 
 
 # -- digest ----------------------------------------------------------------------------------------------------

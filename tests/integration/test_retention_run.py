@@ -85,16 +85,15 @@ def test_s3_objects_that_belong_to_an_item_are_deleted_with_it(container: Any, c
 
 def test_a_produced_export_is_deleted_when_due_without_listing_the_bucket(container: Any, clock: Any) -> None:
     from chalicelib import aws
-    from chalicelib.domain import requests as rules
-    from chalicelib.domain.requests import Channel, Regime, RequestType
-    from chalicelib.services.privacy_requests import requests_repository
+    from chalicelib.domain import privacy_requests as rules
+    from chalicelib.domain.privacy_requests import Channel, Regime, RequestType
 
     bucket = container.settings.exports_bucket
     for key in ("exports/s/r/export.json", "exports/s/r/export.html"):
         aws.s3().put_object(Bucket=bucket, Key=key, Body=b"x")
     request = rules.new_request(request_id="r", subject="s", request_type=RequestType.ACCESS, channel=Channel.WEB,
                                 regime=Regime.GDPR, received_at=NOW, needs_verification=False)
-    requests_repository(container).index_export(request, ["exports/s/r/export.json", "exports/s/r/export.html"],
+    container.privacy_requests.index_export(request, ["exports/s/r/export.json", "exports/s/r/export.html"],
                                                 at=NOW)
     listed: list[str] = []
     aws.s3().meta.events.register("before-call.s3.ListObjectsV2", lambda **_: listed.append("list"))
@@ -202,7 +201,6 @@ def test_a_run_out_of_time_leaves_the_rest_due_and_the_next_run_resumes(containe
 
 def test_one_bad_item_is_recorded_and_parked_and_cannot_block_or_loop(container: Any, clock: Any,
                                                                       table_items: Any) -> None:
-    from chalicelib.services.retention_run import run_store
     from chalicelib.storage.mail import day_of
 
     seed(container, Category.EXPORT, 3)
@@ -212,7 +210,7 @@ def test_one_bad_item_is_recorded_and_parked_and_cannot_block_or_loop(container:
     report = run(container)
     assert report.counts["export"]["deleted"] == 3 and report.counts["export"]["failed"] == 1
     assert report.errors[0]["pk"] == bad and report.errors[0]["attempts"] == 1
-    (record,) = run_store(container).errors(day_of(clock.now()), now=int(clock.now()))
+    (record,) = container.run_store.errors(day_of(clock.now()), now=int(clock.now()))
     assert record["item_pk"] == bad and record["item_category"] == "export"
     parked = raw_item(table_items, bad)
     assert parked["retention_attempts"] == 1 and parked["due_sk"] > f"{int(clock.now()):010d}"
@@ -226,12 +224,11 @@ def test_one_bad_item_is_recorded_and_parked_and_cannot_block_or_loop(container:
 
 def test_item_changed_after_planning_is_skipped_not_deleted(container: Any, clock: Any, table_items: Any,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.services import retention_run
     from chalicelib.storage.subject_items import retention_attributes
 
     ((pk, sk),) = seed(container, Category.CUSTOMER_PROFILE)
     clock.set(NOW + 1095 * 86_400)
-    real_fetch = retention_run.due_store(container).fetch
+    real_fetch = container.due_store.fetch
 
     def fetch_then_refresh(keys: list[Any]) -> Any:
         records = real_fetch(keys)
@@ -240,7 +237,7 @@ def test_item_changed_after_planning_is_skipped_not_deleted(container: Any, cloc
                                values={":d": refreshed["due_sk"], ":e": refreshed["expires_at"]})
         return records
 
-    monkeypatch.setattr(retention_run.due_store(container), "fetch", fetch_then_refresh)
+    monkeypatch.setattr(container.due_store, "fetch", fetch_then_refresh)  # a port that changes the item meanwhile
     report = run(container)
     assert report.counts["customer_profile"]["skipped"] == 1
     assert raw_item(table_items, pk) is not None
@@ -248,12 +245,12 @@ def test_item_changed_after_planning_is_skipped_not_deleted(container: Any, cloc
 
 # -- lease, reports, idempotency -----------------------------------------------------------------------------------
 def test_a_run_is_skipped_while_another_holds_the_lease(container: Any, clock: Any, table_items: Any) -> None:
-    from chalicelib.services.retention_run import LEASE_NAME, run_store
+    from chalicelib.services.retention_run import LEASE_NAME
 
     ((pk, _),) = seed(container, Category.ANALYTICS)
     clock.set(NOW + 183 * 86_400)
     now = int(clock.now())
-    assert run_store(container).acquire(LEASE_NAME, "other-run", now=now, until=now + 600)
+    assert container.run_store.acquire(LEASE_NAME, "other-run", now=now, until=now + 600)
     report = run(container)
     assert report.status == "skipped_locked"
     assert raw_item(table_items, pk) is not None
@@ -268,13 +265,12 @@ def test_the_lease_is_released_after_a_run(container: Any, table_items: Any) -> 
 
 
 def test_every_run_writes_a_report_under_the_retention_policy(container: Any, clock: Any, table_items: Any) -> None:
-    from chalicelib.services.retention_run import run_store
     from chalicelib.storage.mail import day_of
 
     seed(container, Category.ANALYTICS, 2)
     clock.set(NOW + 183 * 86_400)
     report = run(container)
-    (stored,) = run_store(container).reports(day_of(report.started_at), now=int(clock.now()))
+    (stored,) = container.run_store.reports(day_of(report.started_at), now=int(clock.now()))
     assert stored.run_id == report.run_id and stored.counts == {"analytics": {"planned_delete": 2, "deleted": 2}}
     assert stored.status == "completed" and stored.duration_ms >= 0 and "requests" in stored.as_dict()
     (item,) = [i for i in table_items() if i["pk"].startswith("RUNS#")]
@@ -289,13 +285,10 @@ def test_running_twice_is_harmless(container: Any, clock: Any) -> None:
     assert "analytics" not in run(container).counts
 
 
-def test_a_failing_step_does_not_stop_the_others(container: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.services import privacy_requests
+def test_a_failing_step_does_not_stop_the_others(container: Any) -> None:
+    from tests.fakes.faults import FailingAfter
 
-    def broken(*args: Any, **kwargs: Any) -> dict[str, int]:
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(privacy_requests, "run_scheduled_request_work", broken)
+    container.override(privacy_requests=FailingAfter(container.privacy_requests, "due_work", 0))
     report = run(container)
     assert report.status == "partial"
     assert {"step": "requests", "error": "RuntimeError"} in report.errors
@@ -320,17 +313,17 @@ def test_work_grows_with_due_items_not_with_the_table(container: Any, clock: Any
 
 
 def test_every_step_keeps_to_the_budget_and_the_lease_ends_with_it(container: Any, clock: Any) -> None:
-    from chalicelib.services.retention_run import LEASE_MARGIN_SECONDS, LEASE_NAME, run_store
+    from chalicelib.services.retention_run import LEASE_MARGIN_SECONDS, LEASE_NAME
 
     clock.set(NOW)
     report = run(container, budget_seconds=0)
     assert report.deferred == ["requests", "mail"] and report.status == "partial"
-    assert run_store(container).acquire(LEASE_NAME, "next run", now=NOW, until=NOW + 60)  # released on the way out
-    run_store(container).release(LEASE_NAME, "next run")
+    assert container.run_store.acquire(LEASE_NAME, "next run", now=NOW, until=NOW + 60)  # released on the way out
+    container.run_store.release(LEASE_NAME, "next run")
     # A run killed at its timeout never releases: its lease ends LEASE_MARGIN_SECONDS after its budget.
-    assert run_store(container).acquire(LEASE_NAME, "killed run", now=NOW, until=NOW + 280 + LEASE_MARGIN_SECONDS)
-    assert not run_store(container).acquire(LEASE_NAME, "next", now=NOW + 280 + LEASE_MARGIN_SECONDS - 1, until=NOW)
-    assert run_store(container).acquire(LEASE_NAME, "next", now=NOW + 280 + LEASE_MARGIN_SECONDS, until=NOW + 900)
+    assert container.run_store.acquire(LEASE_NAME, "killed run", now=NOW, until=NOW + 280 + LEASE_MARGIN_SECONDS)
+    assert not container.run_store.acquire(LEASE_NAME, "next", now=NOW + 280 + LEASE_MARGIN_SECONDS - 1, until=NOW)
+    assert container.run_store.acquire(LEASE_NAME, "next", now=NOW + 280 + LEASE_MARGIN_SECONDS, until=NOW + 900)
 
 
 def test_request_work_and_mail_stop_when_out_of_time(container: Any) -> None:

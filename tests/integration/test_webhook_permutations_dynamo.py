@@ -8,7 +8,6 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.webhooks.wiring import webhook_ports
 from tests.fakes.webhook_permutations import EVENT_IDS, deliveries, state
 
 _ids = itertools.count(10_000, 10)
@@ -25,7 +24,7 @@ def clear(container: Any, order_id: int, customer_id: int, event_ids: tuple[str,
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_any_permutation_with_duplicates_ends_in_the_same_state_on_dynamodb(container: Any, data: Any) -> None:
-    ports = webhook_ports(container)
+    ports = container.webhook_ports
     size = len(deliveries())
     chosen = data.draw(st.lists(st.integers(0, size - 1), min_size=1, max_size=12))
     permuted = data.draw(st.permutations(chosen))

@@ -16,7 +16,6 @@ from chalicelib.services.record_paypal import record_event
 from chalicelib.services.record_woocommerce import record_order
 from chalicelib.storage.orders import ORDER, Outcome
 from chalicelib.storage.subject_keys import SUPPRESSED_SK, subject_pk
-from chalicelib.webhooks.wiring import webhook_ports
 from tests.conftest import EVENTS, NOW
 
 ORDER_JSON = json.loads((EVENTS / "woocommerce" / "order.created.payload.json").read_text())
@@ -27,7 +26,7 @@ def order(**overrides: Any) -> OrderPayload:
 
 
 def test_one_round_trip_per_new_newer_duplicate_or_stale_order_with_a_warm_key(container: Any) -> None:
-    ports = webhook_ports(container)
+    ports = container.webhook_ports
     trips = RoundTrips(container.table.client)
     assert record_order(order(), ports) is Outcome.ACCEPTED  # cold: key read, KMS, key put, extension, write
     cold = trips.count
@@ -61,7 +60,7 @@ def atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_concurrent_copies_of_a_paypal_event_have_one_effect(container: Any, table_items: Any,
                                                             atomic_moto: None) -> None:
-    ports = webhook_ports(container)
+    ports = container.webhook_ports
     record_order(order(), ports)
     event = PaypalEvent.model_validate(json.loads((EVENTS / "paypal" / "PAYMENT.CAPTURE.COMPLETED.json").read_text()))
     barrier = threading.Barrier(4)
@@ -90,7 +89,7 @@ def test_concurrent_copies_of_a_paypal_event_have_one_effect(container: Any, tab
 
 
 def test_erasure_by_another_process_after_the_key_was_cached(container: Any, table_items: Any) -> None:
-    ports = webhook_ports(container)
+    ports = container.webhook_ports
     record_order(order(), ports)
     subject = container.subject_for_email("jana.mueller@example.org")
     assert container.vault.cached(subject)

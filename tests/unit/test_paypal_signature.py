@@ -23,11 +23,10 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.http_client import HttpResponse
 from chalicelib.domain.clock import FixedClock, parse_iso
 from chalicelib.errors import UnauthorizedError
-from chalicelib.webhooks.http import HttpResponse
-from chalicelib.webhooks.paypal_postback import PostbackVerifier
-from chalicelib.webhooks.paypal_signature import (
+from chalicelib.signatures.paypal import (
     MAX_CERT_BYTES,
     MAX_CERTS,
     REFUSED,
@@ -41,6 +40,7 @@ from chalicelib.webhooks.paypal_signature import (
     signed_string,
     verify_signature,
 )
+from chalicelib.signatures.paypal_postback import PostbackVerifier
 from tests.fakes.paypal import (
     AIA_URL,
     CERT_PEM,
@@ -179,7 +179,7 @@ def test_bundled_roots_are_exactly_the_pinned_digicert_roots() -> None:
 
 def test_the_signature_module_imports_no_cryptography() -> None:
     """Cold start: cryptography (and the roots file) are loaded on the first PayPal verification, not at import."""
-    code = ("import sys, chalicelib.webhooks.paypal_signature as m; "
+    code = ("import sys, chalicelib.signatures.paypal as m; "
             "print(any(n.startswith('cryptography') for n in sys.modules), m.bundled_roots.cache_info().currsize)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parents[2])
@@ -501,23 +501,19 @@ def test_a_chain_to_a_root_shaped_like_a_pinned_one_passes(index: int) -> None:
 def test_local_paypal_signs_like_paypal(container: Any) -> None:
     """What the functional tests rely on: `install` puts the fake HTTP port and the test root into the container, and
     the wired verifier then accepts the local signer's deliveries, for the configured webhook id only."""
-    from chalicelib.webhooks.wiring import paypal_verifier
-
     local = LocalPaypal(container.settings.paypal_webhook_id)
     local.install(container)
-    verifier = paypal_verifier(container)
+    verifier = container.paypal_verifier
     verifier.verify(local.headers(BODY), BODY)
     with pytest.raises(UnauthorizedError):
         verifier.verify(local.headers(BODY, webhook_id="OTHER"), BODY)
 
 
 def test_the_wiring_trusts_the_bundled_roots_by_default(container: Any) -> None:
-    from chalicelib.webhooks.wiring import HTTP, paypal_verifier
-
     local = LocalPaypal(container.settings.paypal_webhook_id)
-    container.memo(HTTP, lambda c: local.http)  # the fake HTTP port only: the test root is not pinned
+    container.override(http=local.http)  # the fake HTTP port only: the test root is not pinned
     with pytest.raises(UnauthorizedError):
-        paypal_verifier(container).verify(local.headers(BODY), BODY)
+        container.paypal_verifier.verify(local.headers(BODY), BODY)
     assert local.http.requested == [local.cert_url]
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain import requests as rules
-from chalicelib.domain.requests import Channel, Regime, RequestType, Status
+from chalicelib.domain import privacy_requests as rules
+from chalicelib.domain.privacy_requests import Channel, Regime, RequestType, Status
 
 DAY = 86_400
 

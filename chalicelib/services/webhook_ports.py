@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from chalicelib.domain.email_address import is_email
 from chalicelib.domain.retention import RetentionPolicy
+from chalicelib.services.webhook_sealing import SubjectSealer
 from chalicelib.storage.orders import StorefrontRecords
 from chalicelib.storage.paypal_events import PaypalEventStore
-from chalicelib.webhooks.sealing import SubjectSealer
 
 
 @dataclass

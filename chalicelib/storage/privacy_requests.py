@@ -12,8 +12,6 @@ the subject's export):
     REQ#<id> / ERASURE          progress of an erasure (chalicelib.services.erase_subject)
     TOKEN#<hash> / VERIFY       single-use verification token (keyed hash only), 24 hours
     TOKEN#<hash> / DOWNLOAD     export download token (keyed hash only), as long as the export lives
-    RATE#<hash> / <window>      rate-limit counter (keyed hash only)
-    ONCE#<name> / ONCE          "done once" markers (e.g. the operator's daily digest)
 
 A transition is ONE transaction: the request (conditioned on its version), its audit entry, the work markers it
 adds or removes and, for a verification, the deletion of the token (conditioned on its existence and expiry).
@@ -26,13 +24,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from chalicelib.crypto.keys import KeyRecord
-from chalicelib.domain.requests import AuditEntry, PrivacyRequest, Status
+from chalicelib.domain.privacy_requests import AuditEntry, PrivacyRequest, Status
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.errors import ConflictError, DomainError
 from chalicelib.storage.sealed_writes import SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
 from chalicelib.storage.subject_keys import subject_pk
-from chalicelib.storage.table import ConditionFailed, DynamoTable, TransactionFailed
+from chalicelib.storage.table import DynamoTable, TransactionFailed
 
 OPEN_REQUESTS = "OPEN#REQUEST"
 ACCOUNT_REQUEST_PREFIX = "REQ#"
@@ -123,13 +121,6 @@ class RequestRepository(Protocol):
 
     def token(self, token_hash: str, purpose: str, *, now: int) -> Token | None: ...
 
-    def hit(self, key_hash: str, window: int, *, limit: int, expires_at: int) -> bool:
-        """Count one hit in the window; False when the limit is already reached."""
-        ...
-
-    def once(self, name: str, *, expires_at: int) -> bool:
-        """True the first time it is called for `name` (until it expires)."""
-        ...
 
 
 # -- item builders (shared by both implementations, so that they store the same thing) --------------------------
@@ -312,25 +303,6 @@ class DynamoRequestRepository:
         if item is None:
             return None
         return Token(token_hash, purpose, str(item["request_id"]), int(item["expires_at"]))
-
-    def hit(self, key_hash: str, window: int, *, limit: int, expires_at: int) -> bool:
-        try:
-            self.table.update(
-                f"RATE#{key_hash}", f"{window:010d}",
-                expression="ADD hits :one SET expires_at = if_not_exists(expires_at, :e), category = :c",
-                condition="attribute_not_exists(hits) OR hits < :max",
-                values={":one": 1, ":e": expires_at, ":max": limit, ":c": Category.RATE_LIMIT.value})
-        except ConditionFailed:
-            return False
-        return True
-
-    def once(self, name: str, *, expires_at: int) -> bool:
-        try:
-            self.table.put({"pk": f"ONCE#{name}", "sk": "ONCE", "expires_at": expires_at},
-                           condition="attribute_not_exists(pk)")
-        except ConditionFailed:
-            return False
-        return True
 
 
 

@@ -1,4 +1,6 @@
-"""CORS for a list of allowed origins (Chalice's CORSConfig takes a single origin per route).
+"""CORS for a list of allowed origins (Chalice's CORSConfig takes a single origin per route).  `http.api_route`
+with `cors=` applies it: the origin is checked first, and every answer (errors included, through the one error
+path) carries the CORS headers.
 
 - A request whose `Origin` is in ALLOWED_ORIGINS gets `Access-Control-Allow-Origin: <that origin>` and `Vary: Origin`.
 - A request from any other origin is refused (403) before anything is stored: a browser would not let the page read
@@ -14,19 +16,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.errors import DomainError, ForbiddenError
-from chalicelib.handlers.http import View, api_route, error_response
-from chalicelib.observability import logger
+from chalicelib.errors import ForbiddenError
 
 ALLOWED_HEADERS = "Content-Type, Authorization"
 MAX_AGE_SECONDS = "600"
-
-
-def log_refusal(error: DomainError) -> None:
-    if error.status >= 500:
-        logger.error("request failed", extra={"error": error.code})
-    else:
-        logger.info("request refused", extra={"error": error.code, "status": error.status})
 
 
 def _origin(headers: Mapping[str, str]) -> str | None:
@@ -54,35 +47,9 @@ def preflight_headers(headers: Mapping[str, str], allowed: Iterable[str], method
             "Access-Control-Allow-Headers": ALLOWED_HEADERS, "Access-Control-Max-Age": MAX_AGE_SECONDS}
 
 
-def cors_route(bp: Blueprint, path: str, *, methods: list[str], allowed: Callable[[], Iterable[str]],
-               **options: Any) -> Callable[[View], View]:
-    """Register a view behind the origin check (errors carry the CORS headers too, so the storefront can read
-    them) and its preflight `OPTIONS` route.  Registering several methods on one path registers one preflight."""
-
-    def register(view: View) -> View:
-        def with_cors(*args: Any, **kwargs: Any) -> Any:
-            cors = check_origin(bp.current_request.headers, allowed())  # 403 (mapped) for another origin
-            try:
-                response = view(*args, **kwargs)
-            except DomainError as error:
-                log_refusal(error)
-                response = error_response(error)
-            response.headers.update(cors)
-            return response
-
-        with_cors.__name__ = view.__name__
-        api_route(bp, path, methods=methods, **options)(with_cors)
-        _register_preflight(bp, path, methods, allowed, view.__name__)
-        return view
-
-    return register
-
-
-_PREFLIGHTS: dict[tuple[int, str], list[str]] = {}
-
-
-def _register_preflight(bp: Blueprint, path: str, methods: list[str], allowed: Callable[[], Iterable[str]],
-                        name: str) -> None:
+def register_preflight(bp: Blueprint, path: str, methods: list[str], allowed: Callable[[], Iterable[str]],
+                       name: str, route: Callable[..., Any]) -> None:
+    """The `OPTIONS` route of a CORS path (one per path, however many methods are registered on it)."""
     key = (id(bp), path)
     if key in _PREFLIGHTS:
         _PREFLIGHTS[key].extend(methods)
@@ -94,4 +61,7 @@ def _register_preflight(bp: Blueprint, path: str, methods: list[str], allowed: C
         return Response(body="", status_code=204, headers={**headers, "Cache-Control": "no-store"})
 
     preflight.__name__ = f"{name}_preflight"
-    api_route(bp, path, methods=["OPTIONS"])(preflight)
+    route(bp, path, methods=["OPTIONS"])(preflight)
+
+
+_PREFLIGHTS: dict[tuple[int, str], list[str]] = {}

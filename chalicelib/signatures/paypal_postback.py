@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from chalicelib.adapters.http_client import HttpError, HttpPort
 from chalicelib.errors import UnauthorizedError
-from chalicelib.webhooks.http import HttpError, HttpPort
-from chalicelib.webhooks.paypal_signature import (
+from chalicelib.signatures.paypal import (
     AUTH_ALGO,
     AUTH_ALGO_HEADER,
     CERT_URL,

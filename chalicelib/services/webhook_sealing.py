@@ -76,6 +76,7 @@ def store_sealed(sealer: SubjectSealer, subject: str | None, personal: dict[str,
         if outcome is Outcome.SUPPRESSED:
             sealer.forget(subject)
             return save_unlinked(True), True
-        sealer.stored(subject, sealing)
+        if outcome is Outcome.ACCEPTED:  # only then was a new key written with the record
+            sealer.stored(subject, sealing)
         return outcome, False
     raise StorageUnavailableError("storage error: the subject's key is busy")

@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import SplitResult, urlsplit
 
+from chalicelib.adapters.http_client import TIMEOUT_SECONDS, HttpError, HttpPort
 from chalicelib.domain.clock import Clock
 from chalicelib.errors import UnauthorizedError
-from chalicelib.webhooks.http import TIMEOUT_SECONDS, HttpError, HttpPort
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate, ExtendedKeyUsage, Name

@@ -1,0 +1,107 @@
+"""What each area's use cases need, as typed protocols (the composition root, `chalicelib.container.Container`,
+satisfies all of them; tests pass the same container built with fakes).
+
+A use case takes the protocol of its area as its first argument, so it names exactly the ports it may use and
+never the root itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.exports_store import ExportsStore
+    from chalicelib.adapters.inbound_mail import InboundMail
+    from chalicelib.adapters.intake_queue import IntakeQueue
+    from chalicelib.adapters.mailer import Mailer
+    from chalicelib.crypto.vault import SubjectVault
+    from chalicelib.domain.clock import Clock
+    from chalicelib.domain.retention import RetentionPolicy
+    from chalicelib.settings import Settings
+    from chalicelib.storage.consent import ConsentRepository
+    from chalicelib.storage.mail import MailStore
+    from chalicelib.storage.marketing import MarketingRepository
+    from chalicelib.storage.privacy_requests import RequestRepository
+    from chalicelib.storage.rate_limits import RateLimits
+    from chalicelib.storage.runs import DueStore, RunStore
+    from chalicelib.storage.subject_data import SubjectDataRepository
+    from chalicelib.storage.subject_keys import SubjectKeyRepository
+
+
+class Basics(Protocol):
+    """Settings, the clock, the retention policy and the keyed identities every area uses."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def policy(self) -> RetentionPolicy: ...
+
+    @property
+    def pepper(self) -> str: ...
+
+    def now(self) -> int: ...
+
+    def subject_for_email(self, email: str) -> str: ...
+
+
+class ConsentPorts(Basics, Protocol):
+    @property
+    def consent(self) -> ConsentRepository: ...
+
+    @property
+    def marketing(self) -> MarketingRepository: ...
+
+    @property
+    def subject_data(self) -> SubjectDataRepository: ...
+
+
+class RightsPorts(ConsentPorts, Protocol):
+    """Privacy requests: submission, verification, fulfilment (export, erasure, opt-out), operator actions."""
+
+    @property
+    def token_key(self) -> str: ...
+
+    @property
+    def vault(self) -> SubjectVault: ...
+
+    @property
+    def subject_keys(self) -> SubjectKeyRepository: ...
+
+    @property
+    def privacy_requests(self) -> RequestRepository: ...
+
+    @property
+    def rate_limits(self) -> RateLimits: ...
+
+    @property
+    def mailer(self) -> Mailer: ...
+
+    @property
+    def exports(self) -> ExportsStore: ...
+
+    @property
+    def intake_queue(self) -> IntakeQueue: ...
+
+
+class MailPorts(RightsPorts, Protocol):
+    """privacy@ mail: receipts, quotas and correspondence, the stored raw MIME."""
+
+    @property
+    def mail_store(self) -> MailStore: ...
+
+    @property
+    def inbound_mail(self) -> InboundMail: ...
+
+
+class SchedulerPorts(MailPorts, Protocol):
+    """The scheduled job: retention, request work, mail not yet ingested."""
+
+    @property
+    def run_store(self) -> RunStore: ...
+
+    @property
+    def due_store(self) -> DueStore: ...

@@ -1,0 +1,116 @@
+"""Fulfilling a request by its type: the export, the erasure after its grace period, the opt-out, the correction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.privacy_requests import Channel, PrivacyRequest, RequestType, Status
+from chalicelib.domain.retention import DAY
+from chalicelib.observability import count, logger
+from chalicelib.services.privacy_requests.notices import notify_subject, open_email
+from chalicelib.services.privacy_requests.tokens import link, new_token
+from chalicelib.services.privacy_requests.transitions import DELETION, FULFIL, move
+from chalicelib.storage.privacy_requests import Token, WorkItem
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import RightsPorts
+
+INLINE_EXPORT_ITEMS = 200  # exports of subjects with more items than this are produced by the scheduled job
+
+def fulfil_safely(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
+    """Fulfil inline where possible; a failure leaves the queued work for the scheduled job (never lost)."""
+    try:
+        return fulfil(ports, request, now=now, inline=True)
+    except Exception as error:  # the work marker stays: the scheduled job retries
+        logger.warning("fulfilment deferred", extra={"request_id": request.request_id,
+                                                     "error_type": type(error).__name__})
+        return ports.privacy_requests.get(request.request_id, now=now) or request
+
+
+def fulfil(ports: RightsPorts, request: PrivacyRequest, *, now: int, inline: bool) -> PrivacyRequest:
+    """Carry a pending (or resumed) request forward according to its type."""
+    if request.type is RequestType.ACCESS:
+        return _fulfil_access(ports, request, now=now, inline=inline)
+    if request.type is RequestType.DELETION:
+        return _fulfil_deletion(ports, request, now=now)
+    if request.type is RequestType.OPT_OUT:
+        return _fulfil_opt_out(ports, request, now=now)
+    return fulfil_correction(ports, request, now=now)
+
+
+def _subject_is_small(ports: RightsPorts, subject: str, *, now: int) -> bool:
+    return not ports.subject_data.has_more_than(subject, INLINE_EXPORT_ITEMS, now=now)
+
+
+def _fulfil_access(ports: RightsPorts, request: PrivacyRequest, *, now: int, inline: bool) -> PrivacyRequest:
+    from chalicelib.services.export_subject import export_subject
+
+    if inline and not _subject_is_small(ports, request.subject, now=now):
+        logger.info("export deferred to the scheduled job", extra={"request_id": request.request_id})
+        return request
+    if request.status is Status.PENDING:
+        request = move(ports, request, Status.IN_PROGRESS, now=now, actor="system", reason="export started")
+    result = export_subject(ports, subject=request.subject, request_id=request.request_id, now=now)
+    ports.privacy_requests.index_export(request, [result.json_key, result.html_key], at=now)
+    export = {"json_key": result.json_key, "html_key": result.html_key, "expires_at": result.expires_at,
+              "records": result.records, "schema_version": result.schema_version}
+    tokens: list[Token] = []
+    download_url = None
+    if request.channel is not Channel.ACCOUNT:
+        token, stored = new_token(ports, "DOWNLOAD", request.request_id, result.expires_at)
+        tokens.append(stored)
+        download_url = link(ports, "/privacy-requests/download", token)
+    done = move(ports, request, Status.COMPLETED, now=now, actor="system", reason="export produced",
+                 done_work=[FULFIL], tokens=tokens, details={"records": result.records},
+                 result={**request.result, "export": export})
+    count("PrivacyExportProduced")
+    if download_url:
+        notify_subject(ports, done, "export_ready", download_url=download_url)
+    return done
+
+
+def _fulfil_deletion(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
+    grace = ports.settings.deletion_grace_days * DAY
+    if request.status is Status.PENDING and grace > 0:
+        execute_after = now + grace
+        return move(ports, request, Status.SCHEDULED, now=now, actor="system",
+                     reason=f"deletion scheduled after a {ports.settings.deletion_grace_days}-day grace period",
+                     done_work=[FULFIL], add_work=[WorkItem(DELETION, request.request_id, execute_after)],
+                     execute_after=execute_after)
+    if request.status is Status.SCHEDULED and request.execute_after and request.execute_after > now:
+        return request
+    return execute_deletion(ports, request, now=now)
+
+
+def execute_deletion(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
+    """Run (or resume) the erasure of a deletion request, then complete it with its receipt."""
+    from chalicelib.services.erase_subject import erase_subject
+
+    if request.status in (Status.PENDING, Status.SCHEDULED):
+        request = move(ports, request, Status.IN_PROGRESS, now=now, actor="system:scheduler",
+                        reason="erasure started")
+    email = open_email(ports, request)
+    receipt = erase_subject(ports, request=request, email=email, now=now)
+    request = ports.privacy_requests.get(request.request_id, now=now) or request
+    done = move(ports, request, Status.COMPLETED, now=now, actor="system", reason="erasure completed",
+                 done_work=[DELETION, FULFIL], details={"receipt": receipt},
+                 result={**request.result, "receipt": receipt})
+    count("PrivacyErasureCompleted")
+    return done
+
+
+def _fulfil_opt_out(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
+    from chalicelib.services.marketing import set_marketing_preference
+
+    set_marketing_preference(ports, subject=request.subject, customer_id=request.customer_id,
+                             email_marketing=False, source="privacy_request", at=now,
+                             proof={"request_id": request.request_id})
+    return move(ports, request, Status.COMPLETED, now=now, actor="system",
+                 reason="marketing turned off", done_work=[FULFIL], result={**request.result, "marketing": False})
+
+
+def fulfil_correction(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
+    if request.status is not Status.PENDING:
+        return request
+    return move(ports, request, Status.IN_PROGRESS, now=now, actor="system",
+                 reason="correction handed to the operator (the store holds the profile)", done_work=[FULFIL])

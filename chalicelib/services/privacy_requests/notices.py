@@ -1,0 +1,55 @@
+"""Mail to the subject of a request (their address is sealed on the request) and the verification mail."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.mailer import OutgoingMail
+from chalicelib.domain import privacy_requests as rules
+from chalicelib.domain.privacy_requests import PrivacyRequest
+from chalicelib.errors import KeyShreddedError
+from chalicelib.mail import templates
+from chalicelib.observability import logger
+from chalicelib.services.privacy_requests.submit import SubmittedRequest
+from chalicelib.services.privacy_requests.transitions import NOTICE
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import RightsPorts
+
+
+
+def open_email(ports: RightsPorts, request: PrivacyRequest) -> str | None:
+    token = request.sealed.get("email")
+    if not token:
+        return None
+    try:
+        return str(ports.vault.cipher_for_reading(request.subject).open_json("email", token))
+    except KeyShreddedError:
+        return None
+
+
+def notify_subject(ports: RightsPorts, request: PrivacyRequest, kind: str, **values: Any) -> None:
+    email = open_email(ports, request)
+    if email is None:
+        logger.warning("subject cannot be mailed: no readable address", extra={"request_id": request.request_id})
+        return
+    subject_line, text = templates.render(kind, request=request, **values)
+    ports.mailer.send(OutgoingMail(email, subject_line, text, kind=kind))
+
+
+def send_verification(ports: RightsPorts, *, email: str, submitted: SubmittedRequest, request_type: str) -> str:
+    """Mail the single-use verification link of a web request; returns the SES message id."""
+    subject_line, text = templates.render("verification", url=submitted.verification_url,
+                                         request_type=request_type)
+    return ports.mailer.send(OutgoingMail(email, subject_line, text, kind="verification"))
+
+
+def send_extension_notice(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
+    if request.extension_notice_sent or not request.extended:
+        return request
+    notify_subject(ports, request, "extension")
+    entry = rules.AuditEntry(at=now, from_status=request.status.value, to_status=request.status.value,
+                             actor="system", reason="subject told of the extension by e-mail")
+    after = replace(request, extension_notice_sent=True, updated_at=now)
+    return ports.privacy_requests.save(request, after, entry, now=now, done_work=[NOTICE])

@@ -1,0 +1,1 @@
+"""Verification of incoming deliveries: WooCommerce HMAC signatures, PayPal certificates and postback."""
