@@ -77,6 +77,21 @@ def _make(target: str, stack_file: Path, *args: str) -> subprocess.CompletedProc
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
 
 
+def test_the_emulator_runs_with_the_emulator_patch(served: Stack) -> None:
+    """`make serve` starts moto through `python -m emulator.server`: a repeated ClientRequestToken is not applied
+    twice (moto alone would), see docs/local-stack.md."""
+    ddb = served.client("dynamodb")
+    key = {"pk": {"S": f"E2E#token#{time.time_ns()}"}, "sk": {"S": "A"}}
+    update = [{"Update": {"TableName": served.env["TABLE_NAME"], "Key": key, "UpdateExpression": "ADD n :one",
+                          "ExpressionAttributeValues": {":one": {"N": "1"}}}}]
+    token = f"e2e-{time.time_ns()}"
+    ddb.transact_write_items(TransactItems=update, ClientRequestToken=token)
+    ddb.transact_write_items(TransactItems=update, ClientRequestToken=token)
+    assert ddb.get_item(TableName=served.env["TABLE_NAME"], Key=key)["Item"]["n"] == {"N": "1"}
+    assert served.moto_process is not None
+    assert "emulator.server" in Path(f"/proc/{served.moto_process.pid}/cmdline").read_text()
+
+
 def test_restarting_the_api_keeps_the_state_and_stop_frees_both_ports(tmp_path: Path) -> None:
     stack = start(log_dir=tmp_path)
     try:
