@@ -40,6 +40,7 @@ test: $(STAMP) lint typecheck unit
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy chalicelib app.py infra scripts emulator

@@ -25,8 +25,8 @@ DAY = 86_400
 def _seed(container: Any, address: str, count: int) -> str:
     """`count` subject items (1 in 10 an order, kept anonymised at erasure; the rest deleted), 25 per call."""
     from chalicelib.domain.retention import Category
+    from chalicelib.storage.attributes import to_attributes
     from chalicelib.storage.subject_items import retention_attributes, subject_link
-    from chalicelib.storage.table import to_attributes
 
     subject = container.subject_for_email(address)
     cipher = container.vault.cipher_for_writing(subject)

@@ -38,7 +38,7 @@ def row(name: str, samples: list[float], notes: str) -> Row:
 
 
 def _seed(container: Any, items: list[dict[str, Any]]) -> None:
-    from chalicelib.storage.table import to_attributes
+    from chalicelib.storage.attributes import to_attributes
 
     client = container.table.client
     for start in range(0, len(items), 25):

@@ -77,7 +77,7 @@ class Container:
         return get_secret(Secret.VERIFICATION_TOKEN_KEY, required=False) or self.pepper
 
     def subject_for_email(self, email: str) -> str:
-        from chalicelib.crypto.subjects import subject_id
+        from chalicelib.domain.subjects import subject_id
 
         return subject_id(email, self.pepper)
 

@@ -80,7 +80,18 @@ def get_metrics() -> Metrics:
     return Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
+def metric_name(*parts: str) -> str:
+    """The one naming style of metrics: PascalCase words, e.g. ("woocommerce", "order", "accepted") ->
+    "WooCommerceOrderAccepted", ("Mail", "ignored_list") -> "MailIgnoredList"."""
+    words = [word for part in parts for word in str(part).replace("-", "_").split("_") if word]
+    return "".join(_SPELLING.get(word.lower(), word[:1].upper() + word[1:]) for word in words)
+
+
+_SPELLING = {"woocommerce": "WooCommerce", "paypal": "PayPal"}
+
+
 def count(name: str, value: float = 1) -> None:
+    """Count `value` of the metric `name` (PascalCase, see `metric_name`)."""
     from aws_lambda_powertools.metrics import MetricUnit
 
     get_metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -117,7 +117,7 @@ def table_items(aws: dict[str, str]) -> Any:
     is really stored."""
     import boto3
 
-    from chalicelib.storage.table import from_attributes
+    from chalicelib.storage.attributes import from_attributes
 
     def items() -> list[dict[str, Any]]:
         ddb = boto3.client("dynamodb", region_name="eu-west-1")

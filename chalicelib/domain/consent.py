@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from chalicelib.crypto.subjects import keyed_hash
 from chalicelib.domain.privacy import truncate_ip
 from chalicelib.domain.retention import DAY
+from chalicelib.domain.subjects import keyed_hash
 
 Action = Literal["accept_all", "reject_all", "custom", "withdraw"]
 Source = Literal["banner", "privacy_center", "checkout"]

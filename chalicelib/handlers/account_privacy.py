@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.auth import authenticate
 from chalicelib.container import get_container
+from chalicelib.handlers.auth import authenticate
 from chalicelib.handlers.consent import allowed_origins, proof_context
 from chalicelib.handlers.http import api_route, json_body, json_response
 from chalicelib.payloads.consent import MAX_BODY, AccountConsentIn, MarketingIn

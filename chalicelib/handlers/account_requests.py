@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.auth import Principal, authenticate
 from chalicelib.container import get_container
+from chalicelib.domain.accounts import Principal
 from chalicelib.domain.privacy_requests import PrivacyRequest, RequestType
 from chalicelib.errors import InvalidInputError, NotFoundError
+from chalicelib.handlers.auth import authenticate
 from chalicelib.handlers.http import api_route, json_body, json_response
 from chalicelib.payloads.privacy_requests import MAX_BODY, AccountDeletionBody
 from chalicelib.services import privacy_requests as service

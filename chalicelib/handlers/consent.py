@@ -7,10 +7,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.auth import authenticate
 from chalicelib.container import get_container
 from chalicelib.domain.consent import ProofContext, holder_for_visitor
 from chalicelib.errors import InvalidInputError
+from chalicelib.handlers.auth import authenticate
 from chalicelib.handlers.http import api_route, json_body, json_response
 from chalicelib.payloads.consent import MAX_BODY, VISITOR_ID_PATTERN, ConsentIn
 from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, read_consent, record_consent

@@ -18,7 +18,7 @@ from chalicelib.services.record_consent import (
 )
 
 if TYPE_CHECKING:
-    from chalicelib.auth import Principal
+    from chalicelib.domain.accounts import Principal
     from chalicelib.domain.consent import ConsentState
     from chalicelib.services.ports import ConsentPorts
 

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.mailer import OutgoingMail
-from chalicelib.crypto.subjects import normalise_email
 from chalicelib.domain.clock import parse_iso
+from chalicelib.domain.subjects import normalise_email
 from chalicelib.errors import SubjectSuppressedError
 from chalicelib.mail import replies
 from chalicelib.mail.classify import Classification, classify
 from chalicelib.mail.inbound import Envelope, ParsedMail, Verdicts, automated_reason, envelope_from_raw, parse_message
-from chalicelib.observability import count, logger
+from chalicelib.observability import count, logger, metric_name
 from chalicelib.payloads.ses import SesNotification
 from chalicelib.storage.mail import Correspondence
 
@@ -125,7 +125,7 @@ def ingest(ports: MailPorts, envelope: Envelope, raw: bytes | None = None) -> In
         raise
     _tidy(ports, envelope, result)
     count("MailIngested")
-    count(f"Mail_{result.outcome}")
+    count(metric_name("Mail", result.outcome))
     logger.info("mail ingested", extra={"message_id": envelope.message_id, "outcome": result.outcome,
                                         "kind": result.kind, "request_id": result.request_id})
     return result

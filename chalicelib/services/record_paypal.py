@@ -20,7 +20,7 @@ from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.privacy import anonymise_data
 from chalicelib.domain.retention import Category
 from chalicelib.errors import InvalidInputError
-from chalicelib.observability import count, logger
+from chalicelib.observability import count, logger, metric_name
 from chalicelib.payloads.paypal import (
     CHECKOUT_EVENTS,
     DISPUTE_EVENTS,
@@ -182,7 +182,7 @@ def record_event(event: PaypalEvent, ports: WebhookPorts) -> str:
     """'accepted' | 'duplicate' | 'ignored'."""
     extracted = extract(event)
     if extracted is None:
-        count("paypal_ignored")
+        count("PayPalIgnored")
         logger.info("paypal event ignored", extra={"event_type": event.event_type[:64]})
         return "ignored"
     now = ports.now()
@@ -195,7 +195,7 @@ def record_event(event: PaypalEvent, ports: WebhookPorts) -> str:
     start = _start(event, now)
     record = PaypalRecord(event.id, extracted.kind, extracted.category, start, data)
     outcome, erased = _record(record, extracted.personal, subject, ports, now)
-    count(f"paypal_{extracted.kind}_{outcome.value}")
+    count(metric_name("paypal", extracted.kind, outcome.value))
     logger.info("paypal event", extra={"event_type": event.event_type, "kind": extracted.kind,
                                        "outcome": outcome.value, "linked_order": order_id is not None,
                                        "linked_subject": subject is not None and not erased})

@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.domain.privacy import anonymise_data, truncate_ip
 from chalicelib.domain.retention import Category
-from chalicelib.observability import count, logger
+from chalicelib.observability import count, logger, metric_name
 from chalicelib.payloads.woocommerce import CustomerPayload, OrderPayload
 from chalicelib.services.webhook_ports import WebhookPorts
 from chalicelib.services.webhook_revision import content_revision, deletion_revision, parse_gmt
@@ -146,6 +146,6 @@ def _store(snapshot: Snapshot, personal: dict[str, Any], subject: str | None, re
 
 
 def _log(kind: str, ident: int, outcome: Outcome, *, erased: bool = False, deleted: bool = False) -> None:
-    count(f"woocommerce_{kind}_{outcome.value}")
+    count(metric_name("woocommerce", kind, outcome.value))
     logger.info("woocommerce delivery", extra={"kind": kind, "id": ident, "outcome": outcome.value,
                                                "erased_subject": erased, "deletion": deleted})

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from chalicelib.crypto.subjects import keyed_hash
 from chalicelib.domain.privacy_requests import Status
 from chalicelib.domain.retention import DAY
+from chalicelib.domain.subjects import keyed_hash
 from chalicelib.errors import RateLimitedError, SubjectSuppressedError
-from chalicelib.observability import count, logger
+from chalicelib.observability import count, logger, metric_name
 from chalicelib.payloads.intake import IntakeMessage
 from chalicelib.services import privacy_requests as requests
 from chalicelib.storage.privacy_requests import StaleRequestError
@@ -99,6 +99,6 @@ def process_intake(ports: RightsPorts, message_id: str, body: str) -> str:
 
 
 def _done(message_id: str, outcome: str) -> str:
-    count(f"PrivacyIntake_{outcome}")
+    count(metric_name("PrivacyIntake", outcome))
     logger.info("privacy request intake", extra={"message_id": message_id, "outcome": outcome})
     return outcome

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.clock import iso
 from chalicelib.domain.privacy import anonymise_data
 from chalicelib.domain.retention import DAY
-from chalicelib.observability import count, logger
+from chalicelib.observability import count, logger, metric_name
 from chalicelib.storage.runs import (
     Action,
     Anonymise,
@@ -145,7 +145,7 @@ def _emit(report: RunReport) -> None:
             totals[action] = totals.get(action, 0) + n
     if not report.dry_run:
         for action in ("deleted", "anonymised", "failed", "objects_deleted"):
-            count(f"Retention_{action}", totals.get(action, 0))
+            count(metric_name("Retention", action), totals.get(action, 0))
         count("ScheduledRun")
     logger.info("scheduled run", extra={"run_id": report.run_id, "status": report.status, "dry_run": report.dry_run,
                                         "totals": totals, "requests": report.requests, "mail": report.mail,

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.crypto.subjects import keyed_hash
 from chalicelib.domain.clock import parse_iso
+from chalicelib.domain.subjects import keyed_hash
 from chalicelib.errors import InvalidInputError
 
 PURPOSE = "webhook-revision"

@@ -29,10 +29,11 @@ from chalicelib.domain.consent import (
 )
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.errors import ConflictError
+from chalicelib.storage.attributes import Item
 from chalicelib.storage.sealed_writes import SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
 from chalicelib.storage.subject_keys import subject_pk
-from chalicelib.storage.table import SUBJECT_INDEX, DynamoTable, Item, TransactionFailed
+from chalicelib.storage.table import SUBJECT_INDEX, DynamoTable, TransactionFailed
 
 if TYPE_CHECKING:
     from chalicelib.crypto.envelope import SubjectCipher

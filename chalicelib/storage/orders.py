@@ -22,9 +22,10 @@ from typing import Any, Protocol
 from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.errors import StorageUnavailableError, SubjectSuppressedError
+from chalicelib.storage.attributes import Item
 from chalicelib.storage.sealed_writes import KeyRaceLost, SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
-from chalicelib.storage.table import ConditionFailed, DynamoTable, Item, TransactionFailed
+from chalicelib.storage.table import ConditionFailed, DynamoTable, TransactionFailed
 
 ORDER = "order"
 CUSTOMER = "customer"

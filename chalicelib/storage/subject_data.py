@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chalicelib.domain.retention import Category
+from chalicelib.storage.attributes import Item
 from chalicelib.storage.subject_items import DUE_PREFIX, due_attributes
 from chalicelib.storage.subject_keys import subject_pk
-from chalicelib.storage.table import SUBJECT_INDEX, DynamoTable, Item
+from chalicelib.storage.table import SUBJECT_INDEX, DynamoTable
 
 PAGE_ITEMS = 250
 ERASURE_SK = "ERASURE"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
-from chalicelib.crypto.subjects import keyed_hash
+from chalicelib.domain.subjects import keyed_hash
 from chalicelib.storage.privacy_requests import Token
 
 if TYPE_CHECKING:

@@ -38,16 +38,16 @@ import contextlib
 import getpass
 import json
 import os
-import shutil
 import sys
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from chalicelib.cli.stages import stage_environment
+from chalicelib.cli.terminal import table, terminal_width
 from chalicelib.domain.clock import iso
 from chalicelib.domain.privacy_requests import days_left
 from chalicelib.errors import DomainError, StorageUnavailableError
@@ -58,8 +58,6 @@ if TYPE_CHECKING:
     from chalicelib.services.ports import RightsPorts
 
 PROG = "python -m chalicelib.cli"
-ROOT = Path(__file__).resolve().parent.parent
-STACK_FILE_ENV = "SERVE_STACK"  # as for `make mail` / `make tick`: another stack.json than .serve/stack.json
 
 OK, DOMAIN_ERROR, USAGE_ERROR, BACKEND_ERROR, UNEXPECTED = 0, 1, 2, 3, 4
 
@@ -73,46 +71,6 @@ Exit codes:
   4  unexpected failure, a bug (traceback on stderr)"""
 
 # -- settings and container ----------------------------------------------------------------------------------------
-def _chalice_config() -> dict[str, Any]:
-    path = ROOT / ".chalice" / "config.json"
-    try:
-        config: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise ConfigurationError(f"invalid configuration: cannot read .chalice/config.json ({type(error).__name__})")\
-            from None
-    return config
-
-
-def _served_stack(environ: Mapping[str, str]) -> dict[str, Any]:
-    """The stack `make serve` wrote (.serve/stack.json, or $SERVE_STACK), or {} when there is none."""
-    path = Path(environ.get(STACK_FILE_ENV) or ROOT / ".serve" / "stack.json")
-    try:
-        state = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return state if isinstance(state, dict) and isinstance(state.get("moto"), str) else {}
-
-
-def stage_environment(stage: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """What `--stage STAGE` adds to `environ`: the stage's settings from .chalice/config.json and, for `local`, the
-    emulator's endpoint (.serve/stack.json's `moto`, else 127.0.0.1:$MOTO_PORT) and fake credentials.  A variable
-    already in `environ` is never replaced (AWS_ENDPOINT_URL=... points `--stage local` elsewhere)."""
-    config = _chalice_config()
-    stages = config.get("stages", {})
-    if stage not in stages:
-        raise click.BadParameter(f"unknown stage {stage!r} (one of: {', '.join(sorted(stages))})",
-                                 param_hint="'--stage'")
-    env = {str(key): str(value) for key, value in config.get("environment_variables", {}).items()}
-    env.update({str(key): str(value) for key, value in stages[stage].get("environment_variables", {}).items()})
-    if stage == "local":
-        served = _served_stack(environ) if "AWS_ENDPOINT_URL" not in environ else {}
-        if served:  # the served API's URL settings (PUBLIC_BASE_URL, ...), as `make mail` uses them
-            env.update({str(key): str(value) for key, value in (served.get("settings") or {}).items()})
-            env["AWS_ENDPOINT_URL"] = served["moto"]
-        else:
-            env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{environ.get('MOTO_PORT') or '5000'}"
-        env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})  # the emulator's
-    return {key: value for key, value in env.items() if key not in environ}
 
 
 def _check_stage(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -157,46 +115,6 @@ class Session:
     def error(self, text: str) -> None:
         click.echo(text, file=self.err, err=self.err is None)
 
-
-# -- tables --------------------------------------------------------------------------------------------------------
-SEPARATOR = "  "
-# Columns of `list` (REQUEST, TYPE, STATUS, CHANNEL, DUE, DAYS LEFT); when the table is too wide the separator
-# becomes one space, then these groups shrink in turn, widest column first, each column down to its minimum.
-SHRINK: tuple[dict[int, int], ...] = ({3: 4, 4: 11}, {1: 5, 2: 5}, {0: 8}, {5: 5})
-
-
-def terminal_width() -> int | None:
-    """Columns of the terminal ($COLUMNS first), or None when unknown (not a terminal): nothing is cut then."""
-    columns = shutil.get_terminal_size(fallback=(0, 0)).columns
-    return columns if columns > 0 else None
-
-
-def cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:max(width - 1, 0)] + "…"
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | None) -> list[str]:
-    """Aligned columns within `width` characters: long values are cut with "…", never wrapped."""
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-    separator = SEPARATOR
-
-    def total() -> int:
-        return sum(widths) + len(separator) * (len(widths) - 1)
-
-    if width is not None and total() > width:
-        separator = " "
-        for group in SHRINK:
-            while total() > width:
-                wider = [index for index, least in group.items() if widths[index] > least]
-                if not wider:
-                    break
-                widths[max(wider, key=lambda index: widths[index])] -= 1
-    lines = []
-    for row in (header, *rows):
-        cells = [cut(cell, size).ljust(size) for cell, size in zip(row, widths, strict=True)]
-        line = separator.join(cells).rstrip()
-        lines.append(line if width is None else cut(line, width))
-    return lines
 
 
 def _list_row(request: PrivacyRequest, now: int) -> dict[str, Any]:
@@ -452,7 +370,3 @@ def _hint(session: Session, error: Exception) -> str:
     if session.stage == "local" and endpoint:
         return f" (emulator {endpoint}: is `make serve` running?)"
     return ""
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,9 +9,9 @@ algorithm is accepted (never `none`, never an algorithm chosen by the token).  T
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.accounts import Principal
 from chalicelib.domain.email_address import is_email, parse_email
 from chalicelib.errors import UnauthorizedError
 
@@ -20,13 +20,6 @@ if TYPE_CHECKING:
 
 LEEWAY_SECONDS = 30
 MAX_SUB_CHARS = 64
-
-
-@dataclass(frozen=True)
-class Principal:
-    customer_id: str
-    email: str
-    subject: str
 
 
 def bearer_token(headers: Mapping[str, str]) -> str:

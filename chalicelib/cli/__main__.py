@@ -1,0 +1,5 @@
+"""`python -m chalicelib.cli`."""
+
+from chalicelib.cli.commands import main
+
+raise SystemExit(main())
