@@ -8,6 +8,7 @@ against the emulator, and the tests use `deliver` on in-process moto.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 BATCH = 10
+OVERRIDES_ENV = "SERVE_ENV_OVERRIDES"  # as scripts/serve.py sets it
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -66,9 +68,17 @@ def main() -> int:  # pragma: no cover - exercised by the e2e tests through `mak
     stopping = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
     signal.signal(signal.SIGINT, lambda *_: stopping.update(now=True))
-    queue_url = os.environ["INTAKE_QUEUE_URL"]
-    sqs = boto3.client("sqs", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+    overrides = json.loads(os.environ.get(OVERRIDES_ENV) or "{}")  # the served URLs (links in mails)
     with Client(app, stage_name=os.environ.get("STAGE", "local")) as client:
+        os.environ.update(overrides)  # chalice.test.Client has put .chalice/config.json over the environment
+        from chalicelib.container import set_container
+        from chalicelib.settings import get_settings
+
+        get_settings.cache_clear()
+        set_container(None)
+        queue_url = get_settings().intake_queue_url
+        sqs = boto3.client("sqs", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+
         def invoke(event: dict[str, Any]) -> dict[str, Any]:
             payload: dict[str, Any] = client.lambda_.invoke("privacy_intake", event).payload
             return payload

@@ -156,6 +156,7 @@ class Stack:
     outputs: dict[str, str] = field(default_factory=dict)
     moto_process: subprocess.Popen[bytes] | None = None
     api_process: subprocess.Popen[bytes] | None = None
+    pump_process: subprocess.Popen[bytes] | None = None  # the intake queue's consumer (scripts/pump.py)
     launched: bool = False  # something was started on the ports (so stop() must leave them free)
     _logs: list[IO[bytes]] = field(default_factory=list)
 
@@ -248,6 +249,7 @@ class Stack:
             self.start_emulator(timeout)
             self.provision()
             self.start_api(timeout)
+            self.start_pump()
         except BaseException:
             self.stop()
             raise
@@ -280,6 +282,14 @@ class Stack:
         except ServeError as error:
             raise ServeError(f"{error}\n{self.log_tail('api')}") from None
 
+    def start_pump(self) -> None:
+        """Lambda's SQS event source mapping, locally: deliver the intake queue to `privacy_intake` (chalice local
+        serves HTTP only).  Same environment as the API, so links in its mails follow the served port too."""
+        self.pump_process = self._spawn([sys.executable, "-m", "scripts.pump"], self.api_environment(), "pump")
+
+    def pump_running(self) -> bool:
+        return self.pump_process is not None and self.pump_process.poll() is None
+
     def healthy(self) -> bool:
         status, body = http_get(f"{self.api}/health")
         if status != 200:
@@ -298,9 +308,10 @@ class Stack:
 
     def stop(self) -> None:
         """Stop the API, then the emulator (their whole process groups); wait until both ports are free."""
+        stop_process(self.pump_process)
         stop_process(self.api_process)
         stop_process(self.moto_process)
-        self.api_process = self.moto_process = None
+        self.api_process = self.moto_process = self.pump_process = None
         for handle in self._logs:
             handle.close()
         self._logs.clear()
@@ -380,7 +391,8 @@ def write_state(stack: Stack, state_dir: Path) -> Path:
     partial.write_text(json.dumps({
         "pid": os.getpid(), "api": stack.api, "moto": stack.moto, "mail": stack.mail_url,
         "api_pid": stack.api_process.pid if stack.api_process else None,
-        "moto_pid": stack.moto_process.pid if stack.moto_process else None, "outputs": stack.outputs,
+        "moto_pid": stack.moto_process.pid if stack.moto_process else None,
+        "pump_pid": stack.pump_process.pid if stack.pump_process else None, "outputs": stack.outputs,
         "settings": stack.url_settings(),
     }, indent=2))
     partial.replace(path)  # readers never see half a file
@@ -409,8 +421,14 @@ def supervise(stack: Stack, restart_requested: Callable[[], bool], state_dir: Pa
         if stack.moto_process is None or stack.moto_process.poll() is not None:
             raise ServeError("the emulator exited; its state is gone. Run `make serve` again.")
         if restart_requested():
-            print("serve: restarting the API (emulator state kept)", flush=True)
+            print("serve: restarting the API and the intake pump (emulator state kept)", flush=True)
+            stop_process(stack.pump_process)
             stack.restart_api()
+            stack.start_pump()
+            write_state(stack, state_dir)
+        elif not stack.pump_running():
+            print("serve: the intake pump exited; restarting it", flush=True)
+            stack.start_pump()
             write_state(stack, state_dir)
         elif stack.api_process is None or stack.api_process.poll() is not None:
             now = time.monotonic()

@@ -64,7 +64,7 @@ def _text(message: EmailMessage) -> str:
 
 
 def test_mailed_deletion_request_is_answered_verified_executed_and_receipted(served: Stack, tmp_path: Path) -> None:
-    from chalicelib.crypto.subjects import subject_id
+    from chalicelib.domain.subjects import subject_id
 
     address = f"e2e.{uuid.uuid4().hex[:10]}@example.org"
     message = tmp_path / "deletion.eml"
@@ -90,9 +90,10 @@ def test_mailed_deletion_request_is_answered_verified_executed_and_receipted(ser
     subject = subject_id(address, served.env["SUBJECT_PEPPER"])
     ddb = served.client("dynamodb")
 
-    def subject_items() -> list[dict[str, Any]]:
-        return ddb.query(TableName=served.env["TABLE_NAME"], KeyConditionExpression="pk = :p",
-                         ExpressionAttributeValues={":p": {"S": f"SUBJ#{subject}"}})["Items"]
+    def subject_items() -> list[dict[str, Any]]:  # the subject's partition in both tables (data, keys)
+        return [item for table in (served.env["TABLE_NAME"], served.env["KEYS_TABLE_NAME"])
+                for item in ddb.query(TableName=table, KeyConditionExpression="pk = :p",
+                                      ExpressionAttributeValues={":p": {"S": f"SUBJ#{subject}"}})["Items"]]
 
     kept = [item["sk"]["S"] for item in subject_items()]
     assert "KEY" in kept and any(sk.startswith("CORR#") for sk in kept)  # the correspondence is kept until erasure

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.crypto.subjects import subject_id
 from chalicelib.crypto.vault import SubjectVault, open_fields
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.retention import build_policy
+from chalicelib.domain.subjects import subject_id
 from chalicelib.services.webhook_ports import WebhookPorts
 from chalicelib.services.webhook_sealing import SubjectSealer
 from tests.conftest import EVENTS, NOW

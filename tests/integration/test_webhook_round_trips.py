@@ -7,8 +7,6 @@ import json
 import threading
 from typing import Any
 
-import pytest
-
 from bench.common import RoundTrips
 from chalicelib.payloads.paypal import PaypalEvent
 from chalicelib.payloads.woocommerce import OrderPayload
@@ -41,25 +39,9 @@ def test_one_round_trip_per_new_newer_duplicate_or_stale_order_with_a_warm_key(c
         assert trips.operations == ["DynamoDB_20120810.TransactWriteItems"]
 
 
-@pytest.fixture
-def atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies each conditional write atomically; moto's in-memory backend does not serialise concurrent
-    calls, so two threads can both pass `attribute_not_exists`.  Emulate DynamoDB's atomicity with one lock."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return __original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
-
-
-def test_concurrent_copies_of_a_paypal_event_have_one_effect(container: Any, table_items: Any,
-                                                            atomic_moto: None) -> None:
+def test_concurrent_copies_of_a_paypal_event_have_one_effect(container: Any, table_items: Any) -> None:
+    """Real threads on the emulator (moto, patched by emulator.install so that its DynamoDB backend takes
+    concurrent calls as DynamoDB does: each conditional write atomic)."""
     ports = container.webhook_ports
     record_order(order(), ports)
     event = PaypalEvent.model_validate(json.loads((EVENTS / "paypal" / "PAYMENT.CAPTURE.COMPLETED.json").read_text()))

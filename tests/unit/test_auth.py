@@ -6,8 +6,8 @@ import json
 import jwt
 import pytest
 
-from chalicelib.auth import bearer_token, verify_token
 from chalicelib.errors import UnauthorizedError
+from chalicelib.handlers.auth import bearer_token, verify_token
 from tests.helpers import ISSUER, LOCAL_JWT_SECRET, account_token
 
 NOW = 1_795_435_200

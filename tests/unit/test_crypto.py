@@ -5,10 +5,10 @@ import os
 import pytest
 
 from chalicelib.crypto.envelope import SealError, SubjectCipher
-from chalicelib.crypto.subjects import normalise_email, subject_id
 from chalicelib.crypto.vault import SubjectVault
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.retention import build_policy
+from chalicelib.domain.subjects import normalise_email, subject_id
 from chalicelib.errors import KeyShreddedError, SubjectSuppressedError
 from tests.fakes.keys import FakeKeyWrapper
 from tests.fakes.subject_keys import InMemorySubjectKeyRepository
