@@ -300,3 +300,15 @@ def test_dry_run_only_counts(container: Any) -> None:
     counts = service.run_scheduled_request_work(container, now=NOW + 8 * DAY, dry_run=True)
     assert counts["expired"] == 1
     assert service.run_scheduled_request_work(container, now=NOW + 8 * DAY, dry_run=True)["expired"] == 1
+
+
+def test_mail_goes_through_the_mailer_port(container: Any) -> None:
+    from tests.fakes.outgoing import FakeMailer
+
+    mailer = FakeMailer()
+    container.override(mailer=mailer)
+    submitted = submit(container, "access")
+    service.send_verification(container, email=EMAIL, submitted=submitted, request_type="access")
+    (mail,) = mailer.to(EMAIL)
+    assert mail.kind == "verification" and submitted.verification_url and submitted.verification_url in mail.text
+    assert sent_mail() == []  # nothing reached SES
