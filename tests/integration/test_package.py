@@ -294,3 +294,15 @@ def test_postprocessing_covers_functions_added_later() -> None:
 def test_the_mail_lambda_is_subscribed_to_the_inbound_topic(template: dict[str, Any]) -> None:
     events = template["Resources"]["IngestInboundMail"]["Properties"]["Events"]
     assert events == {"InboundMail": {"Type": "SNS", "Properties": {"Topic": {"Ref": "InboundTopic"}}}}
+
+
+def test_the_lambda_package_holds_no_fake_and_no_test(package_dir: Path) -> None:
+    with zipfile.ZipFile(package_dir / "deployment.zip") as archive:
+        names = archive.namelist()
+        ours = [name for name in names if name.startswith("chalicelib/") and name.endswith(".py")]
+        assert ours and "app.py" in names
+        assert not [name for name in names if name.startswith(("tests/", "bench/", "scripts/", "emulator/"))]
+        fakes = [name for name in ours if any(marker in archive.read(name) for marker in (b"class InMemory",
+                                                                                             b"class Fake"))]
+        assert fakes == []
+        assert "chalicelib/signatures/paypal_roots.pem" in names  # data files under chalicelib ship too
