@@ -19,3 +19,18 @@ def test_architecture_names_the_indexes_of_the_template() -> None:
     text = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
     for index in indexes:
         assert index["IndexName"] in text
+
+
+def test_the_layer_table_matches_the_import_contract_and_the_packages() -> None:
+    import re
+    import tomllib
+
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    documented = re.findall(r"^\| \d \| `(chalicelib\.[a-z_]+)` \|", text, flags=re.MULTILINE)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    layers = next(contract["layers"] for contract in config if contract["type"] == "layers")
+    contracted = [name.strip() for layer in layers for name in layer.split("|")]
+    assert documented == contracted
+    packages = [f"chalicelib.{path.name}" for path in (ROOT / "chalicelib").iterdir()
+                if (path / "__init__.py").exists()]
+    assert sorted(documented) == sorted([*packages, "chalicelib.container"])  # every package has its layer
