@@ -334,3 +334,29 @@ def test_a_leaf_only_paypal_delivery_completed_from_aia_passes_the_endpoint(clie
     assert client.http.post("/webhooks/paypal", body=changed, headers=headers).status_code == 401
     assert local.http.requested == [local.cert_url, AIA_URL]  # both cached for the second delivery
     assert stored(table_items, "PAYPAL#") == []
+
+
+# -- a failed delivery stores nothing ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "InternalServerError"])
+def test_a_delivery_that_fails_in_storage_leaves_no_key_and_no_record(client: Any, table_items: Any,
+                                                                      code: str) -> None:
+    """A new subject's first delivery, its transaction refused by DynamoDB: 503 with Retry-After (WooCommerce keeps
+    it), and nothing behind: the subject's new key travels in that same transaction."""
+    from chalicelib import aws
+    from tests.fakes.faults import refusing
+
+    body = fixture_body(WC / "order.created.payload.json")
+    with refusing(aws.dynamodb(), "TransactWriteItems", code=code):
+        response = wc_post(client, "order.created", body)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert table_items() == []
+    assert status(wc_post(client, "order.created", body)) == "accepted"  # the retry stores it, with its key
+    assert {item["sk"] for item in table_items()} >= {"ORDER", "KEY"}
+
+
+def test_a_record_past_the_item_limit_is_413_and_leaves_no_key(client: Any, table_items: Any) -> None:
+    order = json.loads((WC / "order.created.payload.json").read_text())
+    order["customer_note"] = "x" * 380_000  # sealed, it passes DynamoDB's 400 KB: it can never be stored
+    response = wc_post(client, "order.created", json.dumps(order).encode())
+    assert response.status_code == 413 and json.loads(response.body)["error"] == "record_too_large"
+    assert table_items() == []
