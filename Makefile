@@ -45,8 +45,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy chalicelib app.py infra scripts emulator
 
+# Two workers (the machines have 2 cores); a test module stays on one worker (module fixtures, the e2e stack per
+# worker).  `make unit JOBS=0` runs in one process.
+JOBS ?= 2
 unit: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadfile) $(PYTEST_ARGS)
 
 ## Write the deployable CloudFormation template (chalice package + infra/ merged) into build/.
 package: $(STAMP)

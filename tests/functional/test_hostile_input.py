@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 JSON = {"Content-Type": "application/json"}
 MARK = "__HOSTILE__"
-HOSTILE_SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
+HOSTILE_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
