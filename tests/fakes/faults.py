@@ -53,3 +53,29 @@ class FailingAfter:
             if n >= self._after:
                 raise RuntimeError("injected failure")
             yield item
+
+
+DYNAMODB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
+
+
+@contextmanager
+def writes_fail_after(client: Any, after: int, *, code: str = "ProvisionedThroughputExceededException",
+                      operations: tuple[str, ...] = DYNAMODB_WRITES) -> Iterator[list[str]]:
+    """Let `after` of the DynamoDB client's write calls through, then refuse every write as DynamoDB does under
+    throttling (a botocore event hook: nothing of the code under test is replaced).  Yields the calls let through."""
+    from botocore.exceptions import ClientError
+
+    passed: list[str] = []
+
+    def gate(model: Any = None, **_: Any) -> None:
+        if model.name not in operations:
+            return
+        if len(passed) >= after:
+            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, model.name)
+        passed.append(model.name)
+
+    client.meta.events.register("before-call.dynamodb", gate)
+    try:
+        yield passed
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", gate)

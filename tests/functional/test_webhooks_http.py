@@ -175,21 +175,14 @@ def test_bodies_above_one_mebibyte_are_413(client: Any, paypal: Any) -> None:
     assert pp_post(client, paypal, big).status_code == 413
 
 
-def test_storage_failure_is_503_and_nothing_is_stored(client: Any, container: Any, table_items: Any,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from botocore.exceptions import EndpointConnectionError
+def test_storage_failure_is_503_and_nothing_is_stored(client: Any, container: Any, table_items: Any) -> None:
+    from chalicelib import aws
+    from tests.fakes.faults import refusing
 
-    client_ = container.table.client
-    real = client_.transact_write_items
-
-    def broken(**kwargs: Any) -> Any:
-        raise EndpointConnectionError(endpoint_url="https://dynamodb")
-
-    monkeypatch.setattr(client_, "transact_write_items", broken)
-    response = wc_post(client, "order.created", fixture_body(WC / "order.created.payload.json"))
+    with refusing(aws.dynamodb(), "TransactWriteItems", code="ServiceUnavailable"):
+        response = wc_post(client, "order.created", fixture_body(WC / "order.created.payload.json"))
     assert response.status_code == 503 and response.headers.get("Retry-After")
     assert stored(table_items, "ORDER#") == [] and stored(table_items, "PAYPALREF#") == []
-    monkeypatch.setattr(client_, "transact_write_items", real)
     assert status(wc_post(client, "order.created", fixture_body(WC / "order.created.payload.json"))) == "accepted"
 
 

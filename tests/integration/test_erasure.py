@@ -132,40 +132,20 @@ def test_an_erased_subject_cannot_be_resurrected(container: Any) -> None:
         container.vault.cipher_for_writing(subject)
 
 
-class Failing:
-    """Makes the table (and the key delete) fail after N successful writes."""
-
-    def __init__(self, container: Any, monkeypatch: pytest.MonkeyPatch, after: int) -> None:
-        self.left = after
-        table = container.table
-        for name in ("put", "update", "delete", "transact"):
-            monkeypatch.setattr(table, name, self.wrap(getattr(table, name)))
-        monkeypatch.setattr(table.client, "batch_write_item", self.wrap(table.client.batch_write_item))
-
-    def wrap(self, method: Any) -> Any:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if self.left <= 0:
-                raise StorageUnavailableError("injected failure")
-            self.left -= 1
-            return method(*args, **kwargs)
-
-        return call
-
-
 @pytest.mark.parametrize("after", [0, 2, 3, 5, 7, 8, 10])
 def test_erasure_resumes_after_a_failure_after_n_writes(container: Any, table_items: Any,
                                                         monkeypatch: pytest.MonkeyPatch, after: int) -> None:
+    from chalicelib import aws
     from chalicelib.services import erase_subject as module
     from chalicelib.services.privacy_requests import get_request, run_scheduled_request_work
+    from tests.fakes.faults import writes_fail_after
 
     monkeypatch.setattr(module, "BATCH", 3)  # several batches, so that failures land between them
     subject = seed_subject(container)
     request = deletion_request(container)
     container.clock.advance(8 * DAY)
-    with monkeypatch.context() as patch:
-        Failing(container, patch, after)
-        with pytest.raises(StorageUnavailableError):
-            erase(container, get_request(container, request.request_id, now=NOW + 8 * DAY))
+    with writes_fail_after(aws.dynamodb(), after), pytest.raises(StorageUnavailableError):
+        erase(container, get_request(container, request.request_id, now=NOW + 8 * DAY))
     # the next scheduled run finishes the job
     counts = run_scheduled_request_work(container, now=NOW + 8 * DAY, dry_run=True)
     assert counts["deletions"] == 1

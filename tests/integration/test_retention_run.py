@@ -228,16 +228,20 @@ def test_item_changed_after_planning_is_skipped_not_deleted(container: Any, cloc
 
     ((pk, sk),) = seed(container, Category.CUSTOMER_PROFILE)
     clock.set(NOW + 1095 * 86_400)
-    real_fetch = container.due_store.fetch
+    real = container.due_store
 
-    def fetch_then_refresh(keys: list[Any]) -> Any:
-        records = real_fetch(keys)
-        refreshed = retention_attributes(container.policy, Category.CUSTOMER_PROFILE, int(clock.now()), pk, sk)
-        container.table.update(pk, sk, expression="SET due_sk = :d, expires_at = :e",
-                               values={":d": refreshed["due_sk"], ":e": refreshed["expires_at"]})
-        return records
+    class RefreshedMeanwhile:  # the due store, with the item refreshed between its fetch and the action
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
 
-    monkeypatch.setattr(container.due_store, "fetch", fetch_then_refresh)  # a port that changes the item meanwhile
+        def fetch(self, keys: list[Any]) -> Any:
+            records = real.fetch(keys)
+            refreshed = retention_attributes(container.policy, Category.CUSTOMER_PROFILE, int(clock.now()), pk, sk)
+            container.table.update(pk, sk, expression="SET due_sk = :d, expires_at = :e",
+                                   values={":d": refreshed["due_sk"], ":e": refreshed["expires_at"]})
+            return records
+
+    container.override(due_store=RefreshedMeanwhile())
     report = run(container)
     assert report.counts["customer_profile"]["skipped"] == 1
     assert raw_item(table_items, pk) is not None
