@@ -32,8 +32,9 @@ $(SERVE_STAMP): pyproject.toml scripts/deps.py
 venv: $(STAMP)
 
 ## Run the backend locally: moto server on 127.0.0.1:$(MOTO_PORT) + chalice local on 127.0.0.1:$(PORT).
+## STORE_POLICY=policies/jetrack.toml serves another store's policy (default: the stage's, policies/jetcards.toml).
 serve: $(SERVE_STAMP)
-	MOTO_PORT=$(MOTO_PORT) PORT=$(PORT) $(PY) -m scripts.serve
+	MOTO_PORT=$(MOTO_PORT) PORT=$(PORT) $(if $(STORE_POLICY),STORE_POLICY=$(STORE_POLICY)) $(PY) -m scripts.serve
 
 ## Lint, type-check and run the whole test suite.
 test: $(STAMP) lint typecheck unit

@@ -75,7 +75,7 @@ def _rows() -> list[Row]:
     command = ConsentCommand("custom", Choices(True, True, True), "2026-05", "banner", "sha256:0123456789abcdef",
                              "et-EE")
     with moto_container() as container:
-        repo, rules = container.consent, ConsentRules.from_settings(container.settings)
+        repo, rules = container.consent, ConsentRules.of(container)
         holders = [holder_for_visitor(f"bench-visitor-{i:06d}", container.pepper) for i in range(ANONYMOUS_EVENTS)]
         trips = RoundTrips(container.table.client)
 

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.clock import Clock, SystemClock
-from chalicelib.domain.retention import RetentionPolicy, build_policy
+from chalicelib.domain.retention import RetentionPolicy
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.mailer import Mailer
     from chalicelib.crypto.keys import KeyWrapper
     from chalicelib.crypto.vault import SubjectVault
+    from chalicelib.policy.model import StorePolicy
     from chalicelib.services.webhook_ports import WebhookPorts
     from chalicelib.signatures.paypal import CertificateStore, WebhookVerifier
     from chalicelib.storage.consent import ConsentRepository
@@ -60,8 +61,18 @@ class Container:
 
     # -- rules and identities -------------------------------------------------------------------------------------
     @cached_property
+    def store_policy(self) -> StorePolicy:
+        """The store's promises (STORE_POLICY), parsed once per process."""
+        from chalicelib.policy import cached_policy
+
+        return cached_policy(self.settings.store_policy)
+
+    @cached_property
     def policy(self) -> RetentionPolicy:
-        return build_policy(self.settings.retention_overrides)
+        """The retention rules of the store's policy, with the stage's RETENTION_OVERRIDES."""
+        from chalicelib.policy import retention_policy
+
+        return retention_policy(self.store_policy, self.settings.retention_overrides)
 
     @cached_property
     def pepper(self) -> str:

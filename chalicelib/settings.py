@@ -77,9 +77,11 @@ class Settings(BaseModel):
         default=3600, ge=60, le=86400, alias="ACCOUNT_JWT_MAX_LIFETIME_SECONDS"
     )
 
+    # The store's policy file (chalicelib.policy): every promise the backend keeps for the store.
+    store_policy: str = Field(alias="STORE_POLICY", pattern=r"^[\w./-]{1,200}\.toml$")
+
     # Consent.
     allowed_origins: list[str] = Field(default_factory=list, alias="ALLOWED_ORIGINS")
-    current_policy_version: str = Field(alias="CURRENT_POLICY_VERSION", pattern=r"^[A-Za-z0-9._-]{1,40}$")
     consent_validity_days: int = Field(default=365, ge=1, le=3650, alias="CONSENT_VALIDITY_DAYS")
 
     # Data subject rights.
@@ -133,13 +135,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         settings = Settings.model_validate(source)
     except ValidationError as error:
         raise ConfigurationError(describe_error(error)) from None
-    # The retention policy is part of the configuration: validate it at start too.
-    from chalicelib.domain.retention import build_policy
-
-    try:
-        build_policy(settings.retention_overrides)
-    except ValueError as error:
-        raise ConfigurationError(f"invalid configuration: RETENTION_OVERRIDES: {error}") from None
     return settings
 
 

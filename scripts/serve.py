@@ -90,11 +90,13 @@ def stage_env(stage: str = "local") -> dict[str, str]:
 
 def check_configuration(env: dict[str, str]) -> None:
     """Fail with a message naming the setting, as `python -m chalicelib.settings` and the app's start-up do."""
+    from chalicelib.policy import check_configuration as check_policy
     from chalicelib.secrets import MIN_LENGTH, REQUIRED
     from chalicelib.settings import ConfigurationError, load_settings
 
     try:
         settings = load_settings(env)
+        check_policy(settings)
     except ConfigurationError as error:
         raise ServeError(str(error)) from None
     if settings.secrets_source == "env":
@@ -196,12 +198,16 @@ class Stack:
 
     def url_settings(self, env: dict[str, str] | None = None) -> dict[str, str]:
         """What follows the served port: PUBLIC_BASE_URL (links in mails) is the API's URL, and the API's origin is
-        one of ALLOWED_ORIGINS (the others from the configuration are kept)."""
+        one of ALLOWED_ORIGINS (the others from the configuration are kept); and the store's policy file when the
+        caller names one (STORE_POLICY), over the stage's default."""
         source = self.env if env is None else env
         origins = [origin.strip() for origin in source.get("ALLOWED_ORIGINS", "").split(",") if origin.strip()]
         if self.api not in origins:
             origins.append(self.api)
-        return {"PUBLIC_BASE_URL": self.api, "ALLOWED_ORIGINS": ",".join(origins)}
+        served = {"PUBLIC_BASE_URL": self.api, "ALLOWED_ORIGINS": ",".join(origins)}
+        if os.environ.get("STORE_POLICY"):  # `make serve STORE_POLICY=policies/jetrack.toml`: another store
+            served["STORE_POLICY"] = os.environ["STORE_POLICY"]
+        return served
 
     def api_environment(self) -> dict[str, str]:
         """The API process's environment.  `chalice local` puts the stage's configuration over the environment it

@@ -44,3 +44,19 @@ def drain_intake(client: Any, *, retry_after: int | None = None) -> int:
     sqs = boto3.client("sqs", region_name="eu-west-1")
     return deliver(sqs, get_settings().intake_queue_url,
                    lambda event: client.lambda_.invoke("privacy_intake", event).payload, retry_after=retry_after)
+
+
+POLICIES = ("jetcards", "jetkrate", "jetrack")  # the three stores of policies/ (jetcards: the local default)
+
+
+def store_policy(name: str = "jetcards") -> Any:
+    from chalicelib.policy import cached_policy
+
+    return cached_policy(f"policies/{name}.toml")
+
+
+def retention(overrides: Any = None, name: str = "jetcards") -> Any:
+    """The retention policy of a store's policy file (with a stage's overrides)."""
+    from chalicelib.policy import retention_policy
+
+    return retention_policy(store_policy(name), overrides)

@@ -1,13 +1,10 @@
 """The declarative retention policy: data category -> period, action at expiry, legal basis.
 
-Defaults come from the store's published policies (shared seeds):
-- analytics data: up to 6 months ("Free plan: Up to 6 months of data");
-- account data: kept while the account is active, deleted within 30 days of the account's deletion
-  "except where we're required to retain it for legal purposes";
-- orders and payments: the legal retention period for accounting records (Estonian Accounting Act § 12: 7 years;
-  JETCLOUDSOLUTIONS OÜ is Estonian), then anonymised;
-- correspondence ("If you contact us, we may keep a record of that correspondence") and proof of consent and of
-  handled requests: 3 years.
+What a store keeps, and for how long, is the store's promise: it comes from the store's policy file
+(`chalicelib.policy`, `[categories.*]`, every one of `STORE_CATEGORIES` required there).  This module holds the
+rules themselves and the project's operational defaults (`OPERATIONAL_RULES`: verification tokens, exports,
+suppression markers, delivery receipts, run reports, rate limits), which a policy file may override.  The subject
+key lives as long as the longest-kept category whose fields it seals.
 
 Every stored item carries `expires_at` from its category's rule.  A stage may override periods
 (`RETENTION_OVERRIDES`), but never beyond a ceiling the published policy promises.
@@ -15,7 +12,8 @@ Every stored item carries `expires_at` from its category's rule.  A stage may ov
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
@@ -55,53 +53,40 @@ class RetentionRule:
     legal_basis: str
     purpose: str
     max_days: int | None = None  # a ceiling the published policy promises
+    by_attribute: str | None = None  # an account attribute that decides the period (e.g. a plan)
+    days_by_value: tuple[tuple[str, int], ...] = ()  # (value, days); `days` when the value is not listed
+
+    def days_for(self, attributes: dict[str, str] | None) -> int:
+        if self.by_attribute and attributes and (value := attributes.get(self.by_attribute)) is not None:
+            return dict(self.days_by_value).get(str(value), self.days)
+        return self.days
 
     @property
     def seconds(self) -> int:
         return self.days * DAY
 
-    def expires_at(self, start_epoch: int) -> int:
-        return start_epoch + self.seconds
+    def expires_at(self, start_epoch: int, attributes: dict[str, str] | None = None) -> int:
+        return start_epoch + self.days_for(attributes) * DAY
 
 
-_CONTRACT = "Contract (GDPR Art. 6(1)(b))"
-_LEGAL = "Legal obligation (GDPR Art. 6(1)(c)): accounting records, Estonian Accounting Act § 12"
-_CONSENT_PROOF = "Legal obligation to demonstrate consent (GDPR Art. 7(1))"
+STORE_CATEGORIES = frozenset({
+    Category.CUSTOMER_PROFILE, Category.DELETED_ACCOUNT, Category.ORDER, Category.PAYMENT, Category.DISPUTE,
+    Category.ANONYMISED_RECORD, Category.CONSENT_STATE, Category.CONSENT_LEDGER, Category.MARKETING_PREFERENCE,
+    Category.ANALYTICS, Category.PRIVACY_REQUEST, Category.CORRESPONDENCE,
+})
+SEALED_CATEGORIES = (Category.CUSTOMER_PROFILE, Category.ORDER, Category.PAYMENT, Category.DISPUTE,
+                     Category.CONSENT_LEDGER, Category.MARKETING_PREFERENCE, Category.PRIVACY_REQUEST,
+                     Category.CORRESPONDENCE)
+
 _COMPLIANCE = "Legal obligation: proof of handling data subject requests (GDPR Art. 5(2), 12; CCPA § 7101)"
 
-DEFAULT_RULES: tuple[RetentionRule, ...] = (
-    RetentionRule(Category.CUSTOMER_PROFILE, 1095, "delete", _CONTRACT,
-                  "Customer account while active; refreshed by every account update (3 years of inactivity)."),
-    RetentionRule(Category.DELETED_ACCOUNT, 30, "delete", _CONTRACT,
-                  "Remaining account data after the account was deleted.", max_days=30),
-    RetentionRule(Category.ORDER, 2555, "anonymise", _LEGAL,
-                  "Orders (invoices): order, totals, tax, line items; personal fields encrypted per subject."),
-    RetentionRule(Category.PAYMENT, 2555, "anonymise", _LEGAL,
-                  "PayPal captures, refunds and reversals linked to orders."),
-    RetentionRule(Category.DISPUTE, 2555, "anonymise", _LEGAL,
-                  "PayPal disputes and their messages."),
-    RetentionRule(Category.ANONYMISED_RECORD, 1095, "delete", "Legitimate interest: sales statistics",
-                  "What is left of an order or payment after anonymisation."),
-    RetentionRule(Category.CONSENT_STATE, 395, "delete", "Consent (GDPR Art. 6(1)(a); ePrivacy Art. 5(3))",
-                  "A visitor's current cookie choices (valid 12 months, then asked again)."),
-    RetentionRule(Category.CONSENT_LEDGER, 1095, "delete", _CONSENT_PROOF,
-                  "Append-only proof of every consent choice, refusals and withdrawals included."),
-    RetentionRule(Category.MARKETING_PREFERENCE, 1095, "delete", _CONSENT_PROOF,
-                  "Marketing e-mail opt-in/opt-out with proof; an objection is honoured at once."),
-    RetentionRule(Category.ANALYTICS, 183, "delete", "Consent (GDPR Art. 6(1)(a))",
-                  "Analytics data (page views, sessions) where consented.", max_days=183),
-    RetentionRule(Category.PRIVACY_REQUEST, 1095, "delete", _COMPLIANCE,
-                  "Privacy requests, their audit trail and erasure receipts."),
+OPERATIONAL_RULES: tuple[RetentionRule, ...] = (
     RetentionRule(Category.VERIFICATION_TOKEN, 1, "delete", _COMPLIANCE,
                   "Single-use e-mail verification tokens (stored hashed, valid 24 hours).", max_days=1),
     RetentionRule(Category.EXPORT, 7, "delete", _COMPLIANCE,
                   "Produced data exports in the exports bucket.", max_days=7),
-    RetentionRule(Category.CORRESPONDENCE, 1095, "delete", "Legitimate interest / legal obligation",
-                  "privacy@ correspondence (encrypted)."),
     RetentionRule(Category.SUPPRESSION, 3650, "delete", _COMPLIANCE,
                   "Keyed hash of an erased subject, so late deliveries cannot resurrect them (no personal data)."),
-    RetentionRule(Category.SUBJECT_KEY, 2555, "delete", _LEGAL,
-                  "A subject's wrapped data key; lives as long as the longest-kept encrypted field."),
     RetentionRule(Category.WEBHOOK_RECEIPT, 30, "delete", "Legitimate interest: exactly-once processing",
                   "Deduplication markers of webhook deliveries and mail (no personal data)."),
     RetentionRule(Category.RUN_REPORT, 365, "delete", "Legitimate interest: operations",
@@ -127,16 +112,23 @@ class RetentionPolicy:
     def rule(self, category: Category | str) -> RetentionRule:
         return self._rules[Category(category)]
 
-    def expires_at(self, category: Category | str, start_epoch: int) -> int:
-        return self.rule(category).expires_at(start_epoch)
+    def expires_at(self, category: Category | str, start_epoch: int,
+                   attributes: dict[str, str] | None = None) -> int:
+        return self.rule(category).expires_at(start_epoch, attributes)
 
     def rules(self) -> list[RetentionRule]:
         return list(self._rules.values())
 
 
-def build_policy(overrides: dict[str, RetentionOverride] | None = None) -> RetentionPolicy:
-    """The default rules with a stage's overrides applied; raises ValueError naming a bad override."""
-    rules = {rule.category: rule for rule in DEFAULT_RULES}
+def build_policy(store_rules: Iterable[RetentionRule],
+                 overrides: dict[str, RetentionOverride] | None = None) -> RetentionPolicy:
+    """The store's rules over the operational defaults, with a stage's overrides applied; raises ValueError naming
+    a missing category or a bad override."""
+    rules = {rule.category: rule for rule in OPERATIONAL_RULES}
+    rules.update({rule.category: rule for rule in store_rules})
+    missing = sorted(str(c) for c in STORE_CATEGORIES - set(rules))
+    if missing:
+        raise ValueError(f"the store's policy has no rule for {', '.join(missing)}")
     for name, override in (overrides or {}).items():
         try:
             category = Category(name)
@@ -147,7 +139,11 @@ def build_policy(overrides: dict[str, RetentionOverride] | None = None) -> Reten
             raise ValueError(
                 f"{name}: {override.days} days exceeds the {base.max_days} days the published policy promises"
             )
-        rules[category] = RetentionRule(
-            category, override.days, override.action or base.action, base.legal_basis, base.purpose, base.max_days
-        )
+        rules[category] = replace(base, days=override.days, action=override.action or base.action,
+                                  by_attribute=None, days_by_value=())
+    if Category.SUBJECT_KEY not in rules:
+        longest = max(max([rules[c].days, *(d for _, d in rules[c].days_by_value)]) for c in SEALED_CATEGORIES)
+        rules[Category.SUBJECT_KEY] = RetentionRule(
+            Category.SUBJECT_KEY, longest, "delete", rules[Category.ORDER].legal_basis,
+            "A subject's wrapped data key; lives as long as the longest-kept encrypted field.")
     return RetentionPolicy(rules)

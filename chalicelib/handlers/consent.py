@@ -49,7 +49,7 @@ def post_consent() -> Response:
                              body.source, body.notice_hash, body.locale)
     receipt = record_consent(container.consent, command, proof_context(bp),
                              holder=holder_for_visitor(body.visitor_id, container.pepper), now=container.now(),
-                             rules=ConsentRules.from_settings(container.settings), owner=owner)
+                             rules=ConsentRules.of(container), owner=owner)
     return json_response(201, receipt.as_json())
 
 
@@ -59,6 +59,6 @@ def get_consent(visitor_id: str) -> Response:
         raise InvalidInputError("visitor_id: not a visitor id", field="visitor_id")
     container = get_container()
     view = read_consent(container.consent, holder_for_visitor(visitor_id, container.pepper),
-                        now=container.now(), rules=ConsentRules.from_settings(container.settings),
+                        now=container.now(), rules=ConsentRules.of(container),
                         gpc=proof_context(bp).gpc)
-    return json_response(200, {**view.as_json(), "current_policy_version": container.settings.current_policy_version})
+    return json_response(200, {**view.as_json(), "current_policy_version": container.store_policy.policy.version})

@@ -15,14 +15,15 @@ _started = False
 
 
 def ensure_started() -> None:
-    """Validate the configuration (settings, retention policy, required secrets) once per process."""
+    """Validate the configuration (settings, the store's policy and retention, required secrets) once per process."""
     global _started
     if _started:
         return
+    from chalicelib.policy import check_configuration
     from chalicelib.secrets import check_required_secrets
     from chalicelib.settings import get_settings
 
-    get_settings()
+    check_configuration(get_settings())
     check_required_secrets()
     _started = True
 

@@ -45,7 +45,7 @@ def data_categories(ports: ConsentPorts, subject: str) -> list[dict[str, Any]]:
 
 def account_privacy(ports: ConsentPorts, principal: Principal, *, gpc: bool = False) -> dict[str, Any]:
     state, holders = latest_consent(ports, principal.subject)
-    view = view_of(state, now=ports.now(), rules=ConsentRules.from_settings(ports.settings), gpc=gpc)
+    view = view_of(state, now=ports.now(), rules=ConsentRules.of(ports), gpc=gpc)
     marketing = marketing_state(ports, principal.subject)
     return {
         "customer_id": principal.customer_id,
@@ -63,7 +63,7 @@ def record_account_consent(ports: ConsentPorts, principal: Principal, command: C
     holder = (holder_for_visitor(visitor_id, ports.pepper) if visitor_id
               else holder_for_account(principal.subject))
     return record_consent(ports.consent, command, context, holder=holder, now=ports.now(),
-                          rules=ConsentRules.from_settings(ports.settings),
+                          rules=ConsentRules.of(ports),
                           owner=Owner(principal.subject, principal.customer_id))
 
 

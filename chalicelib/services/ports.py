@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from chalicelib.crypto.vault import SubjectVault
     from chalicelib.domain.clock import Clock
     from chalicelib.domain.retention import RetentionPolicy
+    from chalicelib.policy.model import StorePolicy
     from chalicelib.settings import Settings
     from chalicelib.storage.consent import ConsentRepository
     from chalicelib.storage.mail import MailStore
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
 
 class Basics(Protocol):
-    """Settings, the clock, the retention policy and the keyed identities every area uses."""
+    """Settings, the clock, the store's policy (and the retention policy built from it) and the keyed identities
+    every area uses."""
 
     @property
     def settings(self) -> Settings: ...
@@ -39,6 +41,9 @@ class Basics(Protocol):
 
     @property
     def policy(self) -> RetentionPolicy: ...
+
+    @property
+    def store_policy(self) -> StorePolicy: ...
 
     @property
     def pepper(self) -> str: ...

@@ -28,7 +28,7 @@ from chalicelib.observability import count, logger
 from chalicelib.storage.consent import ConsentRepository
 
 if TYPE_CHECKING:
-    from chalicelib.settings import Settings
+    from chalicelib.services.ports import Basics
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,9 @@ class ConsentRules:
     validity_days: int
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ConsentRules:
-        return cls(settings.current_policy_version, settings.consent_validity_days)
+    def of(cls, ports: Basics) -> ConsentRules:
+        """The current policy version comes from the store's policy file; the validity from the settings."""
+        return cls(ports.store_policy.policy.version, ports.settings.consent_validity_days)
 
 
 @dataclass(frozen=True)

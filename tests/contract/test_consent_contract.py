@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.consent import Choices, ConsentEvent
-from chalicelib.domain.retention import DAY, build_policy
+from chalicelib.domain.retention import DAY
 from chalicelib.errors import ConflictError, SubjectSuppressedError
 from chalicelib.storage.consent import ConsentRepository, DynamoConsentRepository
 from tests.conftest import NOW
 from tests.fakes.consent import InMemoryConsentRepository
+from tests.helpers import retention
 
 SUBJECT = "b" * 64
 
@@ -25,7 +26,7 @@ class Harness:
 @pytest.fixture(params=["memory", "dynamodb"])
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     if request.param == "memory":
-        repo = InMemoryConsentRepository(build_policy())
+        repo = InMemoryConsentRepository(retention())
         yield Harness(repo, repo.suppressed.add)
     else:
         container: Any = request.getfixturevalue("container")

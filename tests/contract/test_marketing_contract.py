@@ -5,11 +5,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.retention import DAY, build_policy
+from chalicelib.domain.retention import DAY
 from chalicelib.errors import ConflictError, SubjectSuppressedError
 from chalicelib.storage.marketing import DynamoMarketingRepository, MarketingChoice, MarketingRepository
 from tests.conftest import NOW
 from tests.fakes.marketing import InMemoryMarketingRepository
+from tests.helpers import retention
 
 SUBJECT = "a" * 64
 
@@ -23,7 +24,7 @@ class Harness:
 @pytest.fixture(params=["memory", "dynamodb"])
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     if request.param == "memory":
-        repo = InMemoryMarketingRepository(build_policy())
+        repo = InMemoryMarketingRepository(retention())
         yield Harness(repo, repo.suppressed.add)
     else:
         container: Any = request.getfixturevalue("container")

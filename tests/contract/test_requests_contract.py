@@ -9,7 +9,6 @@ import pytest
 from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain import privacy_requests as rules
 from chalicelib.domain.privacy_requests import Channel, Regime, RequestType, Status
-from chalicelib.domain.retention import build_policy
 from chalicelib.storage.privacy_requests import (
     DynamoRequestRepository,
     InvalidLinkError,
@@ -19,6 +18,7 @@ from chalicelib.storage.privacy_requests import (
     WorkItem,
 )
 from tests.fakes.privacy_requests import InMemoryRequestRepository
+from tests.helpers import retention
 
 NOW = 1_795_435_200
 DAY = 86_400
@@ -27,7 +27,7 @@ DAY = 86_400
 @pytest.fixture(params=["memory", "dynamodb"])
 def repo(request: pytest.FixtureRequest) -> Iterator[RequestRepository]:
     if request.param == "memory":
-        yield InMemoryRequestRepository(build_policy())
+        yield InMemoryRequestRepository(retention())
     else:
         container: Any = request.getfixturevalue("container")
         for subject in ("s1", "s2"):  # requests carry sealed fields: their subjects have keys

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.retention import build_policy
 from chalicelib.storage.runs import (
     Anonymise,
     Delete,
@@ -20,6 +19,7 @@ from chalicelib.storage.runs import (
     iter_due,
 )
 from tests.fakes.runs import InMemoryDueStore, InMemoryRunStore
+from tests.helpers import retention
 
 NOW = 1_795_435_200
 DAY = "20261123"
@@ -37,7 +37,7 @@ def runs(request: pytest.FixtureRequest) -> Iterator[RunStore]:
 @pytest.fixture(params=["memory", "dynamodb"])
 def due(request: pytest.FixtureRequest) -> Iterator[tuple[DueStore, Callable[[dict[str, Any]], None]]]:
     if request.param == "memory":
-        store = InMemoryDueStore(build_policy())
+        store = InMemoryDueStore(retention())
         yield store, store.seed
     else:
         container: Any = request.getfixturevalue("container")

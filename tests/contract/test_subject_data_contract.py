@@ -7,15 +7,16 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.retention import Category, build_policy
+from chalicelib.domain.retention import Category
 from chalicelib.storage.subject_data import Anonymisation, ErasureProgress, SubjectDataRepository
 from chalicelib.storage.subject_items import retention_attributes, subject_link
 from chalicelib.storage.table import ConditionFailed
 from tests.fakes.subject_data import InMemorySubjectData
+from tests.helpers import retention
 
 NOW = 1_795_435_200
 DAY = 86_400
-POLICY = build_policy()
+POLICY = retention()
 Put = Callable[[dict[str, Any]], None]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.retention import Category, build_policy
+from chalicelib.domain.retention import Category
 from chalicelib.services.webhook_revision import content_revision, deletion_revision
 from chalicelib.storage.orders import (
     CUSTOMER,
@@ -25,6 +25,7 @@ from chalicelib.storage.subject_keys import SubjectKeyRepository
 from tests.fakes.orders import InMemoryStorefrontRecords
 from tests.fakes.paypal_events import InMemoryPaypalEventStore
 from tests.fakes.subject_keys import InMemorySubjectKeyRepository
+from tests.helpers import retention
 
 NOW = 1_795_435_200
 DAY = 86_400
@@ -39,7 +40,7 @@ class World:
 
 @pytest.fixture(params=["memory", "dynamodb"])
 def world(request: pytest.FixtureRequest) -> Iterator[World]:
-    policy = build_policy()
+    policy = retention()
     if request.param == "memory":
         keys: Any = InMemorySubjectKeyRepository()
         yield World(InMemoryStorefrontRecords(policy, keys), InMemoryPaypalEventStore(policy, keys), keys)

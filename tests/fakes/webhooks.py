@@ -9,7 +9,6 @@ from typing import Any
 
 from chalicelib.crypto.vault import SubjectVault, open_fields
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.retention import build_policy
 from chalicelib.domain.subjects import subject_id
 from chalicelib.services.webhook_ports import WebhookPorts
 from chalicelib.services.webhook_sealing import SubjectSealer
@@ -18,6 +17,7 @@ from tests.fakes.keys import FakeKeyWrapper
 from tests.fakes.orders import InMemoryStorefrontRecords
 from tests.fakes.paypal_events import InMemoryPaypalEventStore
 from tests.fakes.subject_keys import InMemorySubjectKeyRepository
+from tests.helpers import retention
 
 PEPPER = "test-pepper-for-webhook-services"
 
@@ -60,7 +60,7 @@ class Memory:
 
 def memory(now: int = NOW) -> Memory:
     clock = FixedClock(now)
-    policy = build_policy()
+    policy = retention()
     keys = CountingKeys()
     vault = SubjectVault(keys, FakeKeyWrapper(), policy, clock)
     records = InMemoryStorefrontRecords(policy, keys)

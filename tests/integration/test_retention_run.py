@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.retention import DEFAULT_RULES, Category
+from chalicelib.domain.retention import Category
 from tests.conftest import NOW
 from tests.fakes.retention import raw_item, seed
 from tests.fakes.subjects import sent_mail
+from tests.helpers import retention
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def run(container: Any, **kwargs: Any) -> Any:
 
 
 # -- each category -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("rule", DEFAULT_RULES, ids=lambda r: r.category.value)
+@pytest.mark.parametrize("rule", retention().rules(), ids=lambda r: r.category.value)
 def test_each_category_is_enforced_when_due_and_not_before(container: Any, clock: Any, table_items: Any,
                                                            rule: Any) -> None:
     ((pk, _),) = seed(container, rule.category)

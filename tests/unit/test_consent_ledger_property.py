@@ -5,9 +5,9 @@ from typing import Any
 
 from hypothesis import given, settings
 
-from chalicelib.domain.retention import build_policy
 from tests.fakes.consent import InMemoryConsentRepository
 from tests.fakes.consent_properties import events, run_and_check
+from tests.helpers import retention
 
 NOW = 1_795_435_200
 
@@ -15,4 +15,4 @@ NOW = 1_795_435_200
 @settings(max_examples=300, deadline=None)
 @given(events)
 def test_no_sequence_loses_an_entry_or_leaves_a_stale_state(sequence: list[dict[str, Any]]) -> None:
-    run_and_check(InMemoryConsentRepository(build_policy()), sequence, NOW)
+    run_and_check(InMemoryConsentRepository(retention()), sequence, NOW)

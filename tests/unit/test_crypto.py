@@ -7,16 +7,16 @@ import pytest
 from chalicelib.crypto.envelope import SealError, SubjectCipher
 from chalicelib.crypto.vault import SubjectVault
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.retention import build_policy
 from chalicelib.domain.subjects import normalise_email, subject_id
 from chalicelib.errors import KeyShreddedError, SubjectSuppressedError
 from tests.fakes.keys import FakeKeyWrapper
 from tests.fakes.subject_keys import InMemorySubjectKeyRepository
+from tests.helpers import retention
 
 
 def make_vault() -> tuple[SubjectVault, InMemorySubjectKeyRepository]:
     keys = InMemorySubjectKeyRepository()
-    return SubjectVault(keys, FakeKeyWrapper(), build_policy(), FixedClock(1_000_000)), keys
+    return SubjectVault(keys, FakeKeyWrapper(), retention(), FixedClock(1_000_000)), keys
 
 
 def test_subject_id_is_keyed_and_normalised() -> None:

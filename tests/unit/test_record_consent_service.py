@@ -3,7 +3,7 @@
 import pytest
 
 from chalicelib.domain.consent import Choices, ProofContext
-from chalicelib.domain.retention import DAY, build_policy
+from chalicelib.domain.retention import DAY
 from chalicelib.errors import InvalidInputError, SubjectSuppressedError
 from chalicelib.services.record_consent import (
     ConsentCommand,
@@ -13,6 +13,7 @@ from chalicelib.services.record_consent import (
     record_consent,
 )
 from tests.fakes.consent import InMemoryConsentRepository
+from tests.helpers import retention
 
 NOW = 1_795_435_200
 RULES = ConsentRules("2026-05", 365)
@@ -23,7 +24,7 @@ CONTEXT = ProofContext(gpc=False, country="EE", ip_prefix="203.0.113.0", user_ag
 
 @pytest.fixture
 def repo() -> InMemoryConsentRepository:
-    return InMemoryConsentRepository(build_policy())
+    return InMemoryConsentRepository(retention())
 
 
 def command(action: str = "custom", choices: Choices | None = MIXED,

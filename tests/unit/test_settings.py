@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from chalicelib.policy import check_configuration
 from chalicelib.settings import ConfigurationError, load_settings
 from tests.conftest import stage_env
 
@@ -15,7 +16,7 @@ def test_local_stage_environment_is_valid() -> None:
     assert "https://store.example" in settings.allowed_origins
 
 
-@pytest.mark.parametrize("missing", ["TABLE_NAME", "KMS_KEY_ID", "CURRENT_POLICY_VERSION", "ACCOUNT_JWT_ISSUER"])
+@pytest.mark.parametrize("missing", ["TABLE_NAME", "KMS_KEY_ID", "STORE_POLICY", "ACCOUNT_JWT_ISSUER"])
 def test_missing_setting_is_named(missing: str) -> None:
     env = stage_env("local")
     del env[missing]
@@ -33,13 +34,13 @@ def test_invalid_setting_is_named_without_echoing_the_value() -> None:
 def test_retention_override_is_validated_at_start() -> None:
     env = stage_env("local") | {"RETENTION_OVERRIDES": json.dumps({"analytics": {"days": 400}})}
     with pytest.raises(ConfigurationError, match="RETENTION_OVERRIDES: analytics"):
-        load_settings(env)
+        check_configuration(load_settings(env))
 
 
 def test_retention_override_of_unknown_category_is_refused() -> None:
     env = stage_env("local") | {"RETENTION_OVERRIDES": json.dumps({"cookies": {"days": 4}})}
     with pytest.raises(ConfigurationError, match="unknown data category"):
-        load_settings(env)
+        check_configuration(load_settings(env))
 
 
 def test_deployed_stages_read_secrets_from_ssm() -> None:
