@@ -16,6 +16,8 @@ BENCH_QUICK=1 leaves out the 100 000-item row (its fill takes about a minute).  
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import random
@@ -208,15 +210,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def order_item(n: int) -> dict[str, Any]:
-    """An order as the app stores it (minimised data, three sealed fields, subject and due links): ~1.2 KB."""
-    sealed = "v1." + "A" * 180
+    """An order as the app stores it (minimised data, three sealed fields, subject and due links): ~1.2 KB.  The
+    sealed fields are unique per order and field, as ciphertexts are (the emulator shares equal values)."""
+    def sealed(name: str) -> str:
+        return "v1." + base64.b64encode(hashlib.sha512(f"{name}{n}".encode()).digest() * 2).decode()[:180]
+
     return {
         "pk": {"S": f"ORDER#{n}"}, "sk": {"S": "ORDER"}, "kind": {"S": "order"},
         "rev": {"S": f"{1_795_000_000 + n:012d}.1.{n:016x}"},
         "data": {"M": {"status": {"S": "completed"}, "currency": {"S": "EUR"}, "total": {"S": "54.90"},
                        "payment_method": {"S": "ppcp-gateway"}, "customer_id": {"N": str(n % 5000)},
                        "created_via": {"S": "checkout"}, "items": {"N": "3"}}},
-        "sealed": {"M": {name: {"S": sealed} for name in ("billing", "shipping", "customer_ip")}},
+        "sealed": {"M": {name: {"S": sealed(name)} for name in ("billing", "shipping", "customer_ip")}},
         "subject_pk": {"S": f"SUBJ#{n % 5000:064x}"}, "subject_sk": {"S": f"order#{n:012d}"},
         "due_pk": {"S": "DUE#order"}, "due_sk": {"S": f"{1_900_000_000 + n:012d}#ORDER#{n}"},
         "expires_at": {"N": str(1_900_000_000 + n)}, "created_at": {"N": "1795000000"},
