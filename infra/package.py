@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -351,6 +352,23 @@ def describe(finding: dict[str, Any]) -> str:
     return f"{finding.get('Level')} {rule} {where}: {finding.get('Message')}"
 
 
+def add_store_policy(archive: Path, stage: str) -> str:
+    """The stage's policy file (STORE_POLICY, relative to the project root) goes into the package at the same
+    path: chalice packages app.py and chalicelib/ only, and the functions read the file at start.  It is checked
+    first, so a package never carries a policy the app would refuse."""
+    from chalicelib.policy import PolicyError, load_policy
+
+    name = stage_environment(stage).get("STORE_POLICY", "")
+    try:
+        load_policy(name)
+    except PolicyError as error:
+        raise PackageError(str(error)) from None
+    with zipfile.ZipFile(archive, "a", compression=zipfile.ZIP_DEFLATED) as package:
+        if name not in package.namelist():
+            package.write(ROOT / name, name)
+    return name
+
+
 def build(outdir: Path, stage: str = "prod") -> Path:
     """chalice package + merge template + post-processing; return the path of the final template."""
     outdir = outdir.resolve()
@@ -361,6 +379,7 @@ def build(outdir: Path, stage: str = "prod") -> Path:
         chalice_package(outdir, merge_file, stage)
     remember_deployment()
     prune_deployment_cache()
+    add_store_policy(outdir / "deployment.zip", stage)
     template_file = outdir / "sam.json"
     template = postprocess(json.loads(template_file.read_text()), stage)
     template_file.write_text(json.dumps(template, indent=2) + "\n")

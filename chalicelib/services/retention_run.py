@@ -1,5 +1,7 @@
 """Use case: the scheduled job (every 15 minutes) — retention, request work, and mail not yet ingested.
 
+0. Retention changes (`services/retention_changes.py`): a category whose retention the policy shortened has its
+   held items moved to their new due dates, in bounded pages, resumable.
 1. Retention: for each category of the policy, the items due (`due_index`: `DUE#<category>`, due time <= now; never a
    Scan, so the work grows with the due items, not with the table) are planned first, then deleted or anonymised per
    the policy in bounded batches (RETENTION_BATCH_SIZE), with the S3 objects that belong to them: a produced export is
@@ -33,6 +35,7 @@ from chalicelib.domain.clock import iso
 from chalicelib.domain.privacy import anonymise_data
 from chalicelib.domain.retention import DAY
 from chalicelib.observability import count, logger, metric_name
+from chalicelib.services.retention_changes import apply_retention_changes
 from chalicelib.storage.runs import (
     Action,
     Anonymise,
@@ -82,6 +85,9 @@ def run_scheduled_job(ports: SchedulerPorts, *, dry_run: bool | None = None,
         return report
     try:
         report.status = "completed"
+        # Like retention, the change step checks the budget itself (page by page).
+        _step(report, "retention_changes", None, lambda: apply_retention_changes(
+            ports, report, now=now, dry_run=dry, out_of_time=lambda: deadline.passed))
         # Retention checks the budget itself, batch by batch (what it planned but could not do counts `deferred`).
         _step(report, "retention", None, lambda: enforce_retention(ports, report, now=now, dry_run=dry,
                                                                    deadline=deadline))

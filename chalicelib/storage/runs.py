@@ -92,6 +92,7 @@ class RunReport:
     brake: dict[str, Any] | None = None
     duration_ms: int = 0
     deferred: list[str] = field(default_factory=list)  # steps the time budget left for the next run
+    retention_changes: dict[str, dict[str, Any]] = field(default_factory=dict)  # category -> what a change did
 
     def add(self, category: str, action: str, n: int = 1) -> None:
         per = self.counts.setdefault(category, {})
@@ -101,7 +102,7 @@ class RunReport:
         return {"run_id": self.run_id, "started_at": self.started_at, "finished_at": self.finished_at,
                 "dry_run": self.dry_run, "status": self.status, "counts": self.counts, "errors": self.errors,
                 "requests": self.requests, "mail": self.mail, "brake": self.brake, "duration_ms": self.duration_ms,
-                "deferred": self.deferred}
+                "deferred": self.deferred, "retention_changes": self.retention_changes}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunReport:
@@ -127,6 +128,12 @@ class RunStore(Protocol):
         """True the first time `kind` is alerted today (marks it)."""
         ...
 
+    def retention_state(self) -> dict[str, Any] | None:
+        """The retention each category's held items were put on, and any change in progress (None: never saved)."""
+        ...
+
+    def save_retention_state(self, state: dict[str, Any], *, now: int) -> None: ...
+
 
 class DueStore(Protocol):
     def due_keys(self, category: str, *, now: int, limit: int,
@@ -139,6 +146,21 @@ class DueStore(Protocol):
     def park(self, key: DueKey, *, retry_at: int, attempts: int) -> None: ...
 
     def approximate_size(self) -> int: ...
+
+    def walk(self, category: str, *, limit: int,
+             cursor: dict[str, Any] | None = None) -> tuple[list[DueKey], dict[str, Any] | None]:
+        """Every due key of the category, due or not (a retention change walks them all, page by page)."""
+        ...
+
+    def redue(self, key: DueKey, *, shift: int, since: int, marker: str) -> Outcome:
+        """Move the item's due date and expiry `shift` seconds earlier, once (`marker`), unless it was written or
+        updated at or after `since` (then it already has the new retention) or its due key changed."""
+        ...
+
+
+def shifted_due_sk(due_sk: str, shift: int) -> str:
+    due, _, rest = due_sk.partition("#")
+    return f"{max(0, int(due) - shift):010d}#{rest}"
 
 
 def iter_due(store: DueStore, category: str, *, now: int, page: int) -> Iterator[DueKey]:
@@ -221,6 +243,15 @@ class DynamoRunStore:
         return [{k: item.get(k) for k in ("run_id", "item_pk", "item_sk", "item_category", "error", "attempts")}
                 for item in items]
 
+    def retention_state(self) -> dict[str, Any] | None:
+        item = self.table.get("RETENTION#STATE", "STATE", now=0)
+        return dict(item["data"]) if item and isinstance(item.get("data"), Mapping) else None
+
+    def save_retention_state(self, state: dict[str, Any], *, now: int) -> None:
+        self.table.put({"pk": "RETENTION#STATE", "sk": "STATE", "category": Category.RUN_REPORT.value,
+                        "data": state, "updated_at": now,
+                        "expires_at": self.policy.expires_at(Category.RUN_REPORT, now)})
+
     def first_alert(self, kind: str, *, now: int) -> bool:
         try:
             self.table.put({"pk": f"ALERT#{kind}", "sk": day_of(now), "created_at": now,
@@ -271,6 +302,26 @@ class DynamoDueStore:
 
     def approximate_size(self) -> int:
         return self.table.item_count()
+
+    def walk(self, category: str, *, limit: int,
+             cursor: dict[str, Any] | None = None) -> tuple[list[DueKey], dict[str, Any] | None]:
+        return self.due_keys(category, now=9_999_999_998, limit=limit, cursor=cursor)
+
+    def redue(self, key: DueKey, *, shift: int, since: int, marker: str) -> Outcome:
+        try:
+            self.table.update(
+                key.pk, key.sk, expression="SET due_sk = :new, expires_at = expires_at - :shift, #m = :m",
+                condition=("due_sk = :old AND (attribute_not_exists(#m) OR #m <> :m) AND "
+                           "(attribute_not_exists(created_at) OR created_at < :since) AND "
+                           "(attribute_not_exists(updated_at) OR updated_at < :since)"),
+                names={"#m": "retention_change"},
+                values={":new": shifted_due_sk(key.due_sk, shift), ":shift": shift, ":m": marker,
+                        ":old": key.due_sk, ":since": since})
+            return "done"
+        except ConditionFailed:
+            return "skipped"
+        except Exception:  # one bad item must not stop the others: the caller counts it; the next run retries
+            return "error"
 
     # -- helpers --------------------------------------------------------------------------------------------------
     def _one(self, action: Action) -> Outcome:

@@ -148,3 +148,40 @@ def test_approximate_size_counts_items(due: Any) -> None:
     for n in range(3):
         put(item(n, NOW))
     assert store.approximate_size() == 3
+
+
+# -- retention changes --------------------------------------------------------------------------------------------
+def test_walk_finds_every_due_key_of_the_category_due_or_not(due: tuple[DueStore, Any]) -> None:
+    store, put = due
+    for n in range(5):
+        put(item(n, NOW + n * 86_400 * 400))
+    put(item(9, NOW, category="order"))
+    found, cursor = [], None
+    while True:
+        keys, cursor = store.walk("analytics", limit=2, cursor=cursor)
+        found += keys
+        if not cursor:
+            break
+    assert [k.pk for k in found] == [f"I#{n:03d}" for n in range(5)]
+
+
+def test_redue_moves_an_item_earlier_once_and_never_one_written_since(due: tuple[DueStore, Any]) -> None:
+    store, put = due
+    put(item(1, NOW + 1000, created_at=NOW - 50))
+    put(item(2, NOW + 1000, updated_at=NOW))  # updated at the change: it has the new retention already
+    one, two = (key_of(item(n, NOW + 1000)) for n in (1, 2))
+    assert store.redue(one, shift=600, since=NOW, marker="m1") == "done"
+    assert store.redue(two, shift=600, since=NOW, marker="m1") == "skipped"
+    moved = next(k for k in store.walk("analytics", limit=10)[0] if k.pk == one.pk)
+    assert moved.due_sk == f"{NOW + 400:010d}#I#001#D"
+    assert store.redue(moved, shift=600, since=NOW, marker="m1") == "skipped"  # the same change: once
+    assert store.redue(one, shift=600, since=NOW, marker="m2") == "skipped"  # stale due key
+    fetched = store.fetch([moved])[(moved.pk, moved.sk)]
+    assert fetched.due_sk == moved.due_sk
+
+
+def test_the_retention_state_is_saved_and_read_back(runs: RunStore) -> None:
+    assert runs.retention_state() is None
+    state = {"order": {"days": 730, "from": 2555, "to": 730, "since": NOW, "cursor": {"pk": "x", "sk": "y"}}}
+    runs.save_retention_state(state, now=NOW)
+    assert runs.retention_state() == state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from chalicelib.storage.runs import (
     RunReport,
     anonymised_attributes,
     parked_due_sk,
+    shifted_due_sk,
     to_record,
 )
 
@@ -27,6 +29,7 @@ class InMemoryRunStore:
         self.saved: dict[str, list[RunReport]] = {}
         self.error_records: dict[str, dict[str, dict[str, Any]]] = {}
         self.alerts: set[tuple[str, str]] = set()
+        self.state: dict[str, Any] | None = None
 
     def acquire(self, name: str, holder: str, *, now: int, until: int) -> bool:
         current = self.leases.get(name)
@@ -62,6 +65,12 @@ class InMemoryRunStore:
             return False
         self.alerts.add(key)
         return True
+
+    def retention_state(self) -> dict[str, Any] | None:
+        return copy.deepcopy(self.state)
+
+    def save_retention_state(self, state: dict[str, Any], *, now: int) -> None:
+        self.state = copy.deepcopy(state)
 
 
 class InMemoryDueStore:
@@ -114,4 +123,18 @@ class InMemoryDueStore:
 
     def approximate_size(self) -> int:
         return len(self.items)
+
+    def walk(self, category: str, *, limit: int,
+             cursor: dict[str, Any] | None = None) -> tuple[list[DueKey], dict[str, Any] | None]:
+        return self.due_keys(category, now=9_999_999_998, limit=limit, cursor=cursor)
+
+    def redue(self, key: DueKey, *, shift: int, since: int, marker: str) -> Outcome:
+        item = self.items.get((key.pk, key.sk))
+        if (item is None or item.get("due_sk") != key.due_sk or item.get("retention_change") == marker
+                or any(isinstance(item.get(name), int) and item[name] >= since
+                       for name in ("created_at", "updated_at"))):
+            return "skipped"
+        item.update(due_sk=shifted_due_sk(key.due_sk, shift), expires_at=item["expires_at"] - shift,
+                    retention_change=marker)
+        return "done"
 

@@ -306,3 +306,5 @@ def test_the_lambda_package_holds_no_fake_and_no_test(package_dir: Path) -> None
                                                                                              b"class Fake"))]
         assert fakes == []
         assert "chalicelib/signatures/paypal_roots.pem" in names  # data files under chalicelib ship too
+        assert "policies/jetcards.toml" in names  # the stage's STORE_POLICY, at its path from the project root
+        assert not [name for name in names if name.startswith("policies/") and name != "policies/jetcards.toml"]
