@@ -148,3 +148,31 @@ def test_make_serve_stops_everything_on_sigint(tmp_path: Path) -> None:
     stopped = _make("tick", tmp_path / "stack.json", "DRY_RUN=1")
     assert stopped.returncode != 0 and "no running stack found" in stopped.stderr, stopped.stderr
     assert "make serve" in stopped.stderr
+
+
+def test_store_policy_names_the_store_that_is_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    monkeypatch.setenv("STORE_POLICY", "policies/jetrack.toml")  # as `make serve STORE_POLICY=...` passes it
+    stack = start(log_dir=tmp_path)
+    try:
+        assert stack.env["STORE_POLICY"] == "policies/jetrack.toml"
+        status, body = http_get(f"{stack.api}/consent/{uuid.uuid4()}")
+        assert status == 200, body
+        assert json.loads(body)["current_policy_version"] == "2025-12-21"  # Jetrack's, not the default's
+    finally:
+        stack.stop()
+
+
+def test_serve_refuses_an_invalid_policy_with_its_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scripts.serve import ServeError
+
+    text = (ROOT / "policies" / "jetcards.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('retention = "6 months"\nat_expiry = "delete"\nceiling = "6 months"',
+                                'retention = "400 days"\nat_expiry = "delete"\nceiling = "6 months"'))
+    monkeypatch.setenv("STORE_POLICY", str(bad))
+    ports = free_port(), free_port()
+    with pytest.raises(ServeError, match="categories.analytics.retention: 400 days exceeds the promised ceiling"):
+        start(port=ports[0], moto_port=ports[1], log_dir=tmp_path)
+    assert not is_listening(ports[0]) and not is_listening(ports[1])  # nothing started on a half-valid policy
