@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chalicelib.domain.retention import DAY, STORE_CATEGORIES, Category
 from chalicelib.policy import PolicyError, load_policy, parse_policy, retention_policy
@@ -209,3 +211,36 @@ def test_table_writes_markdown_rows_for_every_category() -> None:
     assert out.returncode == 0, out.stderr
     rows = [line for line in out.stdout.splitlines() if re.match(r"^\| `", line)]
     assert len(rows) == len(Category)
+
+
+# -- hostile files: any value in any place is a PolicyError with a place, never another exception ----------------
+_VALUE_LINES = [index for index, line in enumerate(JETCARDS.splitlines())
+                if re.match(r"^[a-z_]+ = ", line) and not line.startswith("schema")]
+_HOSTILE = [
+    "1e400", "nan", "inf", "-0", "9" * 30, "true", "[]", "{}", '""', '"   "', '"\\u0000"', '"\\u202e x"',
+    '"' + "x" * 5000 + '"', '"1 fortnight"', '"-5 days"', '"99999 years"', "[[1, 2], [3]]", '{ a = { b = 1 } }',
+    "1979-05-27T07:32:00Z", '"ä" ', "'''multi\nline'''", '"\\r\\nBcc: x@y.example"', "[\"a\", 1]",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(line=st.sampled_from(_VALUE_LINES), value=st.one_of(st.sampled_from(_HOSTILE), st.text(max_size=40).map(
+    lambda text: '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')))
+def test_a_hostile_value_anywhere_is_refused_with_a_place_or_loads(line: int, value: str) -> None:
+    lines = JETCARDS.splitlines()
+    key = lines[line].split(" = ", 1)[0]
+    lines[line] = f"{key} = {value}"
+    try:
+        policy = parse_policy("\n".join(lines), "hostile.toml")
+    except PolicyError as error:
+        assert error.problems and all(isinstance(place, str) and message for place, message in error.problems)
+        return
+    retention_policy(policy)  # what loads is usable
+
+
+@settings(max_examples=60, deadline=None)
+@given(depth=st.integers(min_value=1, max_value=200))
+def test_deep_or_huge_structures_are_refused(depth: int) -> None:
+    nested = "[" * depth + "1" + "]" * depth
+    with pytest.raises(PolicyError):
+        parse_policy(JETCARDS.replace('served = ["gdpr", "uk_gdpr"]', f"served = {nested}", 1), "deep.toml")
