@@ -12,7 +12,15 @@ import click
 
 from chalicelib.policy import PolicyError, load_policy, retention_policy
 
-DEFAULT_FILE = "policies/jetcards.toml"
+
+def local_default() -> str:
+    """The local stage's STORE_POLICY (.chalice/config.json): the file `make serve` runs by default."""
+    import json
+
+    from chalicelib.policy import ROOT
+
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    return str(config["stages"]["local"]["environment_variables"]["STORE_POLICY"])
 
 
 @click.group()
@@ -42,7 +50,7 @@ def check(file: str) -> None:
                f"  rights: {rights}; answers in {', '.join(policy.rights.languages)}")
 
 
-def retention_table(file: str = DEFAULT_FILE) -> str:
+def retention_table(file: str) -> str:
     rules = retention_policy(load_policy(file)).rules()
     lines = ["| category | retention | at expiry | legal basis | what |", "|---|---|---|---|---|"]
     for rule in sorted(rules, key=lambda r: r.category.value):
@@ -54,11 +62,11 @@ def retention_table(file: str = DEFAULT_FILE) -> str:
 
 
 @main.command()
-@click.argument("file", default=DEFAULT_FILE)
-def table(file: str) -> None:
-    """Print FILE's retention table (markdown)."""
+@click.argument("file", required=False)
+def table(file: str | None) -> None:
+    """Print FILE's retention table (markdown); without FILE, the local stage's policy."""
     try:
-        click.echo(retention_table(file), nl=False)
+        click.echo(retention_table(file or local_default()), nl=False)
     except PolicyError as error:
         click.echo(str(error), err=True)
         sys.exit(1)

@@ -173,6 +173,6 @@ def test_serve_refuses_an_invalid_policy_with_its_place(tmp_path: Path, monkeypa
                                 'retention = "400 days"\nat_expiry = "delete"\nceiling = "6 months"'))
     monkeypatch.setenv("STORE_POLICY", str(bad))
     ports = free_port(), free_port()
-    with pytest.raises(ServeError, match="categories.analytics.retention: 400 days exceeds the promised ceiling"):
+    with pytest.raises(ServeError, match=r"categories\.analytics\.retention: 400 days exceeds the promised ceiling"):
         start(port=ports[0], moto_port=ports[1], log_dir=tmp_path)
     assert not is_listening(ports[0]) and not is_listening(ports[1])  # nothing started on a half-valid policy
