@@ -10,10 +10,15 @@ States:
 `scheduled` is a deletion waiting for the end of its grace period (cancellable).  Terminal states: completed,
 denied, cancelled, expired.  Every transition is recorded in the request's audit trail.
 
-Deadlines (the clock starts when the request is received):
-- GDPR (EEA and UK billing country): one calendar month; extendable once by two further months (Art. 12(3)).
+Regimes (decided by the billing country, among the regimes the store serves; see `regime_for`):
+- GDPR (EEA billing country) and UK GDPR (UK): one calendar month; extendable once by two further months
+  (Art. 12(3) of each).
 - CCPA (billing country US, state CA): 45 days; extendable once by 45 days (Cal. Civ. Code § 1798.130(a)(2)).
-- anything else, or unknown: the stricter of the two on each date (the earlier deadline).
+- anything else, unknown, or a regime the store does not serve: the store's `otherwise` (by default the stricter
+  of the two on each date: the earlier deadline).
+
+Request types and the rights of the store's policy they exercise (`RIGHTS`): a type is offered when the store
+offers any of its rights.
 """
 
 from __future__ import annotations
@@ -22,7 +27,10 @@ import calendar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 from chalicelib.domain.retention import DAY
 
@@ -56,8 +64,25 @@ class Status(StrEnum):
 
 class Regime(StrEnum):
     GDPR = "gdpr"
+    UK_GDPR = "uk_gdpr"
     CCPA = "ccpa"
     STRICTEST = "strictest"
+
+
+ALL_REGIMES = frozenset({Regime.GDPR, Regime.UK_GDPR, Regime.CCPA})
+
+# The rights (names of the store policy's `rights.offered`) each request type exercises.
+RIGHTS: dict[RequestType, frozenset[str]] = {
+    RequestType.ACCESS: frozenset({"access", "know", "portability"}),
+    RequestType.DELETION: frozenset({"erasure", "delete"}),
+    RequestType.CORRECTION: frozenset({"rectification"}),
+    RequestType.OPT_OUT: frozenset({"opt_out", "marketing_objection", "objection"}),
+}
+
+
+def offered_types(offered: Collection[str]) -> tuple[RequestType, ...]:
+    """The request types a store offers (in the enum's order): those of which it offers at least one right."""
+    return tuple(kind for kind in RequestType if RIGHTS[kind] & set(offered))
 
 
 TERMINAL = frozenset({Status.COMPLETED, Status.DENIED, Status.CANCELLED, Status.EXPIRED})
@@ -90,13 +115,19 @@ class ExtensionError(ValueError):
     """The request cannot be extended (already extended, closed, or no reason given)."""
 
 
-def regime_for(country: str | None, state: str | None = None) -> Regime:
+def regime_for(country: str | None, state: str | None = None, *, served: Collection[str] = ALL_REGIMES,
+               otherwise: str = Regime.STRICTEST) -> Regime:
+    """The regime of a billing address: EEA -> GDPR, UK -> UK GDPR, US + California -> CCPA, when the store
+    serves that regime (`served`); anything else is `otherwise` (strictest, gdpr or ccpa)."""
     code = (country or "").strip().upper()
-    if code in EEA or code in UK:
-        return Regime.GDPR
-    if code == "US" and (state or "").strip().upper() in ("CA", "CALIFORNIA"):
-        return Regime.CCPA
-    return Regime.STRICTEST
+    found: Regime | None = None
+    if code in EEA:
+        found = Regime.GDPR
+    elif code in UK:
+        found = Regime.UK_GDPR
+    elif code == "US" and (state or "").strip().upper() in ("CA", "CALIFORNIA"):
+        found = Regime.CCPA
+    return found if found is not None and found.value in served else Regime(otherwise)
 
 
 def add_months(epoch: int, months: int) -> int:
@@ -118,7 +149,7 @@ def _ccpa(received_at: int, extended: bool) -> int:
 
 
 def due_at(regime: Regime, received_at: int, *, extended: bool = False) -> int:
-    if regime is Regime.GDPR:
+    if regime in (Regime.GDPR, Regime.UK_GDPR):
         return _gdpr(received_at, extended)
     if regime is Regime.CCPA:
         return _ccpa(received_at, extended)
@@ -162,6 +193,7 @@ class PrivacyRequest:
     source_ref: str | None = None
     result: dict[str, Any] = field(default_factory=dict)
     sealed: dict[str, str] = field(default_factory=dict)  # {"email": token}: the requester's address
+    policy_version: str | None = None  # the store policy's version it was made under (None: made before that)
 
     @property
     def is_open(self) -> bool:
@@ -179,7 +211,7 @@ class PrivacyRequest:
             "verified_at": self.verified_at, "execute_after": self.execute_after, "closed_at": self.closed_at,
             "extended": self.extended, "extension_reason": self.extension_reason,
             "extension_notice_sent": self.extension_notice_sent, "source_ref": self.source_ref,
-            "result": self.result,
+            "result": self.result, "policy_version": self.policy_version,
         }
 
     @classmethod
@@ -197,18 +229,20 @@ class PrivacyRequest:
             extended=bool(data.get("extended", False)), extension_reason=data.get("extension_reason"),
             extension_notice_sent=bool(data.get("extension_notice_sent", False)),
             source_ref=data.get("source_ref"), result=dict(data.get("result") or {}), sealed=dict(sealed),
+            policy_version=str(data["policy_version"]) if data.get("policy_version") is not None else None,
         )
 
 
 def new_request(*, request_id: str, subject: str, request_type: RequestType, channel: Channel, regime: Regime,
                 received_at: int, needs_verification: bool, customer_id: str | None = None,
-                source_ref: str | None = None, sealed: dict[str, str] | None = None) -> PrivacyRequest:
+                source_ref: str | None = None, sealed: dict[str, str] | None = None,
+                policy_version: str | None = None) -> PrivacyRequest:
     return PrivacyRequest(
         request_id=request_id, subject=subject, type=request_type, channel=channel,
         status=Status.UNVERIFIED if needs_verification else Status.PENDING, regime=regime,
         received_at=received_at, due_at=due_at(regime, received_at), updated_at=received_at,
         customer_id=customer_id, verified_at=None if needs_verification else received_at, source_ref=source_ref,
-        sealed=dict(sealed or {}),
+        sealed=dict(sealed or {}), policy_version=policy_version,
     )
 
 
@@ -251,4 +285,5 @@ def extend(request: PrivacyRequest, *, reason: str, at: int, actor: str) -> tupl
 def created_entry(request: PrivacyRequest, *, actor: str) -> AuditEntry:
     return AuditEntry(at=request.received_at, from_status=None, to_status=request.status.value, actor=actor,
                       reason=f"{request.type.value} request received via {request.channel.value}",
-                      details={"due_at": request.due_at, "regime": request.regime.value})
+                      details={"due_at": request.due_at, "regime": request.regime.value,
+                               "policy_version": request.policy_version})

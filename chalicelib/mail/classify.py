@@ -1,8 +1,8 @@
 """Classify a privacy@ message: access/export, deletion, correction, marketing opt-out, or other.
 
-Phrase lists in English, German and Estonian (JETCLOUDSOLUTIONS OÜ is Estonian).  The subject weighs double; only the
-sender's own text counts (quoted replies and forwarded content are ignored unless nothing else is there).  Ties go
-to the request that protects the person most: deletion, then access, correction, opt-out.
+Phrase lists in English, German and Estonian (the languages a store's policy may list).  The subject weighs
+double; only the sender's own text counts (quoted replies and forwarded content are ignored unless nothing else is
+there).  Ties go to the request that protects the person most: deletion, then access, correction, opt-out.
 """
 
 from __future__ import annotations

@@ -1,16 +1,22 @@
 """Replies to privacy@ mail: pure composition (no I/O).
 
-Every reply threads under the message it answers (`In-Reply-To`, `References`, `Re:` subject) and reads the same
-whether or not the address has an account with the store: it never says what, if anything, is held.
+Every reply threads under the message it answers (`In-Reply-To`, `References`, `Re:` subject) and never says
+what, if anything, is held: it names no account, order or record.  Its deadline is the one of the request's regime
+(decided by the billing country on file, so an address with an EEA, UK or Californian billing address reads the
+deadline of that law; the reply goes only to the address the message came from).  It is signed by the `Sender`
+(the controller of the store's policy), written in the languages the policy lists, and offers only the request
+types the store offers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from chalicelib.domain.privacy_requests import Regime
 from chalicelib.mail.classify import Kind, Language
 from chalicelib.mail.inbound import clean_line
+from chalicelib.mail.templates import Sender, deadline_text
 
 MAX_REFERENCES = 20
 _REPLY_PREFIXES = ("re:", "aw:", "sv:", "vs:", "antw:")
@@ -47,6 +53,7 @@ class Acknowledgement:
     due_at: int
     verification_url: str | None
     grace_days: int
+    regime: Regime = Regime.STRICTEST
 
 
 def reply_subject(original: str) -> str:
@@ -65,17 +72,11 @@ def thread_references(message_id: str, references: list[str]) -> list[str]:
     return chain[-MAX_REFERENCES:]
 
 
-def _date(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%d %B %Y")
-
-
 _NEXT_STEPS: dict[str, str] = {
     "access": ("Once you confirm, we will prepare a copy of the personal data we hold about this address and e-mail "
                "you a download link (valid for 7 days)."),
     "deletion": ("Once you confirm, the deletion is scheduled and carried out after a grace period of {grace} days, "
-                 "during which you can still cancel it. Records the law obliges us to keep (invoices: 7 years under "
-                 "the Estonian Accounting Act) are anonymised instead of deleted. We will e-mail you a confirmation "
-                 "when it is done."),
+                 "during which you can still cancel it.{kept} We will e-mail you a confirmation when it is done."),
     "correction": ("Once you confirm, please reply to this e-mail stating which details are wrong and what they "
                    "should be (please do not send identity documents). We will correct them and let you know."),
     "opt_out": ("We will stop sending marketing e-mails to this address. Service messages about orders or about this "
@@ -97,13 +98,42 @@ _KIND_NAMES: dict[str, str] = {
     "opt_out": "no more marketing e-mails (opt-out)",
 }
 
-_FOOTER = ("\n\nThis is an automatic reply from the privacy team of {site}. If you did not write to us, you can "
-           "ignore this e-mail: nothing happens without confirmation.\n")
+_ASK: dict[str, str] = {
+    "access": "- Access / export: \"Please send me a copy of my personal data.\"\n",
+    "deletion": "- Deletion: \"Please delete my personal data.\"\n",
+    "correction": "- Correction: \"Please correct my personal data: ...\"\n",
+    "opt_out": "- Marketing opt-out: \"Please unsubscribe me from marketing e-mails.\"\n",
+}
+
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "de": "German (Deutsch)", "et": "Estonian (eesti keeles)"}
+
+_FOOTER = ("\n\nThis is an automatic reply. If you did not write to us, you can ignore this e-mail: nothing happens "
+           "without confirmation.\n")
 
 
-def acknowledgement(ack: Acknowledgement, thread: Thread, *, language: Language, site: str) -> Reply:
+def reply_language(detected: Language, sender: Sender) -> Language:
+    """The language of the reply: the one the message was written in when the store lists it, else English (or
+    the store's first language when it does not list English)."""
+    listed: list[Language] = [code for code in _INTRO if code in sender.languages]
+    if detected in listed:
+        return detected
+    return "en" if "en" in listed or not listed else listed[0]
+
+
+def _languages(sender: Sender) -> str:
+    names = [LANGUAGE_NAMES.get(code, code) for code in sender.languages] or [LANGUAGE_NAMES["en"]]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _footer(sender: Sender) -> str:
+    return _FOOTER + sender.signature()
+
+
+def acknowledgement(ack: Acknowledgement, thread: Thread, *, language: Language, sender: Sender) -> Reply:
+    kept = (f" Records the law obliges us to keep ({sender.kept_by_law}) are anonymised instead of deleted."
+            if sender.kept_by_law else "")
     lines = [
-        _INTRO[language].format(ref=ack.request_id),
+        _INTRO[reply_language(language, sender)].format(ref=ack.request_id),
         "Hello,\n\n",
         f"we have received your request for {_KIND_NAMES[ack.kind]}.\n\n",
         f"Request reference: {ack.request_id}\n\n",
@@ -112,34 +142,45 @@ def acknowledgement(ack: Acknowledgement, thread: Thread, *, language: Language,
         lines.append("To protect your data, we need to confirm that this request comes from the owner of this "
                      "e-mail address. Please open this link within 24 hours:\n\n"
                      f"{ack.verification_url}\n\n")
-    lines.append(_NEXT_STEPS[ack.kind].format(grace=ack.grace_days) + "\n\n")
-    lines.append(f"We will complete your request by {_date(ack.due_at)} at the latest (one month, GDPR Art. 12(3)). "
+    lines.append(_NEXT_STEPS[ack.kind].format(grace=ack.grace_days, kept=kept) + "\n\n")
+    lines.append(f"We will complete your request by {deadline_text(ack.regime, ack.due_at)} at the latest. "
                  "If we need more time, we will tell you why before then.")
-    return _reply(thread, "".join(lines) + _FOOTER.format(site=site))
+    return _reply(thread, "".join(lines) + _footer(sender))
 
 
-def help_reply(thread: Thread, *, site: str, mailbox: str) -> Reply:
-    """The reply to a message that is not a recognisable privacy request: what can be asked, and how."""
+def help_reply(thread: Thread, *, sender: Sender, offered: Sequence[str], regime: Regime, due_at: int) -> Reply:
+    """The reply to a message that is not a recognisable privacy request: what can be asked (the request types the
+    store offers), and how."""
     text = (
         "Hello,\n\n"
         "thank you for your message to our privacy team. We could not tell which privacy request you would like to "
         "make, so here is what you can ask for. Reply to this e-mail (or write to "
-        f"{mailbox}) with one of these in your own words:\n\n"
-        "- Access / export: \"Please send me a copy of my personal data.\"\n"
-        "- Deletion: \"Please delete my personal data.\"\n"
-        "- Correction: \"Please correct my personal data: ...\"\n"
-        "- Marketing opt-out: \"Please unsubscribe me from marketing e-mails.\"\n\n"
-        "You can write in English, German (Deutsch) or Estonian (eesti keeles). Every request is confirmed through "
-        "a link we send to the address it came from, and answered within one month.\n\n"
+        f"{sender.privacy}) with one of these in your own words:\n\n"
+        + "".join(_ASK[kind] for kind in offered if kind in _ASK) + "\n"
+        f"You can write in {_languages(sender)}. Every request is confirmed through a link we send to the address "
+        f"it came from; a request made today is answered by {deadline_text(regime, due_at)} at the latest.\n\n"
         "For questions about an order, please contact our customer service instead."
-    ) + _FOOTER.format(site=site)
+    ) + _footer(sender)
     return _reply(thread, text)
 
 
-def received_reply(thread: Thread, *, site: str) -> Reply:
+def not_offered_reply(thread: Thread, *, kind: Kind, sender: Sender, offered: Sequence[str]) -> Reply:
+    """The reply to a request of a type the store does not offer: nothing is registered; what can be asked."""
+    text = (
+        "Hello,\n\n"
+        f"thank you for your message to our privacy team. You asked for {_KIND_NAMES.get(kind, kind)}, which this "
+        "store does not offer as a privacy request, so no request was registered. Here is what you can ask for "
+        f"(reply to this e-mail or write to {sender.privacy}):\n\n"
+        + "".join(_ASK[name] for name in offered if name in _ASK)
+        + "\nIf you believe this is wrong, write to us in your own words and we will answer you personally."
+    ) + _footer(sender)
+    return _reply(thread, text)
+
+
+def received_reply(thread: Thread, *, sender: Sender, regime: Regime, due_at: int) -> Reply:
     """A plain acknowledgement when no request could be registered for the address (it reveals nothing)."""
-    text = ("Hello,\n\nwe have received your message to our privacy team and will answer it within one month "
-            "(GDPR Art. 12(3)).") + _FOOTER.format(site=site)
+    text = ("Hello,\n\nwe have received your message to our privacy team and will answer it by "
+            f"{deadline_text(regime, due_at)} at the latest.") + _footer(sender)
     return _reply(thread, text)
 
 

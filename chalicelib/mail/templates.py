@@ -1,40 +1,101 @@
 """Texts of the mails the data-subject-rights feature sends (plain text; no personal data beyond what the
-recipient already knows)."""
+recipient already knows).
+
+No store is named here: mail is signed by the `Sender` the services build from the store's policy (the
+controller's display name, its privacy contact and DPO), and every deadline is stated with the legal reference of
+the request's regime (`deadline_text`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain.clock import iso
-from chalicelib.domain.privacy_requests import days_left
+from chalicelib.domain.privacy_requests import Regime, days_left
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who answers (from the store's policy): the controller's display name, the privacy contact, the DPO when
+    there is one, the site, the languages replies are written in, and what the law obliges the store to keep."""
+
+    name: str
+    privacy: str
+    dpo: str | None = None
+    site: str = ""
+    languages: tuple[str, ...] = ("en",)
+    kept_by_law: str | None = None  # e.g. "orders, kept 7 years: legal obligation (...)"; None: nothing is kept
+
+    def signature(self) -> str:
+        lines = ["", "-- ", f"The privacy team of {self.name}" + (f", {self.site}" if self.site else ""),
+                 f"Privacy contact: {self.privacy}"]
+        if self.dpo:
+            lines.append(f"Data protection officer: {self.dpo}")
+        return "\n".join(lines) + "\n"
+
+
+GDPR_REFERENCE = "GDPR Art. 12(3)"
+UK_GDPR_REFERENCE = "UK GDPR Art. 12(3)"
+CCPA_REFERENCE = "CCPA, Cal. Civ. Code § 1798.130(a)(2)"
+
+# (period, period once extended, legal reference) of each regime
+_PERIODS: dict[Regime, tuple[str, str, str]] = {
+    Regime.GDPR: ("one month", "one month extended by two further months", GDPR_REFERENCE),
+    Regime.UK_GDPR: ("one month", "one month extended by two further months", UK_GDPR_REFERENCE),
+    Regime.CCPA: ("45 days", "45 days extended by 45 further days", CCPA_REFERENCE),
+}
+
+
+def date_text(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%d %B %Y")
+
+
+def period_text(regime: Regime, *, extended: bool = False) -> str:
+    """The legal period of a regime with its reference, e.g. "one month, GDPR Art. 12(3)"."""
+    if regime is Regime.STRICTEST:
+        gdpr, ccpa = _PERIODS[Regime.GDPR], _PERIODS[Regime.CCPA]
+        index = 1 if extended else 0
+        return f"the earlier of {gdpr[index]} ({gdpr[2]}) and {ccpa[index]} ({ccpa[2]})"
+    period, longer, reference = _PERIODS[regime]
+    return f"{longer if extended else period}, {reference}"
+
+
+def deadline_text(regime: Regime, due_at: int, *, extended: bool = False) -> str:
+    """The deadline as mail states it: "23 December 2026 (one month, GDPR Art. 12(3))"."""
+    return f"{date_text(due_at)} ({period_text(regime, extended=extended)})"
+
+
+def _signed(text: str, sender: Sender | None) -> str:
+    return text + sender.signature() if sender else text
 
 _TYPES = {"access": "a copy of your data", "deletion": "the deletion of your data",
           "correction": "the correction of your data", "opt_out": "an opt-out of marketing"}
 
 
-def _verification(*, url: str, request_type: str, **_: Any) -> tuple[str, str]:
-    return ("Please confirm your privacy request", (
+def _verification(*, url: str, request_type: str, sender: Sender | None = None, **_: Any) -> tuple[str, str]:
+    return ("Please confirm your privacy request", _signed(
         f"We received a request for {_TYPES.get(request_type, 'your data')}.\n\n"
         f"To confirm it was you, open this link within 24 hours (it works once):\n{url}\n\n"
-        "If you did not ask for this, ignore this message: nothing will happen.\n"))
+        "If you did not ask for this, ignore this message: nothing will happen.\n", sender))
 
 
-def _export_ready(*, request: Any, download_url: str, **_: Any) -> tuple[str, str]:
-    return ("Your data export is ready", (
+def _export_ready(*, request: Any, download_url: str, sender: Sender | None = None, **_: Any) -> tuple[str, str]:
+    return ("Your data export is ready", _signed(
         f"Your data export for request {request.request_id} is ready.\n\n"
         f"Download it here (the link works until {iso(request.result['export']['expires_at'])}; each visit gives a "
         f"fresh download valid for 15 minutes):\n{download_url}\n\n"
         "The export contains a machine-readable JSON file and a readable HTML page of everything we hold "
-        "about you, with the purposes, recipients and retention periods.\n"))
+        "about you, with the purposes, recipients and retention periods.\n", sender))
 
 
-def _extension(*, request: Any, **_: Any) -> tuple[str, str]:
-    return ("We need more time for your privacy request", (
+def _extension(*, request: Any, sender: Sender | None = None, **_: Any) -> tuple[str, str]:
+    return ("We need more time for your privacy request", _signed(
         f"We need more time to complete your request {request.request_id}.\n\n"
         f"Reason: {request.extension_reason}\n"
-        f"New deadline: {iso(request.due_at)}\n\n"
-        "The law allows one extension of this kind; we will answer by the new deadline at the latest.\n"))
+        f"New deadline: {deadline_text(request.regime, request.due_at, extended=True)}\n\n"
+        "The law allows one extension of this kind; we will answer by the new deadline at the latest.\n", sender))
 
 
 def _receipt(*, receipt: dict[str, Any], request_id: str, **_: Any) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 """The public view of a privacy request: what the account's privacy center, the operator and the export show of
-it (no personal data: ids, type, status, dates).  The output model beside the input models of the same routes."""
+it (no personal data: ids, type, status, dates, regime, the policy version it was made under).  The output model
+beside the input models of the same routes."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class RequestView(BaseModel):
     execute_after: str | None = None
     closed_at: str | None = None
     days_left: int | None = None
+    policy_version: str | None = None  # the store policy's version the request was made under
 
     @classmethod
     def of(cls, request: PrivacyRequest, *, now: int) -> RequestView:
@@ -36,7 +38,8 @@ class RequestView(BaseModel):
             extension_reason=request.extension_reason if request.extended else None,
             execute_after=iso(request.execute_after) if request.execute_after else None,
             closed_at=iso(request.closed_at) if request.closed_at else None,
-            days_left=days_left(request.due_at, now) if request.is_open else None)
+            days_left=days_left(request.due_at, now) if request.is_open else None,
+            policy_version=request.policy_version)
 
     def as_json(self) -> dict[str, Any]:
         """The view as answered (absent fields left out)."""

@@ -168,22 +168,38 @@ def _handle(ports: MailPorts, envelope: Envelope, token: str, raw: bytes | None)
 
 def _compose(ports: MailPorts, envelope: Envelope, mail: ParsedMail, classification: Classification,
              suppressed: bool) -> tuple[replies.Reply, str | None, str | None]:
+    from chalicelib.domain.privacy_requests import due_at
+    from chalicelib.services.privacy_requests import (
+        offered_types,
+        regime_for_subject,
+        sender,
+        submit_request,
+    )
+
     settings = ports.settings
+    signed_by = sender(ports)
+    offered = [kind.value for kind in offered_types(ports)]
     thread = replies.Thread(mail.from_address, mail.subject, mail.message_id, mail.references)
     if classification.kind == "other":
-        return replies.help_reply(thread, site=settings.site_domain, mailbox=settings.privacy_mailbox), None, None
-    from chalicelib.services.privacy_requests import submit_request
-
+        regime = regime_for_subject(ports, ports.subject_for_email(mail.from_address), now=envelope.received_at)
+        return replies.help_reply(thread, sender=signed_by, offered=offered, regime=regime,
+                                  due_at=due_at(regime, envelope.received_at)), None, None
+    if classification.kind not in offered:  # a type the store does not offer: nothing is registered
+        count("MailRequestNotOffered")
+        return replies.not_offered_reply(thread, kind=classification.kind, sender=signed_by,
+                                         offered=offered), None, None
     needs_verification = not (classification.kind == "opt_out" and envelope.verdicts.authenticated)
     try:
         submitted = submit_request(ports, email=mail.from_address, request_type=classification.kind,
                                    channel="email", received_at=envelope.received_at,
                                    needs_verification=needs_verification, source_ref=envelope.message_id)
     except SubjectSuppressedError:  # an erased subject writes again: answer without registering anything
-        return replies.received_reply(thread, site=settings.site_domain), None, None
+        regime = regime_for_subject(ports, ports.subject_for_email(mail.from_address), now=envelope.received_at)
+        return replies.received_reply(thread, sender=signed_by, regime=regime,
+                                      due_at=due_at(regime, envelope.received_at)), None, None
     ack = replies.Acknowledgement(classification.kind, submitted.request_id, submitted.due_at,
-                                  submitted.verification_url, settings.deletion_grace_days)
-    reply = replies.acknowledgement(ack, thread, language=classification.language, site=settings.site_domain)
+                                  submitted.verification_url, settings.deletion_grace_days, submitted.regime)
+    reply = replies.acknowledgement(ack, thread, language=classification.language, sender=signed_by)
     return reply, submitted.request_id, submitted.verification_url
 
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from chalicelib.domain.privacy_requests import Status
 from chalicelib.domain.retention import DAY
 from chalicelib.domain.subjects import keyed_hash
-from chalicelib.errors import RateLimitedError, SubjectSuppressedError
+from chalicelib.errors import InvalidInputError, RateLimitedError, SubjectSuppressedError
 from chalicelib.observability import count, logger, metric_name
 from chalicelib.payloads.intake import IntakeMessage
 from chalicelib.services import privacy_requests as requests
@@ -43,7 +43,9 @@ def limit_ip(ports: RightsPorts, ip: str | None, *, now: int) -> None:
 
 
 def accept_web_request(ports: RightsPorts, *, email: str, request_type: str, ip: str | None, now: int) -> str:
-    """The per-IP limit, then one enqueue: the answer does not depend on the address.  Returns the message id."""
+    """The per-IP limit, then one enqueue: the answer does not depend on the address.  Returns the message id.
+    A type the store does not offer is refused first (InvalidInputError, field `type`): nothing is queued."""
+    requests.parse_type(ports, request_type)
     limit_ip(ports, ip, now=now)
     message = IntakeMessage(email=email, type=request_type, received_at=now)
     message_id = ports.intake_queue.send(message.model_dump())
@@ -87,6 +89,8 @@ def process_intake(ports: RightsPorts, message_id: str, body: str) -> str:
             return _done(message_id, "erased")
         except StaleRequestError:  # another delivery of this message registered it meanwhile
             return _done(message_id, "done")
+        except InvalidInputError:  # the type is no longer offered (a new policy since it was queued)
+            return _done(message_id, "rejected")
         outcome = "sent"
     elif existing.status is Status.UNVERIFIED:  # redelivered before its mail went out: the same link again
         submitted = requests.SubmittedRequest(existing.request_id, existing.status.value, existing.due_at,

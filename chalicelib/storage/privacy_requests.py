@@ -3,7 +3,8 @@
 Items (all carry `expires_at`; request and audit items follow the subject-item convention so that they appear in
 the subject's export):
 
-    REQ#<id> / REQUEST          the request: data (PrivacyRequest.to_data()), sealed {"email"}, version;
+    REQ#<id> / REQUEST          the request: data (PrivacyRequest.to_data(), with its regime and the store
+                                policy's `policy_version`; older items have none), sealed {"email"}, version;
                                 subject link REQUEST#<received_at>#<id>; while open also
                                 open_pk OPEN#REQUEST / open_sk <due_at 10 digits>#<id> (open requests by due date)
     REQ#<id> / AUDIT#<version>  one audit entry per transition (subject link REQUEST_AUDIT#<id>#<version>)

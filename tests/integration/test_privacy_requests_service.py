@@ -59,6 +59,9 @@ def test_account_request_needs_no_verification(rights: Any) -> None:
 
 
 def test_deadline_follows_the_subjects_billing_country(rights: Any) -> None:
+    from tests.helpers import store_policy
+
+    rights.override(store_policy=store_policy("jetkrate"))  # serves the CCPA (jetcards, the default, does not)
     seed_subject(rights, "ca@example.com", country="US", state="CA", customer_id="70")
     seed_subject(rights, "de@example.com", country="DE", customer_id="71")
     ca = service.get_request(rights, submit(rights, address="ca@example.com").request_id, now=NOW)

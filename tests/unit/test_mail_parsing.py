@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from chalicelib.mail.classify import classify, own_text
 from chalicelib.mail.inbound import automated_reason, html_to_text, parse_message
 from chalicelib.mail.replies import Acknowledgement, Thread, acknowledgement, reply_subject, thread_references
+from chalicelib.mail.templates import Sender
 from tests.conftest import EVENTS
 
 MAIL = EVENTS / "mail"
@@ -116,9 +117,10 @@ def test_reply_subject_and_references() -> None:
 def test_acknowledgement_in_german_and_estonian_starts_in_that_language() -> None:
     ack = Acknowledgement("access", "req123", 1_798_000_000, "https://x.example/v?token=t", 7)
     thread = Thread("a@example.org", "Auskunft", "<m@x>", [])
-    assert acknowledgement(ack, thread, language="de", site="s").text.startswith("Wir haben Ihre")
-    assert acknowledgement(ack, thread, language="et", site="s").text.startswith("Saime teie")
-    text = acknowledgement(ack, thread, language="en", site="s").text
+    sender = Sender("Controller", "privacy@shop.example", site="s", languages=("en", "de", "et"))
+    assert acknowledgement(ack, thread, language="de", sender=sender).text.startswith("Wir haben Ihre")
+    assert acknowledgement(ack, thread, language="et", sender=sender).text.startswith("Saime teie")
+    text = acknowledgement(ack, thread, language="en", sender=sender).text
     assert "req123" in text and "https://x.example/v?token=t" in text and "download link" in text
 
 
@@ -135,3 +137,34 @@ def test_any_bytes_parse_without_raising(raw: bytes) -> None:
 def test_reply_subject_is_always_one_safe_line(subject: str) -> None:
     result = reply_subject(subject)
     assert "\n" not in result and "\r" not in result and len(result) <= 184
+
+
+def test_mail_states_the_deadline_and_reference_of_each_regime() -> None:
+    from chalicelib.domain.privacy_requests import Regime
+    from chalicelib.mail.templates import deadline_text, period_text
+
+    due = 1_798_000_000  # 23 December 2026
+    assert deadline_text(Regime.GDPR, due) == "23 December 2026 (one month, GDPR Art. 12(3))"
+    assert deadline_text(Regime.UK_GDPR, due) == "23 December 2026 (one month, UK GDPR Art. 12(3))"
+    assert deadline_text(Regime.CCPA, due) == "23 December 2026 (45 days, CCPA, Cal. Civ. Code § 1798.130(a)(2))"
+    assert period_text(Regime.STRICTEST).startswith("the earlier of one month (GDPR Art. 12(3)) and 45 days")
+    assert period_text(Regime.GDPR, extended=True) == "one month extended by two further months, GDPR Art. 12(3)"
+    assert "90" not in period_text(Regime.CCPA, extended=True) and "45 further days" in period_text(
+        Regime.CCPA, extended=True)
+
+
+def test_signature_names_the_controller_its_contact_and_the_dpo_when_given() -> None:
+    plain = Sender("Shop Ltd (Shop)", "privacy@shop.example", site="shop.example").signature()
+    assert "Shop Ltd (Shop), shop.example" in plain and "privacy@shop.example" in plain and "protection" not in plain
+    with_dpo = Sender("Shop Ltd", "privacy@shop.example", dpo="dpo@shop.example").signature()
+    assert "Data protection officer: dpo@shop.example" in with_dpo
+
+
+@pytest.mark.parametrize(("languages", "detected", "expected"), [
+    (("en", "de", "et"), "de", "de"), (("en", "de", "et"), "et", "et"), (("en",), "de", "en"),
+    (("en", "de"), "et", "en"), (("de",), "et", "de"), (("de",), "en", "de"),
+])
+def test_reply_language_is_one_the_store_lists(languages: tuple[str, ...], detected: Any, expected: str) -> None:
+    from chalicelib.mail.replies import reply_language
+
+    assert reply_language(detected, Sender("S", "p@s.example", languages=languages)) == expected

@@ -26,7 +26,7 @@ def request(status: Status = Status.PENDING, regime: Regime = Regime.GDPR, recei
 
 
 @pytest.mark.parametrize(("country", "state", "expected"), [
-    ("DE", "", Regime.GDPR), ("ee", None, Regime.GDPR), ("NO", None, Regime.GDPR), ("GB", None, Regime.GDPR),
+    ("DE", "", Regime.GDPR), ("ee", None, Regime.GDPR), ("NO", None, Regime.GDPR), ("GB", None, Regime.UK_GDPR),
     ("US", "CA", Regime.CCPA), ("US", "California", Regime.CCPA), ("US", "NY", Regime.STRICTEST),
     ("CH", None, Regime.STRICTEST), (None, None, Regime.STRICTEST), ("", "CA", Regime.STRICTEST),
 ])
@@ -167,3 +167,47 @@ def test_stored_form_round_trips() -> None:
     assert "email" not in str(data)
     again = rules.PrivacyRequest.from_data("s1", data, version=original.version, sealed={"email": "v1.x"})
     assert again == original
+
+
+@pytest.mark.parametrize(("country", "state", "served", "otherwise", "expected"), [
+    ("DE", None, ("gdpr", "uk_gdpr"), "strictest", Regime.GDPR),
+    ("GB", None, ("gdpr", "uk_gdpr"), "strictest", Regime.UK_GDPR),
+    ("GB", None, ("gdpr",), "strictest", Regime.STRICTEST),  # UK GDPR not served: the otherwise
+    ("US", "CA", ("gdpr", "uk_gdpr"), "strictest", Regime.STRICTEST),
+    ("US", "CA", ("gdpr", "uk_gdpr", "ccpa"), "strictest", Regime.CCPA),
+    ("BR", None, ("gdpr", "ccpa"), "gdpr", Regime.GDPR),
+    (None, None, ("gdpr", "ccpa"), "ccpa", Regime.CCPA),
+])
+def test_regime_only_among_those_the_store_serves(country: str | None, state: str | None, served: tuple[str, ...],
+                                                  otherwise: str, expected: Regime) -> None:
+    assert rules.regime_for(country, state, served=served, otherwise=otherwise) is expected
+
+
+def test_uk_gdpr_has_the_deadlines_of_the_gdpr() -> None:
+    received = epoch("2026-01-31T10:00:00")
+    for extended in (False, True):
+        assert (rules.due_at(Regime.UK_GDPR, received, extended=extended)
+                == rules.due_at(Regime.GDPR, received, extended=extended))
+
+
+def test_request_types_offered_follow_the_rights_offered() -> None:
+    assert rules.offered_types(["access", "rectification", "erasure", "marketing_objection"]) == tuple(RequestType)
+    assert rules.offered_types(["know", "delete", "opt_out"]) == (RequestType.ACCESS, RequestType.DELETION,
+                                                                  RequestType.OPT_OUT)
+    assert rules.offered_types(["portability", "objection", "complaint"]) == (RequestType.ACCESS,
+                                                                              RequestType.OPT_OUT)
+    assert rules.offered_types(["complaint", "restriction"]) == ()
+
+
+def test_request_keeps_its_policy_version_and_old_items_read_without_one() -> None:
+    made = rules.new_request(request_id="r", subject="s", request_type=RequestType.ACCESS, channel=Channel.WEB,
+                             regime=Regime.UK_GDPR, received_at=1000, needs_verification=True,
+                             policy_version="2026-05")
+    data = made.to_data()
+    assert data["policy_version"] == "2026-05" and data["regime"] == "uk_gdpr"
+    assert rules.PrivacyRequest.from_data("s", data, version=0, sealed={}).policy_version == "2026-05"
+    assert rules.created_entry(made, actor="a").details["policy_version"] == "2026-05"
+    old = {key: value for key, value in data.items() if key != "policy_version"}
+    for regime in ("gdpr", "ccpa", "strictest"):  # what items stored before UK GDPR and policy versions hold
+        again = rules.PrivacyRequest.from_data("s", {**old, "regime": regime}, version=0, sealed={})
+        assert again.policy_version is None and again.regime.value == regime

@@ -1,4 +1,5 @@
-"""Mail to the subject of a request (their address is sealed on the request) and the verification mail."""
+"""Mail to the subject of a request (their address is sealed on the request) and the verification mail, signed by
+the controller of the store's policy (`sender`)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,29 @@ from chalicelib.services.privacy_requests.submit import SubmittedRequest
 from chalicelib.services.privacy_requests.transitions import NOTICE
 
 if TYPE_CHECKING:
-    from chalicelib.services.ports import RightsPorts
+    from chalicelib.services.ports import Basics, RightsPorts
 
+
+
+def _period(days: int) -> str:
+    if days % 365 == 0:
+        years = days // 365
+        return f"{years} year" + ("s" if years != 1 else "")
+    return f"{days} days"
+
+
+def sender(ports: Basics) -> templates.Sender:
+    """Who signs the mail, from the store's policy: the controller's display name, its privacy contact and DPO,
+    the languages it answers in, and what the law obliges it to keep (the categories anonymised at expiry)."""
+    policy = ports.store_policy
+    contacts = policy.controller.contacts
+    kept = [category for category in policy.categories.values() if category.at_expiry == "anonymise"]
+    basis = policy.category("order") or (kept[0] if kept else None)
+    kept_by_law = (f"orders and payments, kept {_period(max(c.retention for c in kept))}: "
+                   f"{basis.legal_basis}" if kept and basis else None)
+    return templates.Sender(name=policy.controller.display_name, privacy=contacts.privacy, dpo=contacts.dpo,
+                            site=ports.settings.site_domain, languages=tuple(policy.rights.languages),
+                            kept_by_law=kept_by_law)
 
 
 def open_email(ports: RightsPorts, request: PrivacyRequest) -> str | None:
@@ -34,14 +56,14 @@ def notify_subject(ports: RightsPorts, request: PrivacyRequest, kind: str, **val
     if email is None:
         logger.warning("subject cannot be mailed: no readable address", extra={"request_id": request.request_id})
         return
-    subject_line, text = templates.render(kind, request=request, **values)
+    subject_line, text = templates.render(kind, request=request, sender=sender(ports), **values)
     ports.mailer.send(OutgoingMail(email, subject_line, text, kind=kind))
 
 
 def send_verification(ports: RightsPorts, *, email: str, submitted: SubmittedRequest, request_type: str) -> str:
     """Mail the single-use verification link of a web request; returns the SES message id."""
     subject_line, text = templates.render("verification", url=submitted.verification_url,
-                                         request_type=request_type)
+                                         request_type=request_type, sender=sender(ports))
     return ports.mailer.send(OutgoingMail(email, subject_line, text, kind="verification"))
 
 

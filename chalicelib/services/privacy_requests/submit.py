@@ -17,7 +17,7 @@ from chalicelib.storage.privacy_requests import Token, WorkItem
 from chalicelib.storage.sealed_writes import KeyRaceLost
 
 if TYPE_CHECKING:
-    from chalicelib.services.ports import RightsPorts
+    from chalicelib.services.ports import Basics, RightsPorts
 
 
 
@@ -27,30 +27,48 @@ class SubmittedRequest:
     status: str
     due_at: int
     verification_url: str | None
+    regime: Regime = Regime.STRICTEST
 
 
 def regime_for_subject(ports: RightsPorts, subject: str, *, now: int) -> Regime:
-    """The regime of the subject's billing address: their customer profile, else their latest order."""
+    """The regime of the subject's billing address (their customer profile, else their latest order), among those
+    the store serves; the store's `regimes.otherwise` when there is none or it is not served."""
+    regimes = ports.store_policy.regimes
     region = ports.subject_data.billing_region(subject, now=now)
-    return rules.regime_for(region[0], region[1]) if region else Regime.STRICTEST
+    country, state = region if region else (None, None)
+    return rules.regime_for(country, state, served=regimes.served, otherwise=regimes.otherwise)
 
 
-def parse_type(request_type: str) -> RequestType:
+def offered_types(ports: Basics) -> tuple[RequestType, ...]:
+    """The request types the store offers (`rights.offered` of its policy)."""
+    return rules.offered_types(ports.store_policy.rights.offered)
+
+
+def parse_type(ports: Basics, request_type: str) -> RequestType:
+    """The request type asked for, if the store offers it (InvalidInputError naming the field `type`)."""
+    offered = offered_types(ports)
+    names = ", ".join(kind.value for kind in offered)
     try:
-        return RequestType(request_type)
+        kind = RequestType(request_type)
     except ValueError:
-        raise InvalidInputError("type must be access, deletion, correction or opt_out", field="type") from None
+        raise InvalidInputError(f"type must be one of {names}", field="type") from None
+    if kind not in offered:
+        raise InvalidInputError(f"this store does not offer {kind.value} requests (offered: {names})",
+                                field="type")
+    return kind
 
 
 def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel: str, received_at: int,
                    needs_verification: bool, source_ref: str | None = None, customer_id: str | None = None,
                    request_id: str | None = None, token: str | None = None) -> SubmittedRequest:
-    """Create a request (and its single-use verification token when unverified).  Sends no mail.
+    """Create a request (and its single-use verification token when unverified).  Sends no mail.  A type the
+    store does not offer is an InvalidInputError (400, field `type`) and nothing is stored.  The request keeps
+    the version of the store policy it was made under.
 
     One transaction, behind the subject's guards: SubjectSuppressedError for an erased subject (authoritative);
     a subject's first key is stored with it.  `request_id` and `token` may be given (derived from a queue message
     id, so that a redelivered message finds its request instead of making a second one: StaleRequestError)."""
-    kind = parse_type(request_type)
+    kind = parse_type(ports, request_type)
     try:
         via = Channel(channel)
     except ValueError:
@@ -64,7 +82,8 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
         request = rules.new_request(
             request_id=ident, subject=subject, request_type=kind, channel=via, regime=regime,
             received_at=received_at, needs_verification=needs_verification, customer_id=customer_id,
-            source_ref=source_ref, sealed={"email": key.cipher.seal_json("email", email)})
+            source_ref=source_ref, sealed={"email": key.cipher.seal_json("email", email)},
+            policy_version=ports.store_policy.policy.version)
         tokens: list[Token] = []
         work: list[WorkItem] = []
         url = None
@@ -90,4 +109,4 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
     count("PrivacyRequestSubmitted")
     logger.info("privacy request submitted", extra={"request_id": request.request_id, "type": kind.value,
                                                      "channel": via.value, "status": request.status.value})
-    return SubmittedRequest(request.request_id, request.status.value, request.due_at, url)
+    return SubmittedRequest(request.request_id, request.status.value, request.due_at, url, request.regime)
