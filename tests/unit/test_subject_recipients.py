@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
 from chalicelib.services.subject_recipients import Held, is_paypal_method, received
@@ -60,3 +62,9 @@ def test_a_policy_without_consent_vendors_lists_none() -> None:
     subject = held(("consent_event", "consent_ledger", {"effective": {"analytics": True, "marketing": True}}))
     assert keys("jetcards", subject) == keys("jetrack", subject) == {"aws"}
 
+
+def test_every_right_and_role_has_a_label() -> None:
+    from chalicelib.policy.model import Right, Role
+    from chalicelib.services.export_information import RIGHT_LABELS, ROLE_LABELS
+
+    assert set(RIGHT_LABELS) == set(get_args(Right)) and set(ROLE_LABELS) == set(get_args(Role))
