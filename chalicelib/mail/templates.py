@@ -112,8 +112,12 @@ def _receipt(*, receipt: dict[str, Any], request_id: str, **_: Any) -> tuple[str
         lines.append(f"  - {info['count']} {kind} record(s) until {iso(info['until'])}: {info['why']}")
     lines += ["", "Your encryption key was destroyed, so no copy of your personal data (backups included) can be "
               "read again.", "", "Other companies that must be told:"]
-    for processor in receipt.get("processors", []):
-        lines.append(f"  - {processor['name']} ({processor['role']}): {processor['status']}")
+    processors = receipt.get("processors", [])
+    if not processors:
+        lines.append("  - none")
+    for processor in processors:
+        role = str(processor["role"]).replace("_", " ")
+        lines.append(f"  - {processor['name']} ({role}): {processor['status']}")
     return "Your data has been erased", "\n".join(lines) + "\n"
 
 

@@ -5,7 +5,8 @@ Steps, each recorded in the erasure's progress item (REQ#<request id> / ERASURE)
 1. `suppress`: the suppression record (keyed hash only) is written first, so late or replayed webhooks cannot
    resurrect the subject while the rest runs (writers check it; the vault refuses to create a new key);
 2. `plan`: a read-only pass over the subject_index counts what will be deleted, anonymised and kept (the receipt's
-   numbers, exact whatever happens later), and which processors must be told;
+   numbers, exact whatever happens later), and which recipients of the store's policy received the subject's data
+   (`subject_recipients`: the same rule as the export's Art. 15 section), by their policy key;
    `items`: every item of the subject_index is then erased with BatchWriteItem (25 per call, idempotent writes):
    - category action `anonymise` (orders, payments, disputes) whose legal period has not ended: replaced by its
      anonymised version, as WooCommerce does (`anonymise_value` on the opened personal fields: names/addresses
@@ -17,8 +18,9 @@ Steps, each recorded in the erasure's progress item (REQ#<request id> / ERASURE)
    - everything else is deleted.
    An item processed leaves the subject_index, so a rerun only sees what is left: idempotent by construction;
 3. `exports`: the subject's export objects are deleted from the exports bucket;
-4. `receipt`: the erasure receipt (what was deleted, what was kept, why and until when, which processors must be
-   told and the status of each) is stored and mailed to the subject (before the key goes: the address is sealed);
+4. `receipt`: the erasure receipt (what was deleted, what was kept, why and until when, which recipients must be
+   told, each with its erasure channel from the policy, what to do and its status: `pending`) is stored and
+   mailed to the subject (before the key goes: the address is sealed);
 5. `shred`: the subject's data key is deleted (crypto-shredding: every remaining sealed copy, in backups and PITR
    too, is unreadable).
 """
@@ -35,10 +37,13 @@ from chalicelib.domain.privacy_requests import PrivacyRequest
 from chalicelib.domain.retention import Category
 from chalicelib.errors import KeyShreddedError, MailDeliveryError
 from chalicelib.observability import count, logger
-from chalicelib.services.export_subject import ADVERTISING_TOOLS, ANALYTICS_TOOLS, consented_tools, delete_exports
+from chalicelib.services.export_subject import delete_exports
+from chalicelib.services.subject_recipients import Held, received
 from chalicelib.storage.subject_data import Anonymisation, ErasureProgress, SubjectRecord
 
 if TYPE_CHECKING:
+    from chalicelib.domain.retention import RetentionPolicy
+    from chalicelib.policy.model import Recipient, StorePolicy
     from chalicelib.services.ports import RightsPorts
 
 STEPS = ("suppress", "plan", "items", "exports", "receipt", "shred")
@@ -70,7 +75,8 @@ def erase_subject(ports: RightsPorts, *, request: PrivacyRequest, email: str | N
         progress.exports_deleted += delete_exports(ports, subject)
         step("exports")
     if "receipt" not in progress.steps:
-        progress.receipt = build_receipt(progress, request_id=request.request_id, now=now)
+        progress.receipt = build_receipt(progress, ports.store_policy, ports.policy, request_id=request.request_id,
+                                         now=now)
         progress.receipt["mail"] = _mail_receipt(ports, progress.receipt, request.request_id, email)
         step("receipt")
     if "shred" not in progress.steps:
@@ -91,11 +97,12 @@ def _cipher(ports: RightsPorts, subject: str) -> SubjectCipher | None:
 
 def _count_plan(ports: RightsPorts, progress: ErasureProgress, subject: str, *, now: int) -> None:
     """Read-only pass: what will be deleted, anonymised and kept (the receipt's counts, exact whatever happens
-    later: the writes that follow are idempotent and carry no counters)."""
+    later: the writes that follow are idempotent and carry no counters), and which recipients must be told."""
+    held = Held()
     for record in ports.subject_data.records(subject, now=now):
         if record.kind in KEPT_KINDS:
             continue
-        _note_processors(progress, record.kind, record.data)
+        held.add(record.kind, record.category, record.data)
         legal_end = _keep_until(ports, record, now=now)
         if legal_end is None:
             progress.deleted[record.kind] = progress.deleted.get(record.kind, 0) + 1
@@ -105,6 +112,7 @@ def _count_plan(ports: RightsPorts, progress: ErasureProgress, subject: str, *, 
             str(record.category)).legal_basis})
         kept["count"] += 1
         kept["until"] = max(int(kept["until"]), legal_end)
+    _note_processors(progress, ports.store_policy, held)
 
 
 def _erase_items(ports: RightsPorts, subject: str, *, now: int) -> None:
@@ -171,42 +179,48 @@ def anonymisation(record: SubjectRecord, cipher: SubjectCipher | None, legal_end
     return Anonymisation(record, anonymise_data(record.data), anonymised, legal_end, now)
 
 
-def _note_processors(progress: ErasureProgress, kind: str, data: dict[str, Any]) -> None:
-    progress.processors["store"] = True
-    method = str(data.get("payment_method") or "").lower()
-    if kind in ("payment", "dispute") or "paypal" in method or "ppcp" in method:
-        progress.processors["paypal"] = True
-    analytics, advertising = consented_tools(kind, data)
-    if analytics:
-        progress.processors["analytics"] = True
-    if advertising:
-        progress.processors["advertising"] = True
+def _note_processors(progress: ErasureProgress, policy: StorePolicy, held: Held) -> None:
+    """The recipients that received what this erasure met (`subject_recipients`), by their policy key."""
+    progress.processors = {key: True for key, _ in received(policy, held)}
 
 
-PROCESSORS = {
-    "store": ("The store (WooCommerce)", "source of customer and order records",
-              "erase the customer with WordPress' personal data eraser (Tools > Erase Personal Data)"),
-    "paypal": ("PayPal", "payment provider (independent controller)",
-               "PayPal keeps its own records under its legal obligations; send a deletion request for the payer"),
-    "analytics": (", ".join(ANALYTICS_TOOLS), "analytics tools (consented)",
-                  "request deletion of the visitor's analytics data (user deletion API / data deletion request)"),
-    "advertising": (", ".join(ADVERTISING_TOOLS), "advertising tools (consented)",
-                    "request deletion of the visitor's advertising data"),
-}
+def erasure_action(recipient: Recipient) -> str:
+    """What to do so that the recipient erases the subject's data too, from its `erasure` channel and role."""
+    channel = recipient.erasure
+    if channel.startswith("api:"):
+        return (f"send a deletion request through the {channel.removeprefix('api:')} connector "
+                f"(the {recipient.name} deletion API)")
+    if channel.startswith("email:"):
+        return f"send a deletion request by e-mail to {channel.removeprefix('email:')}"
+    if recipient.kind == "platform":
+        return (f"erase the customer in {recipient.name} (WordPress: Tools > Erase Personal Data), as the "
+                "source of customer and order records")
+    if recipient.kind == "hosting":
+        return (f"nothing to send: the records stored with {recipient.name} were erased or anonymised by this "
+                "erasure; check that no copy outside this backend remains")
+    if recipient.role == "independent_controller":
+        return (f"send {recipient.name} a deletion request for this person; it keeps its own records under its "
+                "own legal obligations")
+    return f"ask {recipient.name} to delete this person's data"
 
 
-def build_receipt(progress: ErasureProgress, *, request_id: str, now: int) -> dict[str, Any]:
+def processor_entries(progress: ErasureProgress, policy: StorePolicy) -> list[dict[str, Any]]:
+    """The receipt's `processors`: every recipient noted by the plan that the policy still names, each pending
+    (tracking each one to its acknowledgement is not done yet: docs/rights.md)."""
+    return [{"key": key, "name": recipient.name, "role": recipient.role, "kind": recipient.kind,
+             "erasure": recipient.erasure, "action": erasure_action(recipient), "status": "pending"}
+            for key, recipient in policy.recipients.items() if progress.processors.get(key)]
+
+
+def build_receipt(progress: ErasureProgress, policy: StorePolicy, rules: RetentionPolicy, *, request_id: str,
+                  now: int) -> dict[str, Any]:
     kept = {kind: {**info, "until_iso": iso(int(info["until"]))} for kind, info in progress.kept.items()}
-    kept["request"] = {"count": 1, "until": 0, "until_iso": "3 years after each request",
-                       "why": "proof of handling your privacy requests (GDPR Art. 5(2), 12; CCPA § 7101)"}
-    processors = [{"key": key, "name": PROCESSORS[key][0], "role": PROCESSORS[key][1], "action": PROCESSORS[key][2],
-                   "status": "pending"} for key in PROCESSORS if progress.processors.get(key)]
-    if not processors:
-        processors = [{"key": "store", "name": PROCESSORS["store"][0], "role": PROCESSORS["store"][1],
-                       "action": PROCESSORS["store"][2], "status": "pending"}]
+    requests = rules.rule(Category.PRIVACY_REQUEST)
+    kept["request"] = {"count": 1, "until": 0, "until_iso": f"{requests.days} days after each request",
+                       "why": requests.legal_basis}
     return {"request_id": request_id, "erased_at": iso(now), "deleted": dict(progress.deleted),
             "anonymised": dict(progress.anonymised), "kept": kept, "exports_deleted": progress.exports_deleted,
-            "key_destroyed": True, "suppressed": True, "processors": processors}
+            "key_destroyed": True, "suppressed": True, "processors": processor_entries(progress, policy)}
 
 
 def _mail_receipt(ports: RightsPorts, receipt: dict[str, Any], request_id: str, email: str | None) -> str:

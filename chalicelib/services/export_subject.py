@@ -9,13 +9,14 @@ versioned schema, and a readable HTML page), with SSE-KMS, through S3 multipart 
 PutObject when smaller), so memory stays bounded by one page plus two part buffers whatever the subject's size.
 Objects live 7 days (bucket lifecycle; links are refused after `expires_at`).
 
-JSON schema "privacy-export" version 1 (documented in docs/rights.md):
+JSON schema "privacy-export" version 1.1 (documented in docs/rights.md):
 
-    {"schema": "privacy-export", "schema_version": "1.0", "generated_at": ISO, "request_id": str,
+    {"schema": "privacy-export", "schema_version": "1.1", "generated_at": ISO, "request_id": str,
      "subject_id": str, "records": [RECORD, ...], "record_count": int, "information": ART15}
     RECORD = {"kind": str, "id": str, "category": str, "source": str, "created_at": ISO|null,
               "updated_at": ISO|null, "retained_until": ISO|null, "data": {...}, "personal": {...}}
-    ART15  = {"controller", "purposes", "categories", "recipients", "retention", "sources", "rights"}
+    ART15  = {"controller", "policy", "purposes", "categories", "recipients", "transfers", "retention", "sources",
+              "rights", "rights_offered", "channels"}  (built from the store's policy: services/export_information)
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.crypto.envelope import SealError, SubjectCipher
 from chalicelib.domain.clock import iso
-from chalicelib.domain.retention import Category, RetentionPolicy
+from chalicelib.domain.retention import Category
 from chalicelib.errors import KeyShreddedError
 from chalicelib.observability import count, logger
+from chalicelib.services.export_information import art15_information
+from chalicelib.services.subject_recipients import Held
 from chalicelib.storage.subject_data import SubjectRecord
 
 if TYPE_CHECKING:
@@ -37,11 +40,7 @@ if TYPE_CHECKING:
     from chalicelib.services.ports import RightsPorts
 
 SCHEMA = "privacy-export"
-SCHEMA_VERSION = "1.0"
-
-CONTROLLER = {"name": "JETCLOUDSOLUTIONS OÜ (JETCARDS)",
-              "address": "Männimäe/1, Pudisoo küla, Kuusalu vald, Harju maakond, 74626, Estonia",
-              "contact": "privacy@ mailbox of the store"}
+SCHEMA_VERSION = "1.1"
 
 SOURCES = {
     "order": "the store (WooCommerce), from what you entered at checkout",
@@ -58,34 +57,6 @@ SOURCES = {
     "correspondence": "your e-mails to our privacy mailbox and our replies",
     "export": "our answer to your access request (its files are deleted 7 days after they were made)",
 }
-
-RECIPIENTS: list[dict[str, str]] = [
-    {"name": "WooCommerce (the store platform)", "role": "processor", "purpose": "orders, accounts, checkout",
-     "when": "always"},
-    {"name": "PayPal", "role": "payment provider (independent controller)", "purpose": "payments, refunds, disputes",
-     "when": "when you paid with PayPal"},
-    {"name": "Airwallex, BitPay", "role": "payment providers", "purpose": "payments",
-     "when": "when you chose them at checkout"},
-    {"name": "Amazon Web Services", "role": "processor (hosting)", "purpose": "storage of the records listed here",
-     "when": "always"},
-    {"name": "Botpress", "role": "processor", "purpose": "chat and customer support", "when": "when you used the chat"},
-]
-ANALYTICS_TOOLS = ["Google Analytics", "Yandex Metrica"]
-ADVERTISING_TOOLS = ["Google Tag Manager", "Meta Pixel", "TikTok Pixel"]
-
-PURPOSES = [
-    "to supply products and services you requested and to fulfil our contract with you (orders, payments)",
-    "to comply with legal and regulatory obligations (accounting records, proof of consent, privacy requests)",
-    "to answer your enquiries and privacy requests",
-    "to send marketing only where you agreed to it",
-    "to understand site usage and measure advertising, only with your consent",
-    "to keep the sites secure and prevent fraud",
-]
-
-RIGHTS = ["access", "rectification", "erasure", "portability", "restriction", "objection",
-          "know (CCPA)", "delete (CCPA)", "opt-out (CCPA)", "non-discrimination (CCPA)",
-          "complain to a supervisory authority"]
-
 
 @dataclass(frozen=True)
 class ExportResult:
@@ -131,57 +102,6 @@ def to_record(record: SubjectRecord, cipher: SubjectCipher | None) -> dict[str, 
     }
 
 
-class Seen:
-    """What the export met on its way (for the Art. 15 section): categories and consented tool families."""
-
-    def __init__(self) -> None:
-        self.categories: dict[str, int] = {}
-        self.kinds: dict[str, int] = {}
-        self.analytics = False
-        self.advertising = False
-
-    def add(self, record: dict[str, Any]) -> None:
-        category = str(record.get("category") or "unknown")
-        self.categories[category] = self.categories.get(category, 0) + 1
-        self.kinds[record["kind"]] = self.kinds.get(record["kind"], 0) + 1
-        analytics, advertising = consented_tools(record["kind"], record["data"])
-        self.analytics |= analytics
-        self.advertising |= advertising
-
-
-def consented_tools(kind: str, data: dict[str, Any]) -> tuple[bool, bool]:
-    """(analytics, advertising) consented in a consent record."""
-    if not kind.startswith("consent"):
-        return False, False
-    effective = data.get("effective") or {}
-    return bool(effective.get("analytics")), bool(effective.get("marketing"))
-
-
-def art15_information(policy: RetentionPolicy, seen: Seen) -> dict[str, Any]:
-    recipients = list(RECIPIENTS)
-    if seen.analytics:
-        recipients.append({"name": ", ".join(ANALYTICS_TOOLS), "role": "analytics tools",
-                           "purpose": "site usage statistics", "when": "you consented to analytics cookies"})
-    if seen.advertising:
-        recipients.append({"name": ", ".join(ADVERTISING_TOOLS), "role": "advertising tools",
-                           "purpose": "campaign measurement and remarketing",
-                           "when": "you consented to marketing cookies"})
-    retention = []
-    for name in sorted(seen.categories):
-        try:
-            rule = policy.rule(name)
-        except ValueError:
-            continue
-        retention.append({"category": name, "records": seen.categories[name], "days": rule.days,
-                          "then": rule.action, "legal_basis": rule.legal_basis, "purpose": rule.purpose})
-    return {
-        "controller": CONTROLLER, "purposes": PURPOSES,
-        "categories": sorted(seen.kinds), "recipients": recipients, "retention": retention,
-        "sources": {kind: SOURCES.get(kind, "our records") for kind in sorted(seen.kinds)},
-        "rights": RIGHTS,
-    }
-
-
 # -- rendering -------------------------------------------------------------------------------------------------
 def _html_value(value: Any) -> str:
     if isinstance(value, dict):
@@ -198,6 +118,26 @@ def html_record(record: dict[str, Any]) -> str:
             "retained until": record["retained_until"]}
     return (f"<section><h3>{title}</h3>{_html_value(meta)}<h4>Personal data</h4>{_html_value(record['personal'])}"
             f"<h4>Other details</h4>{_html_value(record['data'])}</section>\n")
+
+
+INFORMATION_SECTIONS = (
+    ("controller", "Who is responsible (the controller)"), ("policy", "The privacy policy this answer follows"),
+    ("purposes", "Why we hold your data, and on what legal basis"), ("recipients", "Who received your data"),
+    ("transfers", "Transfers outside the EEA and the UK"), ("retention", "How long we keep what we hold"),
+    ("sources", "Where your data came from"), ("rights_offered", "Your rights"),
+    ("channels", "How to use them"),
+)
+
+
+def html_information(information: dict[str, Any]) -> str:
+    """The Art. 15 section as readable HTML: the same content as the JSON's `information`."""
+    parts = ["<h2>About this data (GDPR Art. 15)</h2>\n"]
+    for key, title in INFORMATION_SECTIONS:
+        value = information.get(key)
+        if key == "transfers" and not value:
+            value = "None: your data stays in the EEA and the UK."
+        parts.append(f"<section><h3>{html.escape(title)}</h3>{_html_value(value)}</section>\n")
+    return "".join(parts)
 
 
 HTML_HEAD = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your data</title>"
@@ -238,17 +178,17 @@ def _write(ports: RightsPorts, subject: str, request_id: str, now: int, out_json
     out_html.write(HTML_HEAD + f"<h1>Your data</h1><p>Export {html.escape(request_id)}, generated "
                    f"{iso(now)}. A machine-readable copy (JSON, schema {SCHEMA} {SCHEMA_VERSION}) comes with "
                    "this page.</p>\n<h2>Records</h2>\n")
-    seen = Seen()
+    held = Held()
     records = 0
     for stored in ports.subject_data.records(subject, now=now):
         record = to_record(stored, cipher)
         out_json.write(("," if records else "") + json.dumps(record, ensure_ascii=False, default=str))
         out_html.write(html_record(record))
-        seen.add(record)
+        held.add(record["kind"], record["category"], record["data"])
         records += 1
-    information = art15_information(ports.policy, seen)
+    information = art15_information(ports.store_policy, ports.policy, held, SOURCES)
     out_json.write(f'],"record_count":{records},"information":' + json.dumps(information, ensure_ascii=False) + "}")
-    out_html.write("<h2>About this data (GDPR Art. 15)</h2>" + _html_value(information) + "</body></html>\n")
+    out_html.write(html_information(information) + "</body></html>\n")
     return records
 
 

@@ -88,7 +88,9 @@ def test_receipt_is_mailed_and_kept_in_the_audit(container: Any) -> None:
     assert receipt["mail"] == "sent" and receipt["key_destroyed"] and receipt["suppressed"]
     assert receipt["kept"]["order"]["count"] == 2 and "Accounting Act" in receipt["kept"]["order"]["why"]
     processors = {p["key"]: p for p in receipt["processors"]}
-    assert set(processors) == {"store", "paypal", "analytics"}  # analytics consented, marketing cookies not
+    # jetcards (the local default): its shop, its hosting and PayPal; analytics was consented, but the store
+    # names no analytics vendor, so none is told
+    assert set(processors) == {"woocommerce", "aws", "paypal"}
     assert all(p["status"] == "pending" for p in processors.values())
     last = audit_trail(container, done.request_id, now=NOW)[-1]
     assert last.to_status == "completed" and last.details["receipt"] == receipt
