@@ -72,8 +72,8 @@ def _rows() -> list[Row]:
 
     found: list[Row] = []
     context = ProofContext(gpc=True, country="EE", ip_prefix="203.0.113.0", user_agent_family="Firefox")
-    command = ConsentCommand("custom", Choices(True, True, True), "2026-05", "banner", "sha256:0123456789abcdef",
-                             "et-EE")
+    command = ConsentCommand("custom", Choices(preferences=True, analytics=True, marketing=True), "2026-05", "banner",
+                             "sha256:0123456789abcdef", "et-EE")
     with moto_container() as container:
         repo, rules = container.consent, ConsentRules.of(container)
         holders = [holder_for_visitor(f"bench-visitor-{i:06d}", container.pepper) for i in range(ANONYMOUS_EVENTS)]

@@ -268,7 +268,8 @@ class Container:
 
         return WebhookPorts(records=self.storefront_records, events=self.paypal_events,
                             sealer=SubjectSealer(self.vault), policy=self.policy,
-                            subject_for_email=self.subject_for_email, pepper=self.pepper, now=self.now)
+                            subject_for_email=self.subject_for_email, pepper=self.pepper, now=self.now,
+                            store_ip=self.store_policy.ip_addresses.store != "none")
 
 
 _container: Container | None = None

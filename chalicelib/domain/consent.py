@@ -1,10 +1,12 @@
-"""Pure consent rules: what a choice means after signals (GPC), Google Consent Mode v2, when to ask again, and the
-proof context kept with each event (truncated IP, user-agent family, country)."""
+"""Pure consent rules: a store's consent categories (a `ConsentScheme`, built from its policy file), what a choice
+means after signals (GPC), Google Consent Mode v2, when to ask again, and the proof context kept with each event
+(truncated IP when the store keeps one, user-agent family, country)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from chalicelib.domain.privacy import truncate_ip
@@ -14,80 +16,166 @@ from chalicelib.domain.subjects import keyed_hash
 Action = Literal["accept_all", "reject_all", "custom", "withdraw"]
 Source = Literal["banner", "privacy_center", "checkout"]
 Grant = Literal["granted", "denied"]
+Signal = Literal["ad_storage", "analytics_storage", "ad_user_data", "ad_personalization", "functionality_storage",
+                 "personalization_storage", "security_storage"]
 
-PURPOSES = ("preferences", "analytics", "marketing")
+ESSENTIAL = "essential"
+SIGNALS: tuple[Signal, ...] = ("ad_storage", "analytics_storage", "ad_user_data", "ad_personalization",
+                               "functionality_storage", "personalization_storage", "security_storage")
 GPC_REASON = "gpc"
 VISITOR_HASH_PURPOSE = "consent-visitor"
+_CATEGORY_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+class Choices(Mapping[str, bool]):
+    """The optional categories a visitor chose ({category: granted}), immutable; essential is always on and is
+    never a choice.  A category it does not name is not granted."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, bool] | None = None, /, **named: bool) -> None:
+        merged = {**(values or {}), **named}
+        if ESSENTIAL in merged:
+            raise ValueError("essential is always on: it is not a choice")
+        self._values: dict[str, bool] = {str(name): bool(value) for name, value in merged.items()}
+
+    def __getitem__(self, category: str) -> bool:
+        return self._values[category]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._values == dict(other.items())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._values.items()))
+
+    def __repr__(self) -> str:
+        return f"Choices({self._values!r})"
+
+    def granted(self, category: str) -> bool:
+        return category == ESSENTIAL or self._values.get(category, False)
+
+    @classmethod
+    def all(cls, categories: Iterable[str], value: bool) -> Choices:
+        return cls({name: value for name in categories})
+
+    def turned_off(self, categories: Iterable[str]) -> Choices:
+        off = set(categories)
+        return Choices({name: value and name not in off for name, value in self._values.items()})
+
+    def as_dict(self) -> dict[str, bool]:
+        """What is stored and answered: essential (always True) first, then the categories."""
+        return {ESSENTIAL: True, **self._values}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Choices:
+        return cls({str(name): bool(value) for name, value in data.items() if name != ESSENTIAL})
+
+
+class ChoicesError(ValueError):
+    """The choices do not fit the store's categories or contradict the action; `field` names the place."""
+
+    def __init__(self, message: str, field: str = "choices") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+ChoicesMismatchError = ChoicesError  # the earlier name
 
 
 @dataclass(frozen=True)
-class Choices:
-    """The optional purposes; essential cookies are always on and cannot be refused."""
+class ConsentScheme:
+    """A store's consent categories (from its policy file's [cookies]): the optional ones in the file's order,
+    which category grants each Consent Mode signal (essential: always granted), and the categories a GPC signal
+    turns off (sale/sharing: marketing and any category whose recipients advertise)."""
 
-    preferences: bool
-    analytics: bool
-    marketing: bool
+    categories: tuple[str, ...]
+    signals: tuple[tuple[Signal, str], ...] = ()
+    gpc_off: frozenset[str] = frozenset()
 
-    @classmethod
-    def all(cls, value: bool) -> Choices:
-        return cls(value, value, value)
+    def __post_init__(self) -> None:
+        if ESSENTIAL in self.categories:
+            raise ValueError("essential is always on: it is not an optional category")
 
-    def as_dict(self) -> dict[str, bool]:
-        return {"essential": True, "preferences": self.preferences, "analytics": self.analytics,
-                "marketing": self.marketing}
+    def all(self, value: bool) -> Choices:
+        return Choices.all(self.categories, value)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Choices:
-        return cls(bool(data["preferences"]), bool(data["analytics"]), bool(data["marketing"]))
+    def project(self, choices: Choices) -> Choices:
+        """The choices over this store's categories (a stored choice of another policy's category is dropped, a
+        category it did not know is not granted)."""
+        return Choices({name: choices.granted(name) for name in self.categories})
+
+    def check(self, asked: Mapping[str, object]) -> Choices:
+        """Exactly the store's optional categories, each a boolean; essential may be sent, only as true."""
+        for name, value in asked.items():
+            if name == ESSENTIAL:
+                if value is not True:
+                    raise ChoicesError("choices.essential: essential is always on", "choices.essential")
+                continue
+            if name not in self.categories:
+                place = f"choices.{name}" if _CATEGORY_NAME.fullmatch(name) else "choices"
+                raise ChoicesError(f"{place}: not a cookie category of this store", place)
+            if not isinstance(value, bool):
+                raise ChoicesError(f"choices.{name}: a boolean is required", f"choices.{name}")
+        for name in self.categories:
+            if name not in asked:
+                raise ChoicesError(f"choices.{name}: field required", f"choices.{name}")
+        return Choices({name: bool(asked[name]) for name in self.categories})
+
+    def consent_mode(self, choices: Choices) -> dict[Signal, Grant]:
+        """Google Consent Mode v2: a signal is granted when the category listing it is (essential's always),
+        denied otherwise, also when no category lists it."""
+        granted_by = dict(self.signals)
+
+        def grant(signal: Signal) -> Grant:
+            category = granted_by.get(signal)
+            return "granted" if category is not None and choices.granted(category) else "denied"
+
+        return {signal: grant(signal) for signal in SIGNALS}
+
+    def defaults(self) -> dict[Signal, Grant]:
+        """The signals before any choice: only what essential lists is granted."""
+        return self.consent_mode(self.all(False))
 
 
-NOTHING = Choices.all(False)
-
-
-class ChoicesMismatchError(ValueError):
-    """The choices contradict the action (e.g. accept_all with analytics false)."""
-
-
-def choices_for_action(action: Action, asked: Choices | None) -> Choices:
-    """What the visitor chose: accept_all = everything, reject_all and withdraw = nothing, custom = as asked.
-    For the fixed actions the choices may be omitted, but when sent they must agree with the action."""
+def choices_for_action(action: Action, asked: Mapping[str, object] | None, scheme: ConsentScheme) -> Choices:
+    """What the visitor chose: accept_all = every category, reject_all and withdraw = none, custom = as asked.
+    For the fixed actions the choices may be omitted, but when sent they must name the store's categories and
+    agree with the action."""
     if action == "custom":
         if asked is None:
-            raise ChoicesMismatchError("choices are required for action custom")
-        return asked
-    implied = Choices.all(action == "accept_all")
-    if asked is not None and asked != implied:
-        raise ChoicesMismatchError(f"choices contradict action {action}")
+            raise ChoicesError("choices: required for action custom")
+        return scheme.check(asked)
+    implied = scheme.all(action == "accept_all")
+    if asked is not None and scheme.check(asked) != implied:
+        raise ChoicesError(f"choices: contradict action {action}")
     return implied
 
 
 @dataclass(frozen=True)
 class Effective:
-    """The choices after signals, and why a purpose was overridden ({purpose: reason})."""
+    """The choices after signals, and why a category was overridden ({category: reason})."""
 
     choices: Choices
     overrides: dict[str, str] = field(default_factory=dict)
 
 
-def apply_signals(asked: Choices, *, gpc: bool) -> Effective:
-    """Global Privacy Control (`Sec-GPC: 1`) is an opt-out of sale/sharing: marketing is off whatever was asked."""
-    if gpc and asked.marketing:
-        return Effective(Choices(asked.preferences, asked.analytics, False), {"marketing": GPC_REASON})
-    return Effective(asked)
-
-
-def consent_mode(choices: Choices) -> dict[str, Grant]:
-    """Google Consent Mode v2 signals derived from the effective choices."""
-
-    def grant(value: bool) -> Grant:
-        return "granted" if value else "denied"
-
-    return {
-        "ad_storage": grant(choices.marketing),
-        "analytics_storage": grant(choices.analytics),
-        "ad_user_data": grant(choices.marketing),
-        "ad_personalization": grant(choices.marketing),
-    }
+def apply_signals(asked: Choices, *, gpc: bool, scheme: ConsentScheme) -> Effective:
+    """Global Privacy Control (`Sec-GPC: 1`) is an opt-out of sale/sharing: the scheme's `gpc_off` categories are
+    off whatever was asked, each with the reason."""
+    if not gpc:
+        return Effective(asked)
+    overridden = [name for name in scheme.gpc_off if asked.granted(name)]
+    if not overridden:
+        return Effective(asked)
+    return Effective(asked.turned_off(overridden), {name: GPC_REASON for name in sorted(overridden)})
 
 
 ReconsentReason = Literal["no_consent", "policy_changed", "expired"]
@@ -188,10 +276,14 @@ class ProofContext:
 
     @classmethod
     def from_request(cls, *, gpc_header: str | None, country_header: str | None, viewer_address: str | None,
-                     source_ip: str | None, user_agent: str | None) -> ProofContext:
+                     source_ip: str | None, user_agent: str | None, store_ip: bool = True) -> ProofContext:
+        """`store_ip=False` (the store promises to keep no IP address): not even the truncated prefix is kept."""
         return cls(gpc=(gpc_header or "").strip() == "1", country=viewer_country(country_header),
-                   ip_prefix=ip_prefix(viewer_ip(viewer_address, source_ip)),
+                   ip_prefix=ip_prefix(viewer_ip(viewer_address, source_ip)) if store_ip else None,
                    user_agent_family=user_agent_family(user_agent))
+
+    def without_ip(self) -> ProofContext:
+        return replace(self, ip_prefix=None)
 
     def proof(self) -> dict[str, str]:
         """The personal part of the context (kept sealed for customers, plain for anonymous visitors)."""

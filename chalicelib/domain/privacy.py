@@ -25,21 +25,25 @@ def truncate_ip(value: str | None, *, v4_prefix: int = 24, v6_prefix: int = 64) 
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
 
 
-def anonymise_value(field: str, value: Any) -> Any:
-    """The placeholder WooCommerce's eraser writes for a personal field (by the field's name)."""
+IP_FIELDS = frozenset({"ip", "ip_address", "customer_ip_address", "customer_ip"})
+
+
+def anonymise_value(field: str, value: Any, *, keep_ip: bool = True) -> Any:
+    """The placeholder WooCommerce's eraser writes for a personal field (by the field's name).  An IP address is
+    kept truncated, as WordPress does, unless `keep_ip=False` (a store that promises to keep no IP: none at all)."""
     if value is None or value == "":
         return value
     name = field.lower()
     if isinstance(value, dict):
-        return {k: anonymise_value(k, v) for k, v in value.items()}
+        return {k: anonymise_value(k, v, keep_ip=keep_ip) for k, v in value.items()}
     if isinstance(value, list):
-        return [anonymise_value(field, v) for v in value]
+        return [anonymise_value(field, v, keep_ip=keep_ip) for v in value]
     if "email" in name:
         return DELETED_EMAIL
     if "phone" in name:
         return re.sub(r"\d", "0", str(value))
-    if name in ("ip", "ip_address", "customer_ip_address", "customer_ip"):
-        return truncate_ip(str(value)) or ""
+    if name in IP_FIELDS:
+        return (truncate_ip(str(value)) or "") if keep_ip else ""
     if name in ("country", "state"):
         return value  # WooCommerce keeps country/state (tax evidence)
     return DELETED_TEXT

@@ -1,4 +1,5 @@
-"""Storefront banner API: POST /consent, GET /consent/{visitor_id} (CORS limited to ALLOWED_ORIGINS)."""
+"""Storefront banner API: GET /consent/config, POST /consent, GET /consent/{visitor_id} (CORS limited to
+ALLOWED_ORIGINS)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from chalicelib.errors import InvalidInputError
 from chalicelib.handlers.auth import authenticate
 from chalicelib.handlers.http import api_route, json_body, json_response
 from chalicelib.payloads.consent import MAX_BODY, VISITOR_ID_PATTERN, ConsentIn
+from chalicelib.services.consent_config import consent_config
 from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, read_consent, record_consent
 
 bp = Blueprint(__name__)
+CONFIG_MAX_AGE = 300
 
 
 def allowed_origins() -> list[str]:
@@ -23,18 +26,33 @@ def allowed_origins() -> list[str]:
 
 
 def proof_context(blueprint: Blueprint) -> ProofContext:
-    """GPC, country, truncated IP and user-agent family of the current request."""
+    """GPC, country, truncated IP (only when the store's policy keeps one) and user-agent family of the current
+    request."""
     request = blueprint.current_request
     headers = request.headers
     identity: dict[str, Any] = (request.context or {}).get("identity") or {}
     return ProofContext.from_request(
         gpc_header=headers.get("sec-gpc"), country_header=headers.get("cloudfront-viewer-country"),
         viewer_address=headers.get("cloudfront-viewer-address"), source_ip=identity.get("sourceIp"),
-        user_agent=headers.get("user-agent"))
+        user_agent=headers.get("user-agent"),
+        store_ip=get_container().store_policy.ip_addresses.store != "none")
 
 
 def _has_credentials(blueprint: Blueprint) -> bool:
     return blueprint.current_request.headers.get("authorization") is not None
+
+
+@api_route(bp, "/consent/config", methods=["GET"], cors=allowed_origins)
+def get_consent_config() -> Response:
+    """What the consent banner shows, from the store's policy file: public and cacheable (an ETag of the policy
+    version; `If-None-Match` with it answers 304)."""
+    policy = get_container().store_policy
+    etag = f'"{policy.policy.version}"'
+    headers = {"Cache-Control": f"public, max-age={CONFIG_MAX_AGE}", "ETag": etag}
+    asked = bp.current_request.headers.get("if-none-match") or ""
+    if etag in (tag.strip().removeprefix("W/") for tag in asked[:1024].split(",")):
+        return Response(body="", status_code=304, headers=dict(headers))
+    return json_response(200, consent_config(policy).model_dump(mode="json"), headers)
 
 
 @api_route(bp, "/consent", methods=["POST"], cors=allowed_origins)

@@ -3,13 +3,14 @@ refused with a message naming the field; values are never echoed)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool
 
-from chalicelib.domain.consent import Action, Choices, ChoicesMismatchError, Source, choices_for_action
+from chalicelib.domain.consent import Action, Grant, Signal, Source
 
 MAX_BODY = 16 * 1024
+MAX_CATEGORIES = 16
 
 VISITOR_ID_PATTERN = r"^[A-Za-z0-9._~:-]{8,128}$"
 VisitorId = Annotated[str, Field(pattern=VISITOR_ID_PATTERN)]
@@ -20,39 +21,24 @@ Locale = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class ChoicesIn(BaseModel):
-    model_config = _STRICT
+class ChoicesIn(RootModel[Annotated[dict[str, Any], Field(max_length=MAX_CATEGORIES)]]):
+    """{category: bool}: which categories a store has is the store's policy, so the names and values are checked
+    against it by the use case (`ConsentScheme.check`: an unknown or missing category is a 400 naming it)."""
 
-    essential: Literal[True] | None = Field(default=None, description="always on; false is refused")
-    preferences: StrictBool
-    analytics: StrictBool
-    marketing: StrictBool
+    model_config = ConfigDict(strict=True, frozen=True)
 
-    def domain(self) -> Choices:
-        return Choices(self.preferences, self.analytics, self.marketing)
+    def domain(self) -> dict[str, Any]:
+        return dict(self.root)
 
 
 class _ConsentFields(BaseModel):
-    """`action` is declared before `choices` so the choices are checked against it."""
-
     model_config = _STRICT
 
     action: Action
-    choices: ChoicesIn | None = Field(default=None, validate_default=True)
+    choices: ChoicesIn | None = None
     policy_version: PolicyVersion
     notice_hash: NoticeHash | None = None
     locale: Locale | None = None
-
-    @field_validator("choices")
-    @classmethod
-    def _agree_with_action(cls, value: ChoicesIn | None, info: ValidationInfo) -> ChoicesIn | None:
-        action = info.data.get("action")
-        if action is not None:
-            try:
-                choices_for_action(action, value.domain() if value else None)
-            except ChoicesMismatchError as error:
-                raise ValueError(str(error)) from None
-        return value
 
 
 class ConsentIn(_ConsentFields):
@@ -74,3 +60,42 @@ class MarketingIn(BaseModel):
     model_config = _STRICT
 
     email_marketing: StrictBool
+
+
+# -- GET /consent/config: what the banner reads (an output view) ------------------------------------------------------
+class _View(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VendorOut(_View):
+    key: str
+    name: str
+    country: str
+    purposes: list[str]
+
+
+class CookieOut(_View):
+    name: str
+    vendor: str  # a vendor's key, or "first_party"
+    duration: str
+    purpose: str
+
+
+class CategoryOut(_View):
+    name: str
+    label: str
+    description: str
+    locked: bool  # essential: always on, the banner shows no switch
+    consent_mode: list[Signal]
+    vendors: list[VendorOut]
+    cookies: list[CookieOut]
+
+
+class ConsentConfigOut(_View):
+    policy_version: str
+    controller: str
+    privacy_policy_url: str
+    cookie_policy_url: str | None
+    categories: list[CategoryOut]
+    consent_mode_defaults: dict[Signal, Grant]
+    languages: list[str]

@@ -71,6 +71,8 @@ def change_marketing(ports: ConsentPorts, principal: Principal, email_marketing:
                      context: ProofContext) -> dict[str, Any]:
     """The account switch (also the objection to marketing): recorded with proof of how it was made."""
     at = ports.now()
+    if not ConsentRules.of(ports).store_ip:
+        context = context.without_ip()
     proof: dict[str, Any] = {"channel": "account_privacy_settings", **context.proof()}
     set_marketing_preference(ports, subject=principal.subject, customer_id=principal.customer_id,
                              email_marketing=email_marketing, source="account", at=at, proof=proof)

@@ -29,8 +29,10 @@ def _is_paypal(payment_method: str) -> bool:
     return payment_method == "paypal" or payment_method.startswith("ppcp")
 
 
-def minimise_order(order: OrderPayload) -> tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]:
-    """(plain data, personal fields to seal, PayPal references) of an order: what the store's policies need."""
+def minimise_order(order: OrderPayload, *, store_ip: bool = True
+                   ) -> tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]:
+    """(plain data, personal fields to seal, PayPal references) of an order: what the store's policies need.
+    `store_ip=False` (the store promises to keep no IP address): no `customer_ip` at all, not even truncated."""
     paypal_order_id = next((str(v) for k in PAYPAL_ORDER_ID_KEYS if (v := order.meta(k))), "")
     data: dict[str, Any] = {
         "id": order.id, "number": order.number, "parent_id": order.parent_id, "status": order.status,
@@ -60,6 +62,8 @@ def minimise_order(order: OrderPayload) -> tuple[dict[str, Any], dict[str, Any],
         "customer_ip": truncate_ip(order.customer_ip_address),  # WordPress-style: /24 (IPv4), /64 (IPv6)
         "paypal_payer": payer,
     }
+    if not store_ip:
+        del personal["customer_ip"]
     references: tuple[str, ...] = ()
     if _is_paypal(order.payment_method):
         references = tuple(ref for ref in (paypal_order_id, order.transaction_id) if ref)
@@ -88,7 +92,7 @@ def _without_none(data: dict[str, Any]) -> dict[str, Any]:
 
 def record_order(order: OrderPayload, ports: WebhookPorts) -> Outcome:
     now = ports.now()
-    data, personal, references = minimise_order(order)
+    data, personal, references = minimise_order(order, store_ip=ports.store_ip)
     modified = parse_gmt(order.date_modified_gmt, "date_modified_gmt")
     created = parse_gmt(order.date_created_gmt, "date_created_gmt") if order.date_created_gmt else modified
     subject = ports.subject_of_email(order.billing.email)

@@ -21,6 +21,7 @@ class WebhookPorts:
     subject_for_email: Callable[[str], str]
     pepper: str
     now: Callable[[], int]
+    store_ip: bool = True  # the store's policy: False when it promises to keep no IP address (ip_addresses.store)
 
     def subject_of_email(self, email: str | None) -> str | None:
         """The subject keyed by an e-mail address, or None when there is no usable address."""

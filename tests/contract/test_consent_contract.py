@@ -15,6 +15,7 @@ from tests.fakes.consent import InMemoryConsentRepository
 from tests.helpers import retention
 
 SUBJECT = "b" * 64
+CATEGORIES = ("preferences", "analytics", "marketing")
 
 
 class Harness:
@@ -39,7 +40,8 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
 
 def event(consent_id: str = "c1", at: int = NOW, holder: str = "V.h1", **changes: Any) -> ConsentEvent:
     base = ConsentEvent(holder=holder, consent_id=consent_id, recorded_at=at, action="custom",
-                        asked=Choices(True, False, True), effective=Choices(True, False, False),
+                        asked=Choices(preferences=True, analytics=False, marketing=True),
+                        effective=Choices(preferences=True, analytics=False, marketing=False),
                         overrides={"marketing": "gpc"}, gpc=True, policy_version="2026-05", source="banner",
                         notice_hash="sha256:0123456789", locale="et", country="EE", ip_prefix="203.0.113.0",
                         user_agent_family="Firefox")
@@ -58,8 +60,9 @@ def test_an_event_is_kept_whole_and_becomes_current(harness: Harness) -> None:
     assert harness.repo.ledger("V.h1", now=NOW) == [recorded]
     state = harness.repo.current("V.h1", now=NOW)
     assert state is not None
-    assert (state.consent_id, state.effective, state.overrides, state.gpc) == ("c1", Choices(True, False, False),
-                                                                               {"marketing": "gpc"}, True)
+    effective = Choices(preferences=True, analytics=False, marketing=False)
+    assert (state.consent_id, state.effective, state.overrides, state.gpc) == ("c1", effective, {"marketing": "gpc"},
+                                                                               True)
 
 
 def test_an_event_of_a_customer_is_kept_whole_and_links_the_holder(harness: Harness) -> None:
@@ -71,8 +74,8 @@ def test_an_event_of_a_customer_is_kept_whole_and_links_the_holder(harness: Harn
 
 def test_events_append_and_the_latest_is_current(harness: Harness) -> None:
     harness.repo.append(event("c1", NOW))
-    harness.repo.append(event("c2", NOW + 1, action="withdraw", asked=Choices.all(False),
-                              effective=Choices.all(False), overrides={}, gpc=False))
+    harness.repo.append(event("c2", NOW + 1, action="withdraw", asked=Choices.all(CATEGORIES, False),
+                              effective=Choices.all(CATEGORIES, False), overrides={}, gpc=False))
     assert [e.consent_id for e in harness.repo.ledger("V.h1", now=NOW + 2)] == ["c1", "c2"]
     state = harness.repo.current("V.h1", now=NOW + 2)
     assert state is not None and (state.consent_id, state.action) == ("c2", "withdraw")

@@ -17,6 +17,11 @@ from chalicelib.domain.consent import holder_for_visitor
 from scripts.serve import Stack
 from tests.helpers import account_token, bearer
 
+# Consent Mode v2 without a choice: every signal denied but essential's (security_storage).
+NOTHING_GRANTED = {"ad_storage": "denied", "analytics_storage": "denied", "ad_user_data": "denied",
+                   "ad_personalization": "denied", "functionality_storage": "denied",
+                   "personalization_storage": "denied", "security_storage": "granted"}
+
 pytestmark = pytest.mark.e2e
 
 ORIGIN = "https://store.example"
@@ -53,7 +58,7 @@ def test_a_storefront_records_reads_and_withdraws_consent_and_a_customer_objects
     status, _, _ = request(served, "POST", "/consent", {**accept, "action": "withdraw"})
     assert status == 201
     status, _, state = request(served, "GET", f"/consent/{visitor}")
-    assert state["action"] == "withdraw" and set(state["consent_mode"].values()) == {"denied"}
+    assert state["action"] == "withdraw" and state["consent_mode"] == NOTHING_GRANTED
 
     status, _, refused = request(served, "POST", "/consent", {**accept, "action": "maybe"})
     assert status == 400 and refused["field"] == "action"

@@ -7,13 +7,14 @@ from typing import Any
 from hypothesis import strategies as st
 
 from chalicelib.domain.consent import Choices, ProofContext
-from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, record_consent
+from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, consent_scheme, record_consent
 from chalicelib.storage.consent import ConsentRepository
+from tests.helpers import store_policy
 
-RULES = ConsentRules("2026-05", 365)
+RULES = ConsentRules("2026-05", 365, consent_scheme(store_policy()))
 
 
-choices = st.builds(Choices, st.booleans(), st.booleans(), st.booleans())
+choices = st.builds(Choices, preferences=st.booleans(), analytics=st.booleans(), marketing=st.booleans())
 
 
 events = st.lists(
@@ -56,5 +57,5 @@ def run_and_check(repo: ConsentRepository, sequence: list[dict[str, Any]], start
         assert state.consent_id == receipt.consent_id
         assert state.effective == receipt.effective.choices
         assert state.overrides == receipt.effective.overrides
-        assert not (state.gpc and state.effective.marketing)
+        assert not (state.gpc and state.effective.granted("marketing"))
 

@@ -10,6 +10,11 @@ import pytest
 from chalicelib.services.marketing import get_marketing_preference
 from tests.helpers import account_token, bearer
 
+# Consent Mode v2 without a choice: every signal denied but essential's (security_storage).
+NOTHING_GRANTED = {"ad_storage": "denied", "analytics_storage": "denied", "ad_user_data": "denied",
+                   "ad_personalization": "denied", "functionality_storage": "denied",
+                   "personalization_storage": "denied", "security_storage": "granted"}
+
 EMAIL = "jana.mueller@example.org"
 OTHER_EMAIL = "max.mustermann@example.com"
 JSON = {"Content-Type": "application/json"}
@@ -107,7 +112,7 @@ def test_the_latest_consent_among_linked_browsers_and_the_account_is_current(cli
                                                      "action": "withdraw", "choices": None}, auth)
     view = json.loads(call(client, "GET", "/account/privacy", headers=bearer(token(clock))).body)
     assert view["consent"]["linked_holders"] == 2 and view["consent"]["action"] == "withdraw"
-    assert set(view["consent"]["consent_mode"].values()) == {"denied"}
+    assert view["consent"]["consent_mode"] == NOTHING_GRANTED
 
 
 def test_marketing_opt_in_needs_an_explicit_true_and_opt_out_is_recorded_with_proof(client: Any, clock: Any,

@@ -9,6 +9,11 @@ from hypothesis import strategies as st
 
 from tests.helpers import account_token, bearer
 
+# Consent Mode v2 without a choice: every signal denied but essential's (security_storage).
+NOTHING_GRANTED = {"ad_storage": "denied", "analytics_storage": "denied", "ad_user_data": "denied",
+                   "ad_personalization": "denied", "functionality_storage": "denied",
+                   "personalization_storage": "denied", "security_storage": "granted"}
+
 ORIGIN = "https://store.example"
 JSON = {"Content-Type": "application/json", "Origin": ORIGIN}
 VISITOR = "vis-7f3a9c21-cookie"
@@ -40,7 +45,9 @@ def test_record_then_read_the_current_state(client: Any) -> None:
     assert receipt["needs_reconsent_after"] == "2027-11-23T12:00:00Z"
     assert receipt["effective"] == {"essential": True, "preferences": True, "analytics": True, "marketing": True}
     assert receipt["consent_mode"] == {"ad_storage": "granted", "analytics_storage": "granted",
-                                       "ad_user_data": "granted", "ad_personalization": "granted"}
+                                       "ad_user_data": "granted", "ad_personalization": "granted",
+                                       "functionality_storage": "granted", "personalization_storage": "granted",
+                                       "security_storage": "granted"}
     read = client.http.get(f"/consent/{VISITOR}", headers={"Origin": ORIGIN})
     assert read.status_code == 200
     state = json.loads(read.body)
@@ -53,7 +60,7 @@ def test_withdraw_is_recorded_and_becomes_current(client: Any, table_items: Any)
     response = post(client, body(action="withdraw", choices=None))
     assert response.status_code == 201
     state = json.loads(client.http.get(f"/consent/{VISITOR}").body)
-    assert state["action"] == "withdraw" and set(state["consent_mode"].values()) == {"denied"}
+    assert state["action"] == "withdraw" and state["consent_mode"] == NOTHING_GRANTED
     ledger = [i for i in consent_items(table_items) if i["sk"].startswith("LEDGER#")]
     assert sorted(i["data"]["action"] for i in ledger) == ["accept_all", "withdraw"]
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import EVENTS, NOW
-from tests.helpers import account_token, bearer, wc_signature
+from tests.helpers import POLICIES, account_token, bearer, store_policy, wc_signature
 
 pytestmark = pytest.mark.slow
 
@@ -192,6 +192,75 @@ def test_what_no_route_accepts_is_refused_at_the_first_field(client: Any, world:
 def test_a_woocommerce_id_is_a_positive_json_integer(client: Any, world: Any, route: Route, ident: str) -> None:
     check(client, world, route, with_hostile(route.base, ("id",), Hostile(ident, True, f"id {ident}")),
           Hostile(ident, True, f"id {ident}"))
+
+
+# -- the consent routes of each store: choices name the store's own categories (its policy file) -----------------------
+def store_consent(name: str) -> dict[str, Any]:
+    policy = store_policy(name)
+    categories = [category for category in policy.cookies if category != "essential"]
+    return {**CONSENT, "policy_version": policy.policy.version,
+            "choices": {category: index % 2 == 0 for index, category in enumerate(categories)}}
+
+
+@pytest.fixture(params=POLICIES)
+def store(request: pytest.FixtureRequest, container: Any) -> str:
+    container.override(store_policy=store_policy(request.param))
+    return str(request.param)
+
+
+@HOSTILE_SETTINGS
+@given(data=st.data())
+def test_a_hostile_value_in_a_consent_of_each_store_is_refused_or_harmless(client: Any, store: str, world: Any,
+                                                                          data: st.DataObject) -> None:
+    route = Route(f"consent {store}", store_consent(store), _plain("post", "/consent"))
+    path = data.draw(st.sampled_from(paths(route.base)), label="path")
+    hostile = data.draw(st.sampled_from(HOSTILE), label="hostile")
+    check(client, world, route, with_hostile(route.base, path, hostile), hostile)
+
+
+category_names = st.one_of(st.sampled_from(["essential", "preferences", "analytics", "marketing", "support",
+                                            "tracking", "Marketing", "__proto__", "", "x" * 5000]),
+                           st.text(max_size=40))
+choice_values = st.one_of(st.booleans(), st.none(), st.integers(-(10**6), 10**6), st.text(max_size=8), st.just([True]),
+                          st.just({"granted": True}))
+
+
+@HOSTILE_SETTINGS
+@given(choices=st.dictionaries(category_names, choice_values, max_size=20))
+def test_choices_that_are_not_exactly_the_stores_categories_change_nothing(client: Any, store: str, world: Any,
+                                                                          choices: dict[str, Any]) -> None:
+    expected = {category for category in store_policy(store).cookies if category != "essential"}
+    named = {k: v for k, v in choices.items() if not (k == "essential" and v is True)}
+    exact = set(named) == expected and all(isinstance(v, bool) for v in named.values())
+    body = json.dumps({**store_consent(store), "choices": choices}).encode()
+    before = world()
+    response = client.http.post("/consent", body=body, headers=JSON)
+    assert response.status_code == (201 if exact else 400), response.body
+    if not exact:
+        assert world() == before and json.loads(response.body)["field"].startswith("choices")
+
+
+config_headers = st.fixed_dictionaries({}, optional={
+    "If-None-Match": st.one_of(st.text(max_size=50), st.just('"' + "v" * 10_000 + '"'), st.just("*")),
+    "Origin": st.sampled_from(["https://store.example", "https://evil.example", "null", ""]),
+    "Accept": st.text(max_size=30)})
+
+
+@HOSTILE_SETTINGS
+@given(headers=config_headers, query=st.dictionaries(st.text(min_size=1, max_size=10), st.text(max_size=20),
+                                                     max_size=3))
+def test_the_banner_configuration_ignores_hostile_headers_and_queries(client: Any, store: str, world: Any,
+                                                                      headers: dict[str, str],
+                                                                      query: dict[str, str]) -> None:
+    from urllib.parse import urlencode
+
+    safe = {k: v for k, v in headers.items() if v.isprintable() and v.isascii()}
+    before = world()
+    response = client.http.get("/consent/config" + (f"?{urlencode(query)}" if query else ""), headers=safe)
+    assert response.status_code in (200, 304, 403), response.body
+    if response.status_code == 200:
+        assert json.loads(response.body)["policy_version"] == store_policy(store).policy.version
+    assert world() == before
 
 
 @given(email=st.one_of(

@@ -9,16 +9,17 @@ from bench.common import RoundTrips
 from chalicelib.domain.consent import Choices, ProofContext, holder_for_account, holder_for_visitor
 from chalicelib.domain.retention import DAY
 from chalicelib.errors import SubjectSuppressedError
-from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, record_consent
+from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, consent_scheme, record_consent
 from chalicelib.storage.subject_keys import subject_pk
 from tests.conftest import NOW
+from tests.helpers import store_policy
 
 VISITOR = "vis-7f3a9c21-cookie"
 EMAIL = "jana.mueller@example.org"
 CONTEXT = ProofContext.from_request(gpc_header=None, country_header="EE", viewer_address=None,
                                     source_ip="203.0.113.77", user_agent="Mozilla/5.0 Firefox/133.0")
-RULES = ConsentRules("2026-05", 365)
-COMMAND = ConsentCommand("custom", Choices(True, True, False), "2026-05", "banner")
+RULES = ConsentRules("2026-05", 365, consent_scheme(store_policy()))
+COMMAND = ConsentCommand("custom", Choices(preferences=True, analytics=True, marketing=False), "2026-05", "banner")
 
 
 def record(container: Any, owner: Owner | None = None, holder: str | None = None) -> Any:

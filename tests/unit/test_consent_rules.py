@@ -3,12 +3,14 @@
 import pytest
 
 from chalicelib.domain.consent import (
+    SIGNALS,
     Choices,
+    ChoicesError,
     ChoicesMismatchError,
+    ConsentScheme,
     ProofContext,
     apply_signals,
     choices_for_action,
-    consent_mode,
     holder_for_account,
     holder_for_visitor,
     ip_prefix,
@@ -19,31 +21,42 @@ from chalicelib.domain.consent import (
     viewer_ip,
 )
 from chalicelib.domain.retention import DAY
+from chalicelib.services.record_consent import consent_scheme
+from tests.helpers import POLICIES, store_policy
 
 NOW = 1_795_435_200
-ALL = Choices.all(True)
-NONE = Choices.all(False)
+SCHEME = consent_scheme(store_policy("jetcards"))  # preferences, analytics, marketing
+ALL = SCHEME.all(True)
+NONE = SCHEME.all(False)
+
+
+def C(preferences: bool, analytics: bool, marketing: bool) -> Choices:
+    return Choices(preferences=preferences, analytics=analytics, marketing=marketing)
+
+
+def consent_mode(choices: Choices) -> dict[str, str]:
+    return dict(SCHEME.consent_mode(choices))
 
 
 # -- actions ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("action", "expected"), [("accept_all", ALL), ("reject_all", NONE), ("withdraw", NONE)])
 def test_fixed_actions_imply_their_choices(action: str, expected: Choices) -> None:
-    assert choices_for_action(action, None) == expected  # type: ignore[arg-type]
-    assert choices_for_action(action, expected) == expected  # type: ignore[arg-type]
+    assert choices_for_action(action, None, SCHEME) == expected  # type: ignore[arg-type]
+    assert choices_for_action(action, expected, SCHEME) == expected  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("action", "asked"), [("accept_all", Choices(True, False, True)),
-                                               ("reject_all", Choices(False, True, False)),
-                                               ("withdraw", Choices(False, False, True))])
+@pytest.mark.parametrize(("action", "asked"), [("accept_all", C(True, False, True)),
+                                               ("reject_all", C(False, True, False)),
+                                               ("withdraw", C(False, False, True))])
 def test_choices_contradicting_the_action_are_refused(action: str, asked: Choices) -> None:
     with pytest.raises(ChoicesMismatchError):
-        choices_for_action(action, asked)  # type: ignore[arg-type]
+        choices_for_action(action, asked, SCHEME)  # type: ignore[arg-type]
 
 
 def test_custom_needs_choices_and_keeps_them() -> None:
     with pytest.raises(ChoicesMismatchError):
-        choices_for_action("custom", None)
-    assert choices_for_action("custom", Choices(True, False, True)) == Choices(True, False, True)
+        choices_for_action("custom", None, SCHEME)
+    assert choices_for_action("custom", C(True, False, True), SCHEME) == C(True, False, True)
 
 
 def test_essential_is_always_on() -> None:
@@ -52,17 +65,17 @@ def test_essential_is_always_on() -> None:
 
 # -- GPC ------------------------------------------------------------------------------------------------------------
 def test_gpc_forces_marketing_off_and_says_why() -> None:
-    effective = apply_signals(ALL, gpc=True)
-    assert effective.choices == Choices(True, True, False)
+    effective = apply_signals(ALL, gpc=True, scheme=SCHEME)
+    assert effective.choices == C(True, True, False)
     assert effective.overrides == {"marketing": "gpc"}
 
 
 def test_gpc_without_marketing_asked_changes_nothing() -> None:
-    assert apply_signals(Choices(True, True, False), gpc=True).overrides == {}
+    assert apply_signals(C(True, True, False), gpc=True, scheme=SCHEME).overrides == {}
 
 
 def test_without_gpc_the_choices_stand() -> None:
-    effective = apply_signals(ALL, gpc=False)
+    effective = apply_signals(ALL, gpc=False, scheme=SCHEME)
     assert effective.choices == ALL and effective.overrides == {}
 
 
@@ -74,14 +87,89 @@ def test_without_gpc_the_choices_stand() -> None:
                "ad_personalization": "granted"}),
         (NONE, {"ad_storage": "denied", "analytics_storage": "denied", "ad_user_data": "denied",
                 "ad_personalization": "denied"}),
-        (Choices(True, True, False), {"ad_storage": "denied", "analytics_storage": "granted",
-                                      "ad_user_data": "denied", "ad_personalization": "denied"}),
-        (Choices(False, False, True), {"ad_storage": "granted", "analytics_storage": "denied",
-                                       "ad_user_data": "granted", "ad_personalization": "granted"}),
+        (C(True, True, False), {"ad_storage": "denied", "analytics_storage": "granted",
+                                "ad_user_data": "denied", "ad_personalization": "denied"}),
+        (C(False, False, True), {"ad_storage": "granted", "analytics_storage": "denied",
+                                 "ad_user_data": "granted", "ad_personalization": "granted"}),
     ],
 )
 def test_consent_mode_v2_mapping(choices: Choices, expected: dict[str, str]) -> None:
-    assert consent_mode(choices) == expected
+    signals = consent_mode(choices)
+    assert {k: v for k, v in signals.items() if k in expected} == expected
+    preferences = "granted" if choices.granted("preferences") else "denied"
+    assert signals["functionality_storage"] == signals["personalization_storage"] == preferences
+    assert signals["security_storage"] == "granted"  # essential's: always
+    assert list(signals) == list(SIGNALS)
+
+
+def test_a_signal_no_category_lists_is_denied() -> None:
+    scheme = ConsentScheme(("analytics",), (("analytics_storage", "analytics"),))
+    signals = scheme.consent_mode(Choices(analytics=True))
+    assert signals["analytics_storage"] == "granted"
+    assert {v for k, v in signals.items() if k != "analytics_storage"} == {"denied"}
+
+
+# -- the store's categories -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("name", "categories"), [("jetcards", ("preferences", "analytics", "marketing")),
+                                                  ("jetkrate", ("preferences", "analytics", "marketing", "support")),
+                                                  ("jetrack", ("preferences",))])
+def test_the_optional_categories_are_the_policys_but_essential(name: str, categories: tuple[str, ...]) -> None:
+    scheme = consent_scheme(store_policy(name))
+    assert scheme.categories == categories
+    assert scheme.all(True).as_dict() == {"essential": True, **dict.fromkeys(categories, True)}
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_each_signal_follows_the_category_the_policy_lists_it_under(name: str) -> None:
+    policy = store_policy(name)
+    scheme = consent_scheme(policy)
+    listed = {signal: category for category, section in policy.cookies.items() for signal in section.consent_mode}
+    for category in scheme.categories:
+        signals = scheme.consent_mode(Choices({**scheme.all(False), category: True}))
+        assert {s for s, grant in signals.items() if grant == "granted"} == {
+            s for s, c in listed.items() if c in (category, "essential")}
+    assert scheme.defaults() == {s: ("granted" if s == "security_storage" else "denied") for s in SIGNALS}
+
+
+@pytest.mark.parametrize(("name", "gpc_off"), [("jetcards", {"marketing"}), ("jetkrate", {"marketing"}),
+                                               ("jetrack", set())])
+def test_gpc_turns_off_marketing_and_advertising_categories(name: str, gpc_off: set[str]) -> None:
+    scheme = consent_scheme(store_policy(name))
+    assert scheme.gpc_off == gpc_off
+    effective = apply_signals(scheme.all(True), gpc=True, scheme=scheme)
+    assert effective.overrides == dict.fromkeys(gpc_off, "gpc")
+    assert {c for c in scheme.categories if not effective.choices.granted(c)} == gpc_off
+
+
+def test_a_category_gating_an_advertising_recipient_is_turned_off_by_gpc() -> None:
+    policy = store_policy("jetkrate")
+    botpress = policy.recipients["botpress"].model_copy(update={"kind": "advertising"})
+    changed = policy.model_copy(update={"recipients": {**policy.recipients, "botpress": botpress}})
+    assert consent_scheme(changed).gpc_off == {"marketing", "support"}
+
+
+@pytest.mark.parametrize(("asked", "place"), [
+    ({"preferences": True, "analytics": True}, "choices.marketing"),
+    ({"preferences": True, "analytics": True, "marketing": True, "support": True}, "choices.support"),
+    ({"preferences": True, "analytics": True, "marketing": "yes"}, "choices.marketing"),
+    ({"essential": False, "preferences": True, "analytics": True, "marketing": True}, "choices.essential"),
+    ({"Not A Name": True, "preferences": True, "analytics": True, "marketing": True}, "choices"),
+])
+def test_choices_name_exactly_the_stores_categories(asked: dict[str, object], place: str) -> None:
+    with pytest.raises(ChoicesError) as error:
+        choices_for_action("custom", asked, SCHEME)
+    assert error.value.field == place
+
+
+def test_choices_are_an_immutable_mapping() -> None:
+    choices = C(True, False, True)
+    assert dict(choices) == {"preferences": True, "analytics": False, "marketing": True}
+    assert choices == C(True, False, True) and hash(choices) == hash(C(True, False, True))
+    with pytest.raises(TypeError):
+        choices["analytics"] = True  # type: ignore[index]
+    with pytest.raises(ValueError, match="essential"):
+        Choices(essential=False)
+    assert Choices.from_dict({"essential": True, "analytics": True}) == Choices(analytics=True)
 
 
 # -- re-consent -------------------------------------------------------------------------------------------------------

@@ -49,6 +49,15 @@ def test_ipv6_is_kept_to_its_64_prefix_and_garbage_not_at_all() -> None:
     assert minimise_order(order(customer_ip_address="not-an-ip"))[1]["customer_ip"] is None
 
 
+def test_a_store_that_keeps_no_ip_keeps_no_customer_ip_at_all() -> None:
+    from chalicelib.domain.privacy import anonymise_value
+
+    data, personal, _ = minimise_order(order(customer_ip_address="203.0.113.45"), store_ip=False)
+    assert "customer_ip" not in personal and "203.0.113" not in repr((data, personal))
+    assert anonymise_value("customer_ip_address", "203.0.113.45") == "203.0.113.0"
+    assert anonymise_value("billing", {"customer_ip": "203.0.113.45"}, keep_ip=False) == {"customer_ip": ""}
+
+
 def test_paypal_standard_payer_meta_is_sealed_not_plain() -> None:
     standard = OrderPayload.model_validate(load(WC / "order.paypal-standard.payload.json"))
     data, personal, references = minimise_order(standard)
