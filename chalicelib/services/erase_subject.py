@@ -131,7 +131,8 @@ def _erase_items(ports: RightsPorts, subject: str, *, now: int) -> None:
             if legal_end is None:
                 deletions.append(record)
             else:
-                anonymisations.append(anonymisation(record, cipher, legal_end, now=now))
+                anonymisations.append(anonymisation(
+                    record, cipher, legal_end, now=now, keep_ip=ports.store_policy.ip_addresses.store != "none"))
             if len(deletions) + len(anonymisations) >= BATCH:
                 processed += _write(ports, deletions, anonymisations)
                 deletions, anonymisations = [], []
@@ -166,16 +167,18 @@ def _legal_end(ports: RightsPorts, record: SubjectRecord) -> int:
     return int(record.expires_at or 0) - ports.policy.rule(Category.ANONYMISED_RECORD).seconds
 
 
-def anonymisation(record: SubjectRecord, cipher: SubjectCipher | None, legal_end: int, *, now: int) -> Anonymisation:
+def anonymisation(record: SubjectRecord, cipher: SubjectCipher | None, legal_end: int, *, now: int,
+                  keep_ip: bool = True) -> Anonymisation:
     """What WooCommerce's eraser leaves of an order: placeholders for the personal fields, linking identifiers
-    cleared; storage drops the sealed fields and the subject link, and deletes it at the end of its legal period."""
+    cleared; storage drops the sealed fields and the subject link, and deletes it at the end of its legal period.
+    A truncated IP stays, as WordPress keeps it, unless the store promises to keep none (`keep_ip=False`)."""
     anonymised: dict[str, Any] = {}
     for name, token in record.sealed.items():
         try:
             value = cipher.open_json(name, token) if cipher else DELETED_TEXT
         except SealError:
             value = DELETED_TEXT
-        anonymised[name] = anonymise_value(name, value)
+        anonymised[name] = anonymise_value(name, value, keep_ip=keep_ip)
     return Anonymisation(record, anonymise_data(record.data), anonymised, legal_end, now)
 
 

@@ -79,6 +79,17 @@ def test_orders_are_anonymised_as_woocommerce_does_and_kept_until_their_legal_en
     assert not any(i["pk"] == "ORDER#57OLD" for i in table_items())  # past its legal period: deleted
 
 
+def test_a_store_that_keeps_no_ip_keeps_none_in_what_erasure_anonymises(container: Any, table_items: Any) -> None:
+    from tests.helpers import store_policy
+
+    seed_subject(container)  # stored while the store kept truncated IPs
+    container.override(store_policy=store_policy("jetrack"))  # now the promise is: no IP at all
+    erase(container, deletion_request(container))
+    order = next(i for i in table_items() if i["pk"] == "ORDER#570000")
+    assert order["anonymised"]["customer_ip_address"] == ""
+    assert "203.0.113" not in json.dumps(table_items(), default=repr)
+
+
 def test_receipt_is_mailed_and_kept_in_the_audit(container: Any) -> None:
     from chalicelib.services.privacy_requests import audit_trail
 
