@@ -100,7 +100,47 @@ def _rows() -> list[Row]:
             trips.reset()
             timing = measure(lambda i, e=expected: paypal(i, e), N)
             found.append(timing.row(f"webhooks: PayPal capture, {name}", _note(trips, N, extra)))
+        found += _bitpay(container)  # -- BitPay (one row block)
     return found
+
+
+# -- BitPay (begin) -------------------------------------------------------------------------------------------------
+class _BitpayApiStandIn:
+    """BitPay's API answering from memory: the bench counts DynamoDB round trips, not the HTTP call (one GET per
+    IPN, bounded by BITPAY_API_TIMEOUT_SECONDS, tested against a fake server in tests/functional)."""
+
+    def __init__(self, invoice: dict[str, Any]) -> None:
+        self.invoice = invoice
+
+    def fetch(self, invoice_id: str) -> Any:
+        from chalicelib.payloads.bitpay import Invoice
+
+        return Invoice.model_validate({**self.invoice, "id": invoice_id})
+
+
+def _bitpay(container: Any) -> list[Row]:
+    from dataclasses import replace
+
+    from chalicelib.payloads.bitpay import Ipn
+    from chalicelib.services.record_bitpay import record_ipn
+
+    ipn = json.loads((ROOT / "tests" / "events" / "bitpay" / "ipn_extended_invoice_confirmed.json").read_text())
+    ports = replace(container.bitpay_ports, api=_BitpayApiStandIn(ipn["data"]))
+    trips = RoundTrips(container.table.client)
+    found = []
+
+    def deliver(i: int, expected: str) -> None:
+        body = {**ipn, "data": {**ipn["data"], "id": f"BenchInvoice{i:08d}"}}
+        _expect(record_ipn(Ipn.from_json(body), ports), expected)
+
+    deliver(10**6, "accepted")  # the buyer's key is now made and cached (warm)
+    for name, expected, extra in [("new invoice status (warm key cache)", "accepted", "; goal 1"),
+                                  ("duplicate (same invoice + status)", "duplicate", "; goal 1")]:
+        trips.reset()
+        timing = measure(lambda i, e=expected: deliver(i, e), N)
+        found.append(timing.row(f"webhooks: BitPay IPN, {name}", _note(trips, N, extra + "; + 1 BitPay API GET")))
+    return found
+# -- BitPay (end) ---------------------------------------------------------------------------------------------------
 
 
 def _references(table: Any, n: int) -> list[Row]:

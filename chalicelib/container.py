@@ -27,8 +27,11 @@ if TYPE_CHECKING:
     from chalicelib.crypto.keys import KeyWrapper
     from chalicelib.crypto.vault import SubjectVault
     from chalicelib.policy.model import StorePolicy
+    from chalicelib.services.record_bitpay import BitpayPorts
     from chalicelib.services.webhook_ports import WebhookPorts
+    from chalicelib.signatures.bitpay import InvoiceApi
     from chalicelib.signatures.paypal import CertificateStore, WebhookVerifier
+    from chalicelib.storage.bitpay_invoices import BitpayInvoiceStore
     from chalicelib.storage.consent import ConsentRepository
     from chalicelib.storage.mail import MailStore
     from chalicelib.storage.marketing import MarketingRepository
@@ -270,6 +273,35 @@ class Container:
                             sealer=SubjectSealer(self.vault), policy=self.policy,
                             subject_for_email=self.subject_for_email, pepper=self.pepper, now=self.now,
                             store_ip=self.store_policy.ip_addresses.store != "none")
+
+    # -- BitPay (begin) -------------------------------------------------------------------------------------------
+    @cached_property
+    def bitpay_invoices(self) -> BitpayInvoiceStore:
+        from chalicelib.storage.bitpay_invoices import DynamoBitpayInvoiceStore
+
+        return DynamoBitpayInvoiceStore(self.table, self.policy, self.sealed_writes)
+
+    @cached_property
+    def bitpay_api(self) -> InvoiceApi:
+        """BitPay's invoice API at BITPAY_API_BASE (a setting, never the request), with BITPAY_API_TOKEN."""
+        from chalicelib.secrets import Secret, get_secret
+        from chalicelib.signatures.bitpay import InvoiceApi
+
+        return InvoiceApi(self.http, self.settings.bitpay_api_base, lambda: get_secret(Secret.BITPAY_API_TOKEN),
+                          timeout=self.settings.bitpay_api_timeout_seconds)
+
+    def bitpay_webhook_token(self) -> str:
+        """BITPAY_WEBHOOK_TOKEN, or "" when not configured (then x-signature is not checked)."""
+        from chalicelib.secrets import Secret, get_secret
+
+        return get_secret(Secret.BITPAY_WEBHOOK_TOKEN, required=False)
+
+    @cached_property
+    def bitpay_ports(self) -> BitpayPorts:
+        from chalicelib.services.record_bitpay import BitpayPorts
+
+        return BitpayPorts(webhook=self.webhook_ports, invoices=self.bitpay_invoices, api=self.bitpay_api)
+    # -- BitPay (end) ---------------------------------------------------------------------------------------------
 
 
 _container: Container | None = None

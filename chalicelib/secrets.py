@@ -17,6 +17,10 @@ class Secret(StrEnum):
     SUBJECT_PEPPER = "SUBJECT_PEPPER"
     PAYPAL_CLIENT_SECRET = "PAYPAL_CLIENT_SECRET"
     VERIFICATION_TOKEN_KEY = "VERIFICATION_TOKEN_KEY"
+    # -- BitPay (begin) --
+    BITPAY_API_TOKEN = "BITPAY_API_TOKEN"  # the merchant facade token the invoice is fetched with
+    BITPAY_WEBHOOK_TOKEN = "BITPAY_WEBHOOK_TOKEN"  # optional: when set, IPNs must carry a valid x-signature
+    # -- BitPay (end) --
 
 
 # Secrets without which the service cannot start.

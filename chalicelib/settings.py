@@ -68,6 +68,10 @@ class Settings(BaseModel):
     )
     paypal_api_base: str = Field(default="https://api-m.paypal.com", alias="PAYPAL_API_BASE")
     paypal_client_id: str = Field(default="", alias="PAYPAL_CLIENT_ID")
+    # -- BitPay (begin) --
+    bitpay_api_base: str = Field(default="https://bitpay.com", alias="BITPAY_API_BASE", pattern=r"^https?://[^/?#]+")
+    bitpay_api_timeout_seconds: float = Field(default=5.0, gt=0, le=20, alias="BITPAY_API_TIMEOUT_SECONDS")
+    # -- BitPay (end) --
 
     # Account authentication (JWT minted by the storefront).
     account_jwt_issuer: str = Field(alias="ACCOUNT_JWT_ISSUER", min_length=1)
@@ -104,6 +108,10 @@ class Settings(BaseModel):
                 raise ValueError("PUBLIC_BASE_URL: a deployed stage needs an https:// URL")
             if not re.fullmatch(PAYPAL_WEBHOOK_ID, self.paypal_webhook_id):
                 raise ValueError("PAYPAL_WEBHOOK_ID: missing or a placeholder (set the webhook id PayPal shows)")
+            # -- BitPay (begin) --
+            if not self.bitpay_api_base.startswith("https://"):
+                raise ValueError("BITPAY_API_BASE: a deployed stage needs an https:// URL")
+            # -- BitPay (end) --
         return self
 
     @field_validator("allowed_origins", mode="before")

@@ -146,3 +146,21 @@ def log_output() -> Iterator[Any]:
     yield buffer.getvalue
     logger.setLevel(level)
     handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+# -- BitPay (begin) -------------------------------------------------------------------------------------------------
+@pytest.fixture
+def bitpay_server(local_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The fake BitPay API on 127.0.0.1 (free port), configured through BITPAY_API_BASE (it expects the local
+    stage's BITPAY_API_TOKEN).
+    Request it before `client`/`container` so that the container reads these settings."""
+    from chalicelib.settings import get_settings
+    from tests.fakes import bitpay_api
+
+    fake, server = bitpay_api.start()
+    monkeypatch.setenv("BITPAY_API_BASE", fake.base)
+    monkeypatch.setenv("BITPAY_API_TIMEOUT_SECONDS", "0.5")
+    get_settings.cache_clear()
+    yield fake
+    bitpay_api.stop(server)
+# -- BitPay (end) ---------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Storefront webhooks: `POST /webhooks/woocommerce` and `POST /webhooks/paypal`.
+"""Storefront webhooks: `POST /webhooks/woocommerce`, `POST /webhooks/paypal` and `POST /webhooks/bitpay`.
 
 Verify the signature over the raw bytes (401), parse (400, 413 above 1 MiB), record, answer 200 with
 `{"status": "accepted"|"duplicate"|"stale"|"ignored"|"ping"}`.  Storage failures answer 503 (the sender retries;
@@ -8,9 +8,10 @@ every write is a single conditional write or transaction, so nothing partial is 
 from __future__ import annotations
 
 from chalice.app import Blueprint, Response
+from pydantic import ValidationError
 
 from chalicelib.container import get_container
-from chalicelib.handlers.http import api_route, header, json_response, parse_model, raw_body
+from chalicelib.handlers.http import api_route, describe_validation, header, json_response, parse_model, raw_body
 
 bp = Blueprint(__name__)
 
@@ -56,3 +57,36 @@ def paypal_webhook() -> Response:
     container.paypal_verifier.verify(bp.current_request.headers, body)
     status = record_event(parse_model(PaypalEvent, body), container.webhook_ports)
     return json_response(200, {"status": "accepted" if status == "suppressed" else status})
+
+
+# -- BitPay (begin) -----------------------------------------------------------------------------------------------
+@api_route(bp, "/webhooks/bitpay", methods=["POST"], content_types=["application/json"])
+def bitpay_webhook() -> Response:
+    """An IPN (standard or extended format) names an invoice; the invoice is fetched from BitPay's API and what the
+    API answers is recorded (422 when BitPay does not confirm it, 503 with Retry-After when BitPay cannot be asked).
+    With BITPAY_WEBHOOK_TOKEN configured, `x-signature` must match first (401)."""
+    from chalicelib.errors import InvalidInputError
+    from chalicelib.payloads.bitpay import Ipn, ipn_json
+    from chalicelib.payloads.strict_json import JsonRejected
+    from chalicelib.services.record_bitpay import record_ipn
+    from chalicelib.signatures import bitpay as signature
+
+    body = raw_body(bp, MAX_BODY)
+    container = get_container()
+    token = container.bitpay_webhook_token()
+    if token:
+        signature.verify_signature(body, header(bp, signature.SIGNATURE_HEADER), token)
+    try:
+        data = ipn_json(body) if body else None
+    except JsonRejected as error:
+        raise InvalidInputError(str(error), field="body") from None
+    if not isinstance(data, dict):
+        raise InvalidInputError("body must be a JSON object", field="body")
+    try:
+        ipn = Ipn.from_json(data)
+    except ValidationError as error:
+        field, message = describe_validation(error)
+        raise InvalidInputError(message, field=field) from None
+    status = record_ipn(ipn, container.bitpay_ports)
+    return json_response(200, {"status": "accepted" if status == "suppressed" else status})
+# -- BitPay (end) -------------------------------------------------------------------------------------------------

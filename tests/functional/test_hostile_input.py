@@ -280,3 +280,33 @@ def test_an_address_that_is_not_one_mailbox_is_refused_by_the_guest_form(client:
     assert response.status_code == (202 if is_email(email) else 400)
     if response.status_code == 400:
         assert world() == before
+
+
+# -- BitPay (begin): the IPN route, its invoice served by the fake BitPay API on 127.0.0.1 ---------------------------
+BITPAY_IPN = _fixture("bitpay/ipn_extended_invoice_confirmed.json")
+BITPAY_IPN["data"]["id"] = "Hpqc62dfE1ZjzeeH4kEycF"
+BITPAY_ROUTE = Route("bitpay", BITPAY_IPN, _plain("post", "/webhooks/bitpay"))
+
+
+@HOSTILE_SETTINGS
+@given(data=st.data())
+def test_a_hostile_value_anywhere_in_a_bitpay_ipn_is_refused_or_harmless(bitpay_server: Any, client: Any,
+                                                                        world: Any, data: st.DataObject) -> None:
+    bitpay_server.invoices["Hpqc62dfE1ZjzeeH4kEycF"] = dict(BITPAY_IPN["data"])
+    path = data.draw(st.sampled_from(paths(BITPAY_ROUTE.base)), label="path")
+    hostile = data.draw(st.sampled_from(HOSTILE), label="hostile")
+    check(client, world, BITPAY_ROUTE, with_hostile(BITPAY_ROUTE.base, path, hostile), hostile)
+
+
+@pytest.mark.parametrize("hostile", [*NEVER_ACCEPTED, Hostile("true", True, "true id"),
+                                     Hostile('"../../x?token=y"', True, "path id"),
+                                     Hostile('"http://169.254.169.254/"', True, "url id")],
+                         ids=lambda h: h.name)
+@pytest.mark.parametrize("where", [("data", "id"), ("id",)], ids=["extended id", "standard id"])
+def test_a_hostile_bitpay_invoice_id_is_refused_before_bitpay_is_asked(bitpay_server: Any, client: Any, world: Any,
+                                                                       hostile: Hostile,
+                                                                       where: tuple[str, ...]) -> None:
+    base = BITPAY_IPN if where[0] == "data" else dict(BITPAY_IPN["data"])
+    check(client, world, BITPAY_ROUTE, with_hostile(base, where, hostile), hostile)
+    assert bitpay_server.seen == []
+# -- BitPay (end) ---------------------------------------------------------------------------------------------------

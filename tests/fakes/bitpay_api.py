@@ -1,0 +1,91 @@
+"""A fake BitPay invoice API: a real HTTP server on 127.0.0.1 (a free port), in a thread, stopped after the test.
+
+`GET /invoices/<id>?token=<token>` with `X-Accept-Version: 2.0.0` answers `{"data": <invoice>}` for the invoices
+it was given (`server.invoices[id] = {...}`), 404 `{"error": "Object not found"}` otherwise.  `server.mode[id]` makes
+one invoice misbehave: "500", "timeout" (answers after the client gave up), "oversized" (an answer larger than the
+client reads), "mismatch" (another invoice's id), "garbage" (not JSON).  Requests are recorded (path, token,
+version header).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+TOKEN = "local-bitpay-api-token-not-real"  # the local stage's BITPAY_API_TOKEN (.chalice/config.json)
+
+
+@dataclass
+class Seen:
+    path: str
+    token: str
+    version: str
+
+
+@dataclass
+class FakeBitpay:
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mode: dict[str, str] = field(default_factory=dict)
+    seen: list[Seen] = field(default_factory=list)
+    base: str = ""
+    delay: float = 2.0
+
+    def answer(self, path: str, query: str, version: str) -> tuple[int, bytes]:
+        token = (parse_qs(query).get("token") or [""])[0]
+        self.seen.append(Seen(path, token, version))
+        if token != TOKEN or version != "2.0.0":
+            return 401, b'{"error": "unauthorized"}'
+        if not path.startswith("/invoices/"):
+            return 404, b'{"error": "not found"}'
+        invoice_id = unquote(path[len("/invoices/"):])
+        mode = self.mode.get(invoice_id, "")
+        if mode == "500":
+            return 500, b'{"error": "internal"}'
+        if mode == "timeout":
+            time.sleep(self.delay)
+        if mode == "oversized":
+            return 200, b'{"data": {"id": "' + b"x" * (300 * 1024) + b'"}}'
+        if mode == "garbage":
+            return 200, b"<html>maintenance</html>"
+        invoice = self.invoices.get(invoice_id)
+        if invoice is None:
+            return 404, b'{"error": "Object not found"}'
+        if mode == "mismatch":
+            invoice = {**invoice, "id": "SomeOtherInvoice123"}
+        return 200, json.dumps({"data": invoice}).encode()
+
+
+def start() -> tuple[FakeBitpay, ThreadingHTTPServer]:
+    fake = FakeBitpay()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            status, body = fake.answer(parts.path, parts.query, self.headers.get("X-Accept-Version", ""))
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:  # the client gave up (timeout test)
+                pass
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    fake.base = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return fake, server
+
+
+def stop(server: ThreadingHTTPServer) -> None:
+    server.shutdown()
+    server.server_close()
