@@ -46,6 +46,7 @@ SOURCES = {
     "order": "the store (WooCommerce), from what you entered at checkout",
     "customer": "the store (WooCommerce), from your account",
     "payment": "PayPal, about payments for your orders",
+    "bitpay_payment": "BitPay, about cryptocurrency payments for your orders (as its API confirmed them)",
     "dispute": "PayPal, about disputes you opened",
     "consent_event": "your browser, when you chose cookie settings",
     "consent_state": "your browser, when you chose cookie settings",
