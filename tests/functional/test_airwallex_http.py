@@ -170,3 +170,27 @@ def test_each_airwallex_record_is_in_the_subjects_export(client: Any, container:
     assert intent["personal"]["customer"]["email"] == EMAIL and intent["retained_until"]
     refund = next(r for r in records if r["data"].get("refund_id"))
     assert refund["personal"]["reason"].startswith("Bitte beim Nachbarn")
+
+
+def test_erasure_anonymises_the_airwallex_records_and_a_later_event_stays_unlinked(client: Any, container: Any,
+                                                                                  table_items: Any) -> None:
+    from tests.integration.test_erasure import deletion_request, erase
+
+    assert status(wc_post(client, "order.created", (WC / "order.created.payload.json").read_bytes())) == "accepted"
+    for name in ("payment_intent.succeeded.json", "refund.succeeded.json", "payment_dispute.requires_response.json"):
+        assert status(aw_post(client, body_of(name))) == "accepted"
+    done = erase(container, deletion_request(container, EMAIL))
+    assert done.result["receipt"]["anonymised"] == {"dispute": 1, "order": 1, "payment": 2, "paypal_ref": 2}
+    later = json.loads(body_of("payment_intent.succeeded.json"))
+    later.update(id="evt_after_erasure", name="payment_intent.cancelled", created_at="2026-11-23T11:59:59+0000")
+    later["data"]["object"]["status"] = "CANCELLED"
+    assert status(aw_post(client, json.dumps(later, ensure_ascii=False).encode())) == "accepted"
+    items = airwallex_items(table_items)
+    assert len(items) == 3 and not any("subject_pk" in item or "sealed" in item for item in items)
+    dump = json.dumps(items, ensure_ascii=False, default=str)
+    for value in PERSONAL:
+        assert value not in dump, value
+    data = json.dumps([item["data"] for item in items])  # the item keys still name the object, as ORDER#<id> does
+    for identifier in ("int_hkpdcpcvbgh8mwk1234", "rfd_hkpdq7x2bgh8mw1234", "dis_hkpdz8m3bgh8mw1234",
+                       "acct_Hb1xY9QpRaSq2mW0"):
+        assert identifier not in data, identifier
