@@ -18,6 +18,8 @@ N = 25
 COLD = 8
 ORDER = json.loads((ROOT / "tests" / "events" / "woocommerce" / "order.created.payload.json").read_text())
 CAPTURE = json.loads((ROOT / "tests" / "events" / "paypal" / "PAYMENT.CAPTURE.COMPLETED.json").read_text())
+AIRWALLEX_INTENT = json.loads((ROOT / "tests" / "events" / "airwallex" / "payment_intent.succeeded.json").read_text())
+AIRWALLEX_REFUND = json.loads((ROOT / "tests" / "events" / "airwallex" / "refund.succeeded.json").read_text())
 
 
 def _note(trips: RoundTrips, n: int, extra: str = "") -> str:
@@ -101,6 +103,7 @@ def _rows() -> list[Row]:
             timing = measure(lambda i, e=expected: paypal(i, e), N)
             found.append(timing.row(f"webhooks: PayPal capture, {name}", _note(trips, N, extra)))
         found += _bitpay(container)  # -- BitPay (one row block)
+    found += _airwallex()
     return found
 
 
@@ -141,6 +144,49 @@ def _bitpay(container: Any) -> list[Row]:
         found.append(timing.row(f"webhooks: BitPay IPN, {name}", _note(trips, N, extra + "; + 1 BitPay API GET")))
     return found
 # -- BitPay (end) ---------------------------------------------------------------------------------------------------
+
+
+# -- Airwallex ----------------------------------------------------------------------------------------------------
+def _airwallex() -> list[Row]:
+    """Airwallex deliveries (x-signature verified, parsed, minimised, sealed, one conditional write), one payment
+    intent per delivery, on a table whose subject key is warm (the order was recorded first)."""
+    from chalicelib.payloads.airwallex import AirwallexEvent
+    from chalicelib.services.record_airwallex import record_event
+    from chalicelib.signatures import airwallex as signature
+
+    found: list[Row] = []
+    with moto_container() as container:
+        ports, secret = container.webhook_ports, container.airwallex_secret()
+
+        def deliver(payload: dict[str, Any], expected: str) -> None:
+            body, timestamp = json.dumps(payload).encode(), str(int(container.clock.now() * 1000))
+            signature.verify(body, timestamp, signature.sign(timestamp, body, secret), secret,
+                             now=container.clock.now())
+            _expect(record_event(AirwallexEvent.model_validate_json(body), ports), expected)
+
+        def intent(i: int, **changes: Any) -> dict[str, Any]:
+            obj = {**AIRWALLEX_INTENT["data"]["object"], "id": f"int_bench{i}", **changes}
+            return {**AIRWALLEX_INTENT, "id": f"evt_bench_{i}_{changes.get('status', '')}", "data": {"object": obj}}
+
+        def refund(i: int) -> dict[str, Any]:
+            obj = {**AIRWALLEX_REFUND["data"]["object"], "id": f"rfd_bench{i}", "payment_intent_id": f"int_bench{i}"}
+            return {**AIRWALLEX_REFUND, "id": f"evt_bench_refund_{i}", "data": {"object": obj}}
+
+        deliver(intent(-1), "accepted")  # the subject's key is now made and cached (warm)
+        trips = RoundTrips(container.table.client)
+        older = {"status": "REQUIRES_CAPTURE", "updated_at": "2026-11-23T11:50:00+0000"}
+        for name, make, expected, goal in [
+                ("payment intent, customer e-mail (warm key cache)", intent, "accepted", "; goal 1"),
+                ("duplicate", intent, "duplicate", "; goal 1"),
+                ("stale (older) event", lambda i: {**intent(i, **older), "created_at": "2026-11-23T11:50:00+0000"},
+                 "stale", "; goal 1"),
+                ("refund (its payment intent's order and subject read first)", refund, "accepted",
+                 "; intent read + transaction")]:
+            trips.reset()
+            timing = measure(lambda i, m=make, e=expected: deliver(m(i), e), N)
+            found.append(timing.row(f"webhooks: Airwallex {name}", _note(trips, N, goal)))
+    return found
+# -- end Airwallex ------------------------------------------------------------------------------------------------
 
 
 def _references(table: Any, n: int) -> list[Row]:

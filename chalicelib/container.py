@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from chalicelib.services.webhook_ports import WebhookPorts
     from chalicelib.signatures.bitpay import InvoiceApi
     from chalicelib.signatures.paypal import CertificateStore, WebhookVerifier
+    from chalicelib.storage.airwallex_events import AirwallexStore
     from chalicelib.storage.bitpay_invoices import BitpayInvoiceStore
     from chalicelib.storage.consent import ConsentRepository
     from chalicelib.storage.mail import MailStore
@@ -161,6 +162,14 @@ class Container:
 
         return DynamoPaypalEventStore(self.table, self.policy, self.sealed_writes)
 
+    # -- Airwallex -------------------------------------------------------------------------------------------------
+    @cached_property
+    def airwallex_events(self) -> AirwallexStore:
+        from chalicelib.storage.airwallex_events import DynamoAirwallexStore
+
+        return DynamoAirwallexStore(self.table, self.policy, self.sealed_writes)
+    # -- end Airwallex ---------------------------------------------------------------------------------------------
+
     @cached_property
     def privacy_requests(self) -> RequestRepository:
         from chalicelib.storage.privacy_requests import DynamoRequestRepository
@@ -264,12 +273,21 @@ class Container:
 
         return get_secret(Secret.WOOCOMMERCE_WEBHOOK_SECRET)
 
+    # -- Airwallex -------------------------------------------------------------------------------------------------
+    def airwallex_secret(self) -> str:
+        """Read at each delivery (cached five minutes by the secrets source, so a rotation takes effect)."""
+        from chalicelib.secrets import Secret, get_secret
+
+        return get_secret(Secret.AIRWALLEX_WEBHOOK_SECRET)
+    # -- end Airwallex ---------------------------------------------------------------------------------------------
+
     @cached_property
     def webhook_ports(self) -> WebhookPorts:
         from chalicelib.services.webhook_ports import WebhookPorts
         from chalicelib.services.webhook_sealing import SubjectSealer
 
         return WebhookPorts(records=self.storefront_records, events=self.paypal_events,
+                            airwallex=self.airwallex_events,  # Airwallex
                             sealer=SubjectSealer(self.vault), policy=self.policy,
                             subject_for_email=self.subject_for_email, pepper=self.pepper, now=self.now,
                             store_ip=self.store_policy.ip_addresses.store != "none")

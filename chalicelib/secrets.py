@@ -21,6 +21,7 @@ class Secret(StrEnum):
     BITPAY_API_TOKEN = "BITPAY_API_TOKEN"  # the merchant facade token the invoice is fetched with
     BITPAY_WEBHOOK_TOKEN = "BITPAY_WEBHOOK_TOKEN"  # optional: when set, IPNs must carry a valid x-signature
     # -- BitPay (end) --
+    AIRWALLEX_WEBHOOK_SECRET = "AIRWALLEX_WEBHOOK_SECRET"  # Airwallex
 
 
 # Secrets without which the service cannot start.

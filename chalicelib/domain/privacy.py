@@ -54,6 +54,7 @@ LINKING_FIELDS = frozenset({
     "customer_id", "transaction_id", "payer_id", "visitor_id", "visitor_ids", "buyer_transaction_id",
     "paypal_order_id", "account_id", "username", "order_key", "dispute_id", "capture_id", "payer_email",
 })
+LINKING_FIELDS |= {"payment_intent_id", "refund_id"}  # Airwallex
 
 
 def anonymise_data(data: dict[str, Any]) -> dict[str, Any]:

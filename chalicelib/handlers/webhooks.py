@@ -1,4 +1,5 @@
-"""Storefront webhooks: `POST /webhooks/woocommerce`, `POST /webhooks/paypal` and `POST /webhooks/bitpay`.
+"""Storefront webhooks: `POST /webhooks/woocommerce`, `POST /webhooks/paypal`, `POST /webhooks/airwallex` and
+`POST /webhooks/bitpay`.
 
 Verify the signature over the raw bytes (401), parse (400, 413 above 1 MiB), record, answer 200 with
 `{"status": "accepted"|"duplicate"|"stale"|"ignored"|"ping"}`.  Storage failures answer 503 (the sender retries;
@@ -57,6 +58,22 @@ def paypal_webhook() -> Response:
     container.paypal_verifier.verify(bp.current_request.headers, body)
     status = record_event(parse_model(PaypalEvent, body), container.webhook_ports)
     return json_response(200, {"status": "accepted" if status == "suppressed" else status})
+
+
+# -- Airwallex ----------------------------------------------------------------------------------------------------
+@api_route(bp, "/webhooks/airwallex", methods=["POST"], content_types=["application/json"])
+def airwallex_webhook() -> Response:
+    from chalicelib.payloads.airwallex import AirwallexEvent
+    from chalicelib.services.record_airwallex import record_event
+    from chalicelib.signatures import airwallex as signature
+
+    body = raw_body(bp, MAX_BODY)
+    container = get_container()
+    signature.verify(body, header(bp, "x-timestamp"), header(bp, "x-signature"), container.airwallex_secret(),
+                     now=container.clock.now())
+    status = record_event(parse_model(AirwallexEvent, body), container.webhook_ports)
+    return json_response(200, {"status": "accepted" if status == "suppressed" else status})
+# -- end Airwallex ------------------------------------------------------------------------------------------------
 
 
 # -- BitPay (begin) -----------------------------------------------------------------------------------------------

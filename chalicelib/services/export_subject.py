@@ -45,9 +45,9 @@ SCHEMA_VERSION = "1.1"
 SOURCES = {
     "order": "the store (WooCommerce), from what you entered at checkout",
     "customer": "the store (WooCommerce), from your account",
-    "payment": "PayPal, about payments for your orders",
+    "payment": "the payment provider you paid with (PayPal or Airwallex), about payments for your orders",
     "bitpay_payment": "BitPay, about cryptocurrency payments for your orders (as its API confirmed them)",
-    "dispute": "PayPal, about disputes you opened",
+    "dispute": "the payment provider you paid with (PayPal or Airwallex), about disputes you opened",
     "consent_event": "your browser, when you chose cookie settings",
     "consent_state": "your browser, when you chose cookie settings",
     "consent_link": "your browser and your account, when you chose cookie settings while logged in",

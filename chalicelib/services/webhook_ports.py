@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from chalicelib.domain.email_address import is_email
 from chalicelib.domain.retention import RetentionPolicy
 from chalicelib.services.webhook_sealing import SubjectSealer
+from chalicelib.storage.airwallex_events import AirwallexStore
 from chalicelib.storage.orders import StorefrontRecords
 from chalicelib.storage.paypal_events import PaypalEventStore
 
@@ -16,6 +17,9 @@ from chalicelib.storage.paypal_events import PaypalEventStore
 class WebhookPorts:
     records: StorefrontRecords
     events: PaypalEventStore
+    # -- Airwallex ---------------------------------------------------------------------------------------------
+    airwallex: AirwallexStore
+    # -- end Airwallex -----------------------------------------------------------------------------------------
     sealer: SubjectSealer
     policy: RetentionPolicy
     subject_for_email: Callable[[str], str]

@@ -1,5 +1,5 @@
 """One contract, two implementations (in-memory twin and DynamoDB on moto) for the webhook storage ports:
-storefront records (orders, customers, PayPal references) and PayPal events."""
+storefront records (orders, customers, PayPal references), PayPal events and Airwallex objects."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.domain.retention import Category
 from chalicelib.services.webhook_revision import content_revision, deletion_revision
+from chalicelib.storage.airwallex_events import AirwallexRecord, AirwallexStore, DynamoAirwallexStore
 from chalicelib.storage.orders import (
     CUSTOMER,
     ORDER,
@@ -22,6 +23,7 @@ from chalicelib.storage.orders import (
 )
 from chalicelib.storage.paypal_events import DynamoPaypalEventStore, PaypalEventStore, PaypalRecord
 from chalicelib.storage.subject_keys import SubjectKeyRepository
+from tests.fakes.airwallex_events import InMemoryAirwallexStore
 from tests.fakes.orders import InMemoryStorefrontRecords
 from tests.fakes.paypal_events import InMemoryPaypalEventStore
 from tests.fakes.subject_keys import InMemorySubjectKeyRepository
@@ -36,6 +38,7 @@ class World:
     records: StorefrontRecords
     events: PaypalEventStore
     keys: SubjectKeyRepository
+    airwallex: AirwallexStore
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -43,11 +46,13 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
     policy = retention()
     if request.param == "memory":
         keys: Any = InMemorySubjectKeyRepository()
-        yield World(InMemoryStorefrontRecords(policy, keys), InMemoryPaypalEventStore(policy, keys), keys)
+        yield World(InMemoryStorefrontRecords(policy, keys), InMemoryPaypalEventStore(policy, keys), keys,
+                    InMemoryAirwallexStore(policy, keys))
     else:
         container: Any = request.getfixturevalue("container")
         yield World(DynamoStorefrontRecords(container.table, policy, container.sealed_writes),
-                    DynamoPaypalEventStore(container.table, policy, container.sealed_writes), container.subject_keys)
+                    DynamoPaypalEventStore(container.table, policy, container.sealed_writes), container.subject_keys,
+                    DynamoAirwallexStore(container.table, policy, container.sealed_writes))
 
 
 def rev(modified: int, content: str = "a") -> str:
@@ -149,3 +154,50 @@ def test_paypal_event_of_a_suppressed_subject_is_not_written(world: World) -> No
     assert world.events.record(paypal_record(), now=NOW) is Outcome.SUPPRESSED
     assert world.events.get("WH-1", now=NOW) is None
     assert world.events.record(paypal_record(subject=None), now=NOW) is Outcome.ACCEPTED
+
+
+# -- Airwallex ----------------------------------------------------------------------------------------------------
+def airwallex_record(revision: str, event_id: str = "evt_1", *, status: str = "SUCCEEDED",
+                     subject: str | None = "s1", category: Category = Category.PAYMENT) -> AirwallexRecord:
+    return AirwallexRecord("payment_intent", "int_1", event_id, revision, "payment" if category is Category.PAYMENT
+                           else "dispute", category, NOW - DAY, {"event_id": event_id, "status": status,
+                                                                 "order_id": 1234},
+                           {"customer": "v1.x"} if subject else {}, subject)
+
+
+def test_airwallex_newest_state_wins_and_a_retry_is_a_duplicate(world: World) -> None:
+    store = world.airwallex
+    assert store.record(airwallex_record("000000000100.5.aa"), now=NOW) is Outcome.ACCEPTED
+    assert store.record(airwallex_record("000000000100.5.aa"), now=NOW + 60) is Outcome.DUPLICATE
+    assert store.record(airwallex_record("000000000099.3.ff", "evt_0", status="REQUIRES_CAPTURE"),
+                        now=NOW) is Outcome.STALE
+    assert store.record(airwallex_record("000000000100.3.ff", "evt_0", status="REQUIRES_CAPTURE"),
+                        now=NOW) is Outcome.STALE  # same second, earlier status
+    stored = world.airwallex.get("payment_intent", "int_1", now=NOW)
+    assert stored is not None and stored.data["status"] == "SUCCEEDED" and stored.rev == "000000000100.5.aa"
+    assert stored.subject == "s1" and stored.sealed == {"customer": "v1.x"} and stored.category == "payment"
+    assert stored.expires_at == NOW - DAY + (2555 + 1095) * DAY
+    assert store.record(airwallex_record("000000000200.5.00", "evt_2", status="CANCELLED"),
+                        now=NOW) is Outcome.ACCEPTED
+    newer = world.airwallex.get("payment_intent", "int_1", now=NOW)
+    assert newer is not None and newer.data["status"] == "CANCELLED"
+
+
+def test_airwallex_same_event_after_a_newer_one_is_a_duplicate(world: World) -> None:
+    world.airwallex.record(airwallex_record("000000000200.5.00", "evt_2"), now=NOW)
+    assert world.airwallex.record(airwallex_record("000000000200.5.01", "evt_2"), now=NOW) is Outcome.ACCEPTED
+    assert world.airwallex.record(airwallex_record("000000000100.5.00", "evt_2"), now=NOW) is Outcome.DUPLICATE
+
+
+def test_airwallex_object_of_a_suppressed_subject_is_not_written(world: World) -> None:
+    world.keys.suppress("s1", at=NOW, expires_at=NOW + DAY)
+    assert world.airwallex.record(airwallex_record("000000000100.5.aa"), now=NOW) is Outcome.SUPPRESSED
+    assert world.airwallex.get("payment_intent", "int_1", now=NOW) is None
+    assert world.airwallex.record(airwallex_record("000000000100.5.aa", subject=None), now=NOW) is Outcome.ACCEPTED
+
+
+def test_airwallex_disputes_are_kept_for_the_dispute_period(world: World) -> None:
+    world.airwallex.record(airwallex_record("000000000100.1.aa", category=Category.DISPUTE), now=NOW)
+    stored = world.airwallex.get("payment_intent", "int_1", now=NOW)
+    assert stored is not None and stored.category == "dispute" and stored.kind == "dispute"
+# -- end Airwallex ------------------------------------------------------------------------------------------------

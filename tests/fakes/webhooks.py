@@ -13,6 +13,7 @@ from chalicelib.domain.subjects import subject_id
 from chalicelib.services.webhook_ports import WebhookPorts
 from chalicelib.services.webhook_sealing import SubjectSealer
 from tests.conftest import EVENTS, NOW
+from tests.fakes.airwallex_events import InMemoryAirwallexStore
 from tests.fakes.keys import FakeKeyWrapper
 from tests.fakes.orders import InMemoryStorefrontRecords
 from tests.fakes.paypal_events import InMemoryPaypalEventStore
@@ -26,6 +27,9 @@ WC = EVENTS / "woocommerce"
 
 
 PP = EVENTS / "paypal"
+
+
+AW = EVENTS / "airwallex"
 
 
 class CountingKeys(InMemorySubjectKeyRepository):
@@ -46,6 +50,7 @@ class Memory:
     records: InMemoryStorefrontRecords
     events: InMemoryPaypalEventStore
     clock: FixedClock
+    airwallex: InMemoryAirwallexStore  # Airwallex
 
     def subject(self, email: str) -> str:
         return subject_id(email, PEPPER)
@@ -65,10 +70,12 @@ def memory(now: int = NOW) -> Memory:
     vault = SubjectVault(keys, FakeKeyWrapper(), policy, clock)
     records = InMemoryStorefrontRecords(policy, keys)
     events = InMemoryPaypalEventStore(policy, keys)
-    ports = WebhookPorts(records=records, events=events, sealer=SubjectSealer(vault), policy=policy,
+    airwallex = InMemoryAirwallexStore(policy, keys)  # Airwallex
+    ports = WebhookPorts(records=records, events=events, airwallex=airwallex, sealer=SubjectSealer(vault),
+                         policy=policy,
                          subject_for_email=lambda email: subject_id(email, PEPPER), pepper=PEPPER,
                          now=lambda: int(clock.now()))
-    return Memory(ports, keys, vault, records, events, clock)
+    return Memory(ports, keys, vault, records, events, clock, airwallex)
 
 
 def load(path: Path, **overrides: Any) -> dict[str, Any]:

@@ -111,6 +111,17 @@ def _plain(method: str, path: str, *, token: bool = False) -> Callable[[Any, byt
     return send
 
 
+# -- Airwallex: signed like Airwallex does (hex HMAC-SHA256 of x-timestamp + body, the local stage's secret) --------
+def _aw(client: Any, body: bytes) -> Any:
+    from chalicelib.signatures.airwallex import sign
+
+    timestamp = str(NOW * 1000)
+    signature = sign(timestamp, body, "local-dev-airwallex-webhook-secret-not-real")
+    return client.http.post("/webhooks/airwallex", body=body,
+                            headers={**JSON, "x-timestamp": timestamp, "x-signature": signature})
+# -- end Airwallex -------------------------------------------------------------------------------------------------
+
+
 def _fixture(name: str) -> Any:
     return json.loads((EVENTS / name).read_text())
 
@@ -122,6 +133,7 @@ ROUTES = [
     Route("woocommerce customer", _fixture("woocommerce/customer.created.payload.json"), _wc("customer.updated")),
     Route("woocommerce deletion", _fixture("woocommerce/order.deleted.payload.json"), _wc("order.deleted")),
     Route("paypal", _fixture("paypal/CHECKOUT.ORDER.COMPLETED.json"), _plain("post", "/webhooks/paypal")),
+    Route("airwallex", _fixture("airwallex/payment_intent.succeeded.json"), _aw),  # Airwallex
     Route("consent", CONSENT, _plain("post", "/consent")),
     Route("account consent", {k: v for k, v in CONSENT.items() if k != "visitor_id"},
           _plain("put", "/account/privacy/consent", token=True)),

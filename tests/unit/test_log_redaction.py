@@ -43,3 +43,21 @@ def test_logger_timestamps_are_not_mangled(log_output: Any) -> None:
     logger.info("hello")
     record = json.loads(log_output().strip())
     assert record["timestamp"][:4].isdigit() and "[" not in record["timestamp"]
+
+
+# -- Airwallex ----------------------------------------------------------------------------------------------------
+def test_recording_airwallex_events_logs_nothing_personal(log_output: Any) -> None:
+    from chalicelib.payloads.airwallex import AirwallexEvent
+    from chalicelib.services.record_airwallex import record_event
+    from tests.fakes.webhooks import AW, load, memory
+
+    world = memory()
+    for name in ("payment_intent.succeeded.json", "refund.succeeded.json", "payment_dispute.requires_response.json",
+                 "envelope_example.json"):
+        record_event(AirwallexEvent.model_validate(load(AW / name)), world.ports)
+    out = log_output()
+    assert "airwallex event" in out and "airwallex event ignored" in out
+    for leaked in ("jana.mueller@example.org", "Jana", "Müller", "M\\u00fcller", "Hauptstra", "+49 30 1234567",
+                   "1234567", "4444", "53651045", "Nachbarn", "int_hkpdcpcvbgh8mwk1234", "cus_hkpdk7f98gh8ir1234"):
+        assert leaked not in out, leaked
+# -- end Airwallex ------------------------------------------------------------------------------------------------
