@@ -60,3 +60,14 @@ def retention(overrides: Any = None, name: str = "jetcards") -> Any:
     from chalicelib.policy import retention_policy
 
     return retention_policy(store_policy(name), overrides)
+
+
+def wc_post(client: Any, topic: str, body: bytes, *, signature: str | None = "auto",
+            content_type: str = "application/json") -> Any:
+    headers = {"Content-Type": content_type, "X-WC-Webhook-Topic": topic, "X-WC-Webhook-Source": "https://shop/",
+               "X-WC-Webhook-Delivery-ID": "5b0c6a4f", "User-Agent": "WooCommerce/9.4.2 Hookshot"}
+    if signature == "auto":
+        headers["X-WC-Webhook-Signature"] = wc_signature(body)
+    elif signature is not None:
+        headers["X-WC-Webhook-Signature"] = signature
+    return client.http.post("/webhooks/woocommerce", body=body, headers=headers)

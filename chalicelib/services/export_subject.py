@@ -45,9 +45,9 @@ SCHEMA_VERSION = "1.1"
 SOURCES = {
     "order": "the store (WooCommerce), from what you entered at checkout",
     "customer": "the store (WooCommerce), from your account",
-    "payment": "the payment provider you paid with (PayPal or Airwallex), about payments for your orders",
+    "payment": "PayPal, about payments for your orders",
     "bitpay_payment": "BitPay, about cryptocurrency payments for your orders (as its API confirmed them)",
-    "dispute": "the payment provider you paid with (PayPal or Airwallex), about disputes you opened",
+    "dispute": "PayPal, about disputes you opened",
     "consent_event": "your browser, when you chose cookie settings",
     "consent_state": "your browser, when you chose cookie settings",
     "consent_link": "your browser and your account, when you chose cookie settings while logged in",
@@ -94,10 +94,22 @@ def _when(value: Any) -> str | None:
     return iso(int(value)) if isinstance(value, int | float) else None
 
 
+PROVIDER_SOURCES = {"payment": "{provider}, about payments for your orders",
+                    "dispute": "{provider}, about disputes you opened"}
+
+
+def source_of(record: SubjectRecord) -> str:
+    """Where a record comes from; a payment or dispute names its provider in `data.source` (PayPal when absent)."""
+    provider = record.data.get("source")
+    if isinstance(provider, str) and provider.isprintable() and record.kind in PROVIDER_SOURCES:
+        return PROVIDER_SOURCES[record.kind].format(provider=provider[:40])
+    return SOURCES.get(record.kind, "our records")
+
+
 def to_record(record: SubjectRecord, cipher: SubjectCipher | None) -> dict[str, Any]:
     return {
         "kind": record.kind, "id": record.ident, "category": record.category,
-        "source": SOURCES.get(record.kind, "our records"), "created_at": _when(record.created_at),
+        "source": source_of(record), "created_at": _when(record.created_at),
         "updated_at": _when(record.updated_at), "retained_until": _when(record.expires_at),
         "data": record.data, "personal": open_personal(cipher, record.sealed),
     }

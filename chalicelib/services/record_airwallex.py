@@ -96,7 +96,7 @@ def _hint(metadata: dict[str, Any], merchant_order_id: str | None) -> Any:
 
 
 def _base(event: AirwallexEvent) -> dict[str, Any]:
-    return {"event_id": event.id, "event_name": event.name, "event_time": event.created_at,
+    return {"source": "Airwallex", "event_id": event.id, "event_name": event.name, "event_time": event.created_at,
             "account_id": event.account_id}
 
 

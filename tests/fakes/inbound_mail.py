@@ -62,3 +62,27 @@ def sent_mail() -> list[EmailMessage]:
             found.append(message_from_bytes(raw.encode() if isinstance(raw, str) else raw, policy=policy.default))
     return found  # type: ignore[return-value]
 
+
+def deliver(container: Any, name_or_raw: str | bytes, message_id: str, *, verdicts: dict[str, str] | None = None,
+            source: str = "sender@example.org") -> Any:
+    """Store the message as SES would and run the SNS-triggered ingest; returns the IngestResult."""
+    from chalicelib.payloads.ses import parse_notification
+    from chalicelib.services.ingest_mail import ingest_notification
+
+    raw = name_or_raw if isinstance(name_or_raw, bytes) else (MAIL / name_or_raw).read_bytes()
+    key = store_raw(container, message_id, raw)
+    note = notification(message_id, container.settings.inbound_bucket, key, verdicts=verdicts, source=source)
+    return ingest_notification(container, parse_notification(note))
+
+
+def body_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def requests_of(container: Any, email: str) -> list[dict[str, Any]]:
+    subject = container.subject_for_email(email)
+    return [item for item in container.table.query_all(
+        index="subject_index", key_condition="subject_pk = :p AND begins_with(subject_sk, :k)",
+        values={":p": f"SUBJ#{subject}", ":k": "REQUEST#"}, now=container.now())]

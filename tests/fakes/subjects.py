@@ -110,3 +110,19 @@ def read_object(container: Any, key: str) -> bytes:
     s3 = boto3.client("s3", region_name="eu-west-1")
     return bytes(s3.get_object(Bucket=container.settings.exports_bucket, Key=key)["Body"].read())
 
+
+def deletion_request(container: Any, address: str = EMAIL) -> Any:
+    from chalicelib.services import privacy_requests as service
+
+    submitted = service.submit_request(container, email=address, request_type="deletion", channel="account",
+                                       received_at=NOW, needs_verification=False, customer_id="57")
+    request = service.get_request(container, submitted.request_id, now=NOW)
+    scheduled = service.fulfil(container, request, now=NOW, inline=True)
+    assert scheduled.status.value == "scheduled" and scheduled.execute_after == NOW + 7 * DAY
+    return scheduled
+
+
+def erase(container: Any, request: Any) -> Any:
+    from chalicelib.services.privacy_requests import execute_deletion
+
+    return execute_deletion(container, request, now=NOW)

@@ -12,7 +12,7 @@ import pytest
 from chalicelib.crypto.vault import open_fields
 from chalicelib.signatures.airwallex import sign
 from tests.conftest import EVENTS, NOW
-from tests.functional.test_webhooks_http import wc_post
+from tests.helpers import wc_post
 
 AW = EVENTS / "airwallex"
 WC = EVENTS / "woocommerce"
@@ -168,13 +168,14 @@ def test_each_airwallex_record_is_in_the_subjects_export(client: Any, container:
                                                                   ("payment", "payment")]
     intent = next(r for r in records if r["data"].get("card"))
     assert intent["personal"]["customer"]["email"] == EMAIL and intent["retained_until"]
+    assert intent["source"] == "Airwallex, about payments for your orders"
     refund = next(r for r in records if r["data"].get("refund_id"))
     assert refund["personal"]["reason"].startswith("Bitte beim Nachbarn")
 
 
 def test_erasure_anonymises_the_airwallex_records_and_a_later_event_stays_unlinked(client: Any, container: Any,
                                                                                   table_items: Any) -> None:
-    from tests.integration.test_erasure import deletion_request, erase
+    from tests.fakes.subjects import deletion_request, erase
 
     assert status(wc_post(client, "order.created", (WC / "order.created.payload.json").read_bytes())) == "accepted"
     for name in ("payment_intent.succeeded.json", "refund.succeeded.json", "payment_dispute.requires_response.json"):

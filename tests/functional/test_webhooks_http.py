@@ -12,7 +12,7 @@ import pytest
 from chalicelib.crypto.vault import open_fields
 from chalicelib.storage.subject_keys import SUPPRESSED_SK, subject_pk
 from tests.conftest import EVENTS, NOW
-from tests.helpers import wc_signature
+from tests.helpers import wc_post, wc_signature
 
 WC = EVENTS / "woocommerce"
 PP = EVENTS / "paypal"
@@ -22,15 +22,6 @@ PERSONAL = ["jana.mueller@example.org", "Jana", "Müller", "Hauptstraße", "+49 
             "4RM85893A7845262J", "Mozilla/5.0", "Mozilla\\/5.0"]
 
 
-def wc_post(client: Any, topic: str, body: bytes, *, signature: str | None = "auto",
-            content_type: str = "application/json") -> Any:
-    headers = {"Content-Type": content_type, "X-WC-Webhook-Topic": topic, "X-WC-Webhook-Source": "https://shop/",
-               "X-WC-Webhook-Delivery-ID": "5b0c6a4f", "User-Agent": "WooCommerce/9.4.2 Hookshot"}
-    if signature == "auto":
-        headers["X-WC-Webhook-Signature"] = wc_signature(body)
-    elif signature is not None:
-        headers["X-WC-Webhook-Signature"] = signature
-    return client.http.post("/webhooks/woocommerce", body=body, headers=headers)
 
 
 def fixture_body(path: Path) -> bytes:

@@ -12,27 +12,14 @@ from chalicelib.domain.privacy import DELETED_EMAIL, DELETED_TEXT
 from chalicelib.domain.retention import DAY
 from chalicelib.errors import StorageUnavailableError
 from tests.conftest import NOW
-from tests.fakes.subjects import BILLING, EMAIL, PERSONAL, mail_text, seed_subject, sent_mail
+from tests.fakes.subjects import BILLING, EMAIL, PERSONAL, deletion_request, erase, mail_text, seed_subject, sent_mail
 
 EXPECTED_DELETED = {"customer": 1, "order": 1, "consent_event": 1, "marketing": 1, "correspondence": 1}
 EXPECTED_ANONYMISED = {"order": 2, "payment": 1, "dispute": 1}
 
 
-def deletion_request(container: Any, address: str = EMAIL) -> Any:
-    from chalicelib.services import privacy_requests as service
-
-    submitted = service.submit_request(container, email=address, request_type="deletion", channel="account",
-                                       received_at=NOW, needs_verification=False, customer_id="57")
-    request = service.get_request(container, submitted.request_id, now=NOW)
-    scheduled = service.fulfil(container, request, now=NOW, inline=True)
-    assert scheduled.status.value == "scheduled" and scheduled.execute_after == NOW + 7 * DAY
-    return scheduled
 
 
-def erase(container: Any, request: Any) -> Any:
-    from chalicelib.services.privacy_requests import execute_deletion
-
-    return execute_deletion(container, request, now=NOW)
 
 
 def assert_erased(container: Any, subject: str, items: list[dict[str, Any]]) -> None:

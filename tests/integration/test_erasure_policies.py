@@ -9,9 +9,8 @@ import pytest
 
 from tests.conftest import NOW
 from tests.fakes.policies import RECEIVED, fourth_policy
-from tests.fakes.subjects import EMAIL, mail_text, seed_subject, sent_mail
+from tests.fakes.subjects import EMAIL, deletion_request, erase, mail_text, seed_subject, sent_mail
 from tests.helpers import POLICIES, store_policy
-from tests.integration.test_erasure import deletion_request, erase
 
 
 def erased(container: Any, policy: Any) -> dict[str, Any]:

@@ -14,7 +14,16 @@ import pytest
 
 from tests.conftest import NOW, load_event
 from tests.fakes.faults import refusing
-from tests.fakes.inbound_mail import MAIL, notification, sent_mail, ses_headers, store_raw
+from tests.fakes.inbound_mail import (
+    MAIL,
+    body_of,
+    deliver,
+    notification,
+    requests_of,
+    sent_mail,
+    ses_headers,
+    store_raw,
+)
 
 CORPUS: dict[str, dict[str, Any]] = json.loads((MAIL / "corpus.json").read_text())
 
@@ -22,29 +31,10 @@ CORPUS: dict[str, dict[str, Any]] = json.loads((MAIL / "corpus.json").read_text(
 # -- helpers ---------------------------------------------------------------------------------------------------------
 
 
-def deliver(container: Any, name_or_raw: str | bytes, message_id: str, *, verdicts: dict[str, str] | None = None,
-            source: str = "sender@example.org") -> Any:
-    """Store the message as SES would and run the SNS-triggered ingest; returns the IngestResult."""
-    from chalicelib.payloads.ses import parse_notification
-    from chalicelib.services.ingest_mail import ingest_notification
-
-    raw = name_or_raw if isinstance(name_or_raw, bytes) else (MAIL / name_or_raw).read_bytes()
-    key = store_raw(container, message_id, raw)
-    note = notification(message_id, container.settings.inbound_bucket, key, verdicts=verdicts, source=source)
-    return ingest_notification(container, parse_notification(note))
 
 
-def body_of(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
 
 
-def requests_of(container: Any, email: str) -> list[dict[str, Any]]:
-    subject = container.subject_for_email(email)
-    return [item for item in container.table.query_all(
-        index="subject_index", key_condition="subject_pk = :p AND begins_with(subject_sk, :k)",
-        values={":p": f"SUBJ#{subject}", ":k": "REQUEST#"}, now=container.now())]
 
 
 # -- the corpus -----------------------------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from chalicelib.domain.retention import DAY
 from chalicelib.errors import InvalidInputError
 from chalicelib.services import privacy_requests as service
 from tests.conftest import NOW, ROOT
+from tests.fakes.inbound_mail import body_of, deliver, requests_of, sent_mail
 from tests.fakes.subjects import seed_subject
 from tests.helpers import POLICIES, account_token, bearer, drain_intake, store_policy
-from tests.integration.test_mail_ingest import body_of, deliver, requests_of, sent_mail
 
 MONTH = 30 * DAY  # 2026-11-23 + one calendar month = 2026-12-23
 

@@ -38,3 +38,15 @@ def test_the_layer_table_matches_the_import_contract_and_the_packages() -> None:
     packages = [f"chalicelib.{path.name}" for path in (ROOT / "chalicelib").iterdir()
                 if (path / "__init__.py").exists()]
     assert sorted(documented) == sorted([*packages, "chalicelib.container"])  # every package has its layer
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in tests/fakes/ and tests/helpers.py; a test module imports no other test module."""
+    import re
+
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        for line in path.read_text().splitlines():
+            if re.match(r"^\s*(from|import) tests\.(unit|integration|functional|contract|e2e|emulator)\.test_", line):
+                offenders.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+    assert offenders == []
