@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.airwallex_events import AirwallexStore
     from chalicelib.storage.bitpay_invoices import BitpayInvoiceStore
     from chalicelib.storage.consent import ConsentRepository
+    from chalicelib.storage.late_links import LateLinks
     from chalicelib.storage.mail import MailStore
     from chalicelib.storage.marketing import MarketingRepository
     from chalicelib.storage.orders import StorefrontRecords
@@ -291,6 +292,12 @@ class Container:
                             sealer=SubjectSealer(self.vault), policy=self.policy,
                             subject_for_email=self.subject_for_email, pepper=self.pepper, now=self.now,
                             store_ip=self.store_policy.ip_addresses.store != "none")
+
+    @cached_property
+    def late_links(self) -> LateLinks:
+        from chalicelib.storage.late_links import DynamoLateLinks
+
+        return DynamoLateLinks(self.table, self.sealed_writes)
 
     # -- BitPay (begin) -------------------------------------------------------------------------------------------
     @cached_property

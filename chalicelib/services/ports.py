@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from chalicelib.policy.model import StorePolicy
     from chalicelib.settings import Settings
     from chalicelib.storage.consent import ConsentRepository
+    from chalicelib.storage.late_links import LateLinks
     from chalicelib.storage.mail import MailStore
     from chalicelib.storage.marketing import MarketingRepository
+    from chalicelib.storage.orders import StorefrontRecords
     from chalicelib.storage.privacy_requests import RequestRepository
     from chalicelib.storage.rate_limits import RateLimits
     from chalicelib.storage.runs import DueStore, RunStore
@@ -110,3 +112,9 @@ class SchedulerPorts(MailPorts, Protocol):
 
     @property
     def due_store(self) -> DueStore: ...
+
+    @property
+    def storefront_records(self) -> StorefrontRecords: ...
+
+    @property
+    def late_links(self) -> LateLinks: ...

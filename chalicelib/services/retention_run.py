@@ -91,6 +91,9 @@ def run_scheduled_job(ports: SchedulerPorts, *, dry_run: bool | None = None,
         # Retention checks the budget itself, batch by batch (what it planned but could not do counts `deferred`).
         _step(report, "retention", None, lambda: enforce_retention(ports, report, now=now, dry_run=dry,
                                                                    deadline=deadline))
+        # Before the requests: an erasure executed in this run reaches the payments linked just now.
+        _step(report, "late_links", deadline, lambda: _late_links(ports, report, now=now, dry_run=dry,
+                                                                  deadline=deadline))
         _step(report, "requests", deadline, lambda: _requests(ports, report, now=now, dry_run=dry,
                                                               deadline=deadline))
         _step(report, "mail", deadline, lambda: _mail(ports, report, now=now, dry_run=dry, deadline=deadline))
@@ -135,6 +138,20 @@ def _mail(ports: SchedulerPorts, report: RunReport, *, now: int, dry_run: bool, 
     report.mail = ingest_pending(ports, now=now, dry_run=dry_run, out_of_time=lambda: deadline.passed)
     if report.mail.get("deferred"):
         report.status = "partial"
+
+
+def _late_links(ports: SchedulerPorts, report: RunReport, *, now: int, dry_run: bool, deadline: Deadline) -> None:
+    """Payments stored before their order, linked now that the order is known (services/late_links.py)."""
+    if dry_run:
+        return
+    from chalicelib.services.late_links import retry_awaiting
+
+    done = retry_awaiting(ports.late_links, ports.storefront_records, now=now, out_of_time=lambda: deadline.passed)
+    if any(n for outcome, n in done.items() if outcome != "awaiting"):
+        report.add("late_links", "linked", done.get("linked", 0))
+        for outcome in ("erased", "gone"):
+            if done.get(outcome):
+                report.add("late_links", outcome, done[outcome])
 
 
 def _save(runs: RunStore, report: RunReport) -> None:

@@ -2,7 +2,8 @@
 
     `AIRWALLEX#<object type>#<object id>` / `STATE`
         kind `payment` | `dispute`, category `payment` | `dispute`, `rev` (see services/record_airwallex.py),
-        `data.event_id` (the event that wrote this state), subject link `<KIND>#AIRWALLEX#<object id>` when linked
+        `data.event_id` (the event that wrote this state), subject link `<KIND>#AIRWALLEX#<object id>` when linked,
+        else the awaiting-order marker when it names an order (storage/late_links.py)
 
 An event is put only if the item is absent (or expired) or holds a lower revision, in one transaction with its
 subject's guards; the failed condition returns the stored item in the same round trip, which tells a duplicate
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 
 from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.retention import Category, RetentionPolicy
+from chalicelib.storage.late_links import awaiting_attributes
 from chalicelib.storage.orders import Outcome, write_record
 from chalicelib.storage.sealed_writes import SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
@@ -90,6 +92,9 @@ class DynamoAirwallexStore:
             item["sealed"] = record.sealed
         if record.subject:
             item.update(subject_link(record.subject, record.kind, f"AIRWALLEX#{record.object_id}"))
+        else:  # its order may come later: a late link (storage/late_links.py)
+            item.update(awaiting_attributes(record.data.get("order_id"), pk, sk,
+                                            f"{record.kind.upper()}#AIRWALLEX#{record.object_id}"))
         put = self.table.tx_put(item, "attribute_not_exists(pk) OR expires_at <= :now OR rev < :rev",
                                 {":now": now, ":rev": record.rev}, old_on_failure=True)
         outcome = write_record(self.table, self.sealed, record.subject, record.new_key, record.readable_until, [put],

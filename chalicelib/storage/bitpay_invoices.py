@@ -1,7 +1,8 @@
 """BitPay invoices: one item per invoice, holding the newest status BitPay's API confirmed.
 
     `BITPAY#<invoice id>` / `INVOICE`   kind `bitpay_payment`, category `payment`, `rev` = "<rank, 2 digits>.<status>"
-                                        subject link `BITPAY_PAYMENT#<invoice time, 10 digits>#<invoice id>`
+                                        subject link `BITPAY_PAYMENT#<invoice time, 10 digits>#<invoice id>`,
+                                        else the awaiting-order marker when it names an order (late_links.py)
 
 The item is put only if absent (or expired) or if its `rev` is lower than the new one (one conditional put, behind
 the subject's guards in the same transaction); a failed condition returns the stored item in the same round trip,
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 
 from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.retention import Category, RetentionPolicy
+from chalicelib.storage.late_links import awaiting_attributes
 from chalicelib.storage.orders import Outcome, write_record
 from chalicelib.storage.sealed_writes import SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
@@ -80,6 +82,9 @@ class DynamoBitpayInvoiceStore:
             item["sealed"] = record.sealed
         if record.subject:
             item.update(subject_link(record.subject, KIND, subject_ident(record)))
+        else:  # its order may come later: a late link (storage/late_links.py)
+            item.update(awaiting_attributes(record.data.get("order_id"), pk, INVOICE_SK,
+                                            f"{KIND.upper()}#{subject_ident(record)}"))
         put = self.table.tx_put(item, "attribute_not_exists(pk) OR expires_at <= :now OR rev < :rev",
                                 {":now": now, ":rev": record.rev}, old_on_failure=True)
         outcome = write_record(self.table, self.sealed, record.subject, record.new_key, record.readable_until, [put],

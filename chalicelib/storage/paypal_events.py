@@ -1,7 +1,8 @@
 """PayPal events: one item per event id, which is both the deduplication marker and the record itself.
 
     `PAYPAL#<event id>` / `EVENT`   kind `payment` | `dispute`, category `payment` | `dispute`,
-                                    subject link `<KIND>#<event create time, 10 digits>#<event id>` when linked
+                                    subject link `<KIND>#<event create time, 10 digits>#<event id>` when linked,
+                                    else the awaiting-order marker when it names an order (storage/late_links.py)
 
 The item is put only if absent (`attribute_not_exists`), together with the suppression check of its subject, in one
 transaction: a retry or a concurrent copy of the same event finds it and has no second effect.
@@ -14,6 +15,7 @@ from typing import Any, Protocol
 
 from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.retention import Category, RetentionPolicy
+from chalicelib.storage.late_links import awaiting_attributes
 from chalicelib.storage.orders import Outcome, write_record
 from chalicelib.storage.sealed_writes import SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
@@ -76,6 +78,9 @@ class DynamoPaypalEventStore:
             item["sealed"] = record.sealed
         if record.subject:
             item.update(subject_link(record.subject, record.kind, _subject_ident(record)))
+        else:  # its order may come later: a late link (storage/late_links.py)
+            item.update(awaiting_attributes(record.data.get("order_id"), pk, EVENT_SK,
+                                            f"{record.kind.upper()}#{_subject_ident(record)}"))
         put = self.table.tx_put(item, condition="attribute_not_exists(pk) OR expires_at <= :now", values={":now": now})
         outcome = write_record(self.table, self.sealed, record.subject, record.new_key, record.readable_until, [put],
                                now=now)
