@@ -22,6 +22,9 @@ class Secret(StrEnum):
     BITPAY_WEBHOOK_TOKEN = "BITPAY_WEBHOOK_TOKEN"  # optional: when set, IPNs must carry a valid x-signature
     # -- BitPay (end) --
     AIRWALLEX_WEBHOOK_SECRET = "AIRWALLEX_WEBHOOK_SECRET"  # Airwallex
+    # Processor connectors (optional: a connector without its secret reports `failed: not configured`).
+    GA4_SERVICE_ACCOUNT = "GA4_SERVICE_ACCOUNT"  # the service account's JSON key (its token_uri included)
+    BOTPRESS_TOKEN = "BOTPRESS_TOKEN"  # a personal access token or bot token of the store's Botpress workspace
 
 
 # Secrets without which the service cannot start.

@@ -73,6 +73,16 @@ class Settings(BaseModel):
     bitpay_api_timeout_seconds: float = Field(default=5.0, gt=0, le=20, alias="BITPAY_API_TIMEOUT_SECONDS")
     # -- BitPay (end) --
 
+    # Processor connectors (erasure reaching the processors: chalicelib/adapters/processors/).  Base URLs are fixed by
+    # configuration, never taken from a request; tests point them at fake servers on 127.0.0.1.
+    connector_timeout_seconds: float = Field(default=5.0, gt=0, le=20, alias="CONNECTOR_TIMEOUT_SECONDS")
+    ga4_api_base: str = Field(default="https://www.googleapis.com", alias="GA4_API_BASE", pattern=r"^https?://[^/?#]+$")
+    ga4_property_id: str = Field(default="", alias="GA4_PROPERTY_ID", pattern=r"^[0-9]{0,20}$")
+    botpress_api_base: str = Field(default="https://api.botpress.cloud", alias="BOTPRESS_API_BASE",
+                                   pattern=r"^https?://[^/?#]+$")
+    botpress_bot_id: str = Field(default="", alias="BOTPRESS_BOT_ID", pattern=r"^[A-Za-z0-9_-]{0,100}$")
+    botpress_user_tag: str = Field(default="email", alias="BOTPRESS_USER_TAG", pattern=r"^[A-Za-z0-9_:.-]{1,100}$")
+
     # Account authentication (JWT minted by the storefront).
     account_jwt_issuer: str = Field(alias="ACCOUNT_JWT_ISSUER", min_length=1)
     account_jwt_audience: str = Field(default="privacy-backend", alias="ACCOUNT_JWT_AUDIENCE")
@@ -114,6 +124,9 @@ class Settings(BaseModel):
             if not self.bitpay_api_base.startswith("https://"):
                 raise ValueError("BITPAY_API_BASE: a deployed stage needs an https:// URL")
             # -- BitPay (end) --
+            for name, base in (("GA4_API_BASE", self.ga4_api_base), ("BOTPRESS_API_BASE", self.botpress_api_base)):
+                if not base.startswith("https://"):
+                    raise ValueError(f"{name}: a deployed stage needs an https:// URL")
         return self
 
     @field_validator("allowed_origins", mode="before")
