@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.inbound_mail import InboundMail
     from chalicelib.adapters.intake_queue import IntakeQueue
     from chalicelib.adapters.mailer import Mailer
+    from chalicelib.adapters.processors import Connectors
     from chalicelib.crypto.keys import KeyWrapper
     from chalicelib.crypto.vault import SubjectVault
     from chalicelib.policy.model import StorePolicy
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.orders import StorefrontRecords
     from chalicelib.storage.paypal_events import PaypalEventStore
     from chalicelib.storage.privacy_requests import RequestRepository
+    from chalicelib.storage.processor_batches import ProcessorBatches
     from chalicelib.storage.rate_limits import RateLimits
     from chalicelib.storage.runs import DueStore, RunStore
     from chalicelib.storage.sealed_writes import SealedWrites
@@ -235,6 +237,19 @@ class Container:
         from chalicelib.adapters.intake_queue import SqsIntakeQueue
 
         return SqsIntakeQueue(aws.sqs, self.settings.intake_queue_url)
+
+    @cached_property
+    def connectors(self) -> Connectors:
+        """The processors' connectors (`api:<name>` in the policy), built on first use."""
+        from chalicelib.adapters.processors import LazyConnectors
+
+        return LazyConnectors({})
+
+    @cached_property
+    def processor_batches(self) -> ProcessorBatches:
+        from chalicelib.storage.processor_batches import DynamoProcessorBatches
+
+        return DynamoProcessorBatches(self.table, self.policy)
 
     @cached_property
     def http(self) -> HttpPort:

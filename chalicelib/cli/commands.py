@@ -7,6 +7,8 @@
     python -m chalicelib.cli deny REQUEST_ID --reason TEXT
     python -m chalicelib.cli cancel REQUEST_ID --reason TEXT
     python -m chalicelib.cli run [--dry-run]              the scheduled request work, once
+    python -m chalicelib.cli processors list [--json]     processors not yet final (erasures reaching them)
+    python -m chalicelib.cli processors done REQUEST_ID PROCESSOR --note TEXT [--failed]
 
 `--help` on the group and on every command says what each argument means.
 
@@ -306,6 +308,61 @@ def run(session: Session, dry_run: bool) -> int:
     container = session.container()
     counts = service.run_scheduled_request_work(container, now=container.now(), dry_run=dry_run)
     session.echo(json.dumps(counts, sort_keys=True))
+    return OK
+
+
+@cli.group(epilog=EXIT_CODES)
+def processors() -> None:
+    """Erasures reaching the processors: what is still open, and the operator's confirmations."""
+
+
+@processors.command(name="list", epilog=EXIT_CODES)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of the table.")
+@click.pass_obj
+def processors_list(session: Session, as_json: bool) -> int:
+    """Every processor not yet final (pending, sent), oldest work first, with its due date.
+
+    A `manual` one is an operator task: do what the receipt's `action` says, then `processors done`.
+    """
+    from chalicelib.services.processor_propagation import open_processors
+
+    container = session.container()
+    now = container.now()
+    rows = [{"request_id": entry.request_id, "processor": entry.state.key, "name": entry.state.name,
+             "kind": entry.state.kind, "status": entry.state.status, "attempts": entry.state.attempts,
+             "due_at": iso(entry.state.due_at), "overdue": entry.state.overdue(now),
+             "reference": entry.state.reference} for entry in open_processors(container, now=now)]
+    if as_json:
+        session.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return OK
+    if not rows:
+        session.echo("no processor is waiting")
+        return OK
+    session.echo(f"{'REQUEST':<34} {'PROCESSOR':<20} {'KIND':<6} {'STATUS':<8} {'DUE':<20} OVERDUE")
+    for row in rows:
+        session.echo(f"{row['request_id']:<34} {row['processor']:<20} {row['kind']:<6} {row['status']:<8} "
+                     f"{row['due_at']:<20} {'yes' if row['overdue'] else ''}")
+    return OK
+
+
+@processors.command(name="done", epilog=EXIT_CODES)
+@click.argument("request_id")
+@click.argument("processor")
+@click.option("--note", required=True, metavar="TEXT",
+              help="How the processor confirmed (recorded in the request's audit trail).")
+@click.option("--failed", is_flag=True, help="Record that the processor could not be made to erase (final).")
+@click.pass_obj
+def processors_done(session: Session, request_id: str, processor: str, note: str, failed: bool) -> int:
+    """Record a processor's confirmation of an erasure (or its failure).
+
+    REQUEST_ID is the erasure request's id; PROCESSOR the recipient's key in the store's policy, as
+    `processors list` prints it.  When it was the last one open, the subject gets the final update.
+    """
+    from chalicelib.services.processor_propagation import acknowledge
+
+    container, now, actor = _actor(session)
+    state = acknowledge(container, request_id, processor, actor=actor, detail=note, now=now, failed=failed)
+    session.echo(f"{request_id} {state.key} {state.status}")
     return OK
 
 

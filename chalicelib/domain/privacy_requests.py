@@ -282,6 +282,16 @@ def extend(request: PrivacyRequest, *, reason: str, at: int, actor: str) -> tupl
     return updated, entry
 
 
+def note(request: PrivacyRequest, *, at: int, actor: str, reason: str, details: dict[str, Any] | None = None,
+         **changes: Any) -> tuple[PrivacyRequest, AuditEntry]:
+    """An audit entry that does not move the request (what happens after it closed: a processor's confirmation),
+    with the changes to its result."""
+    updated = replace(request, updated_at=max(at, request.updated_at), **changes)
+    entry = AuditEntry(at=at, from_status=request.status.value, to_status=request.status.value, actor=actor,
+                       reason=reason, details=dict(details or {}))
+    return updated, entry
+
+
 def created_entry(request: PrivacyRequest, *, actor: str) -> AuditEntry:
     return AuditEntry(at=request.received_at, from_status=None, to_status=request.status.value, actor=actor,
                       reason=f"{request.type.value} request received via {request.channel.value}",

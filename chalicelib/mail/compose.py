@@ -19,7 +19,8 @@ _MESSAGE_ID = re.compile(r"^<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>$")  # <printable, 
 
 def build_message(*, sender: str, to: str, subject_line: str, text: str, html: str | None = None,
                   in_reply_to: str | None = None, references: Sequence[str] | None = None,
-                  domain: str | None = None, sent_at: float | None = None) -> EmailMessage:
+                  domain: str | None = None, sent_at: float | None = None,
+                  reply_to: str | None = None) -> EmailMessage:
     """The MIME message (text, plus an HTML alternative when given)."""
     from datetime import UTC, datetime
 
@@ -27,6 +28,8 @@ def build_message(*, sender: str, to: str, subject_line: str, text: str, html: s
     # Addresses go in through the header API (one Address each): a value can never add a recipient or a header.
     message["From"] = Address(addr_spec=parse_email(sender))
     message["To"] = Address(addr_spec=parse_email(to))
+    if reply_to:
+        message["Reply-To"] = Address(addr_spec=parse_email(reply_to))
     message["Subject"] = clean_line(subject_line)
     message["Message-ID"] = make_msgid(domain=domain or sender.rpartition("@")[2])
     moment = datetime.fromtimestamp(sent_at, tz=UTC) if sent_at is not None else datetime.now(tz=UTC)

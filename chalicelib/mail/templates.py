@@ -111,29 +111,74 @@ def _receipt(*, receipt: dict[str, Any], request_id: str, **_: Any) -> tuple[str
     for kind, info in sorted(kept.items()):
         lines.append(f"  - {info['count']} {kind} record(s) until {iso(info['until'])}: {info['why']}")
     lines += ["", "Your encryption key was destroyed, so no copy of your personal data (backups included) can be "
-              "read again.", "", "Other companies that must be told:"]
-    processors = receipt.get("processors", [])
+              "read again.", "", "Other companies that received your data, and where their erasure stands:"]
+    lines += _processor_lines(receipt.get("processors", []))
+    lines += ["", "We will write to you again once every one of them has confirmed."
+              if any(p["status"] not in _FINAL for p in receipt.get("processors", [])) else ""]
+    return "Your data has been erased", "\n".join(lines).rstrip() + "\n"
+
+
+_FINAL = ("acknowledged", "failed")
+_STATES = {"pending": "to be told", "sent": "told, waiting for their confirmation",
+           "acknowledged": "confirmed", "failed": "could not be confirmed: our privacy team follows it up"}
+
+
+def _processor_lines(processors: list[dict[str, Any]]) -> list[str]:
     if not processors:
-        lines.append("  - none")
+        return ["  - none"]
+    lines = []
     for processor in processors:
         role = str(processor["role"]).replace("_", " ")
-        lines.append(f"  - {processor['name']} ({role}): {processor['status']}")
-    return "Your data has been erased", "\n".join(lines) + "\n"
+        state = _STATES.get(str(processor["status"]), str(processor["status"]))
+        lines.append(f"  - {processor['name']} ({role}): {state}")
+    return lines
 
 
-def _digest(*, requests: list[Any], now: int, **_: Any) -> tuple[str, str]:
+def _receipt_update(*, request_id: str, processors: list[dict[str, Any]], **_: Any) -> tuple[str, str]:
+    lines = [f"The erasure of your data (request {request_id}) has reached every company that received it:", ""]
+    lines += _processor_lines(processors)
+    lines += ["", "The address this mail was sent to is now deleted from our systems as well."]
+    return "Your data erasure: final update", "\n".join(lines) + "\n"
+
+
+def _processor_erasure(*, reference: str, processor: str, people: list[tuple[str, str | None, tuple[str, ...]]],
+                       sender: Sender | None = None, **_: Any) -> tuple[str, str]:
+    """A batched erasure request to a processor's privacy address (GDPR Art. 17(2), 19 and 28(3)(e))."""
+    lines = [f"Dear {processor} privacy team,", "",
+             f"As our processor, please erase all personal data you hold about the {len(people)} person(s) below, "
+             "who asked us to erase their data (GDPR Art. 17), and confirm by replying to this message with the "
+             f"reference {reference} in the subject.", ""]
+    for request_id, email, customer_ids in people:
+        ids = f", customer id {', '.join(customer_ids)}" if customer_ids else ""
+        lines.append(f"  - {email or '(no e-mail address)'}{ids} (our request {request_id})")
+    lines += ["", f"Reference: {reference}"]
+    return f"Erasure request {reference}: {len(people)} person(s)", _signed("\n".join(lines) + "\n", sender)
+
+
+def _digest(*, requests: list[Any], now: int, processors: list[Any] | None = None, **_: Any) -> tuple[str, str]:
     overdue = sum(1 for request in requests if request.due_at < now)
     lines = [f"{len(requests)} privacy request(s) due within 7 days ({overdue} overdue):", ""]
     for request in requests:
         lines.append(f"  {request.request_id}  {request.type.value:<10} {request.status.value:<11} "
                      f"due {iso(request.due_at)}  ({days_left(request.due_at, now)} days left)")
+    late = processors or []
+    if late:
+        lines += ["", f"{len(late)} processor(s) overdue with the confirmation of an erasure:", ""]
+        for entry in late:
+            state = entry.state
+            lines.append(f"  {entry.request_id}  {state.key:<20} {state.status:<8} {state.kind:<6} "
+                         f"due {iso(state.due_at)}")
+        lines += ["", "Follow up, then: python -m chalicelib.cli processors done <request id> <processor>"]
     lines += ["", "Details: python -m chalicelib.cli show <request id>"]
-    return f"Privacy requests due: {len(requests)} ({overdue} overdue)", "\n".join(lines) + "\n"
+    title = f"Privacy requests due: {len(requests)} ({overdue} overdue)"
+    if late:
+        title += f"; processors overdue: {len(late)}"
+    return title, "\n".join(lines) + "\n"
 
 
 _TEMPLATES: dict[str, Callable[..., tuple[str, str]]] = {
     "verification": _verification, "export_ready": _export_ready, "extension": _extension,
-    "receipt": _receipt, "digest": _digest,
+    "receipt": _receipt, "digest": _digest, "receipt_update": _receipt_update, "processor_erasure": _processor_erasure,
 }
 
 

@@ -18,11 +18,18 @@ Steps, each recorded in the erasure's progress item (REQ#<request id> / ERASURE)
    - everything else is deleted.
    An item processed leaves the subject_index, so a rerun only sees what is left: idempotent by construction;
 3. `exports`: the subject's export objects are deleted from the exports bucket;
-4. `receipt`: the erasure receipt (what was deleted, what was kept, why and until when, which recipients must be
-   told, each with its erasure channel from the policy, what to do and its status: `pending`) is stored and
-   mailed to the subject (before the key goes: the address is sealed);
-5. `shred`: the subject's data key is deleted (crypto-shredding: every remaining sealed copy, in backups and PITR
-   too, is unreadable).
+4. `shred`: the subject's data key is deleted (crypto-shredding: every remaining sealed copy, in backups and PITR
+   too, is unreadable);
+5. `processors`: a tracking state per recipient the plan noted (services/processor_propagation.py: connectors,
+   batched e-mail, operator tasks), carried to `acknowledged` or `failed` by the scheduled job;
+6. `receipt`: the erasure receipt (what was deleted, what was kept, why and until when, the key destroyed, each
+   recipient told with its channel, what is done and its state now) is stored and mailed to the subject.  It is
+   written after the steps it reports, so everything it says is true when it is sent; a final update follows
+   once every processor is final.
+
+The plan also seals, under the request's own notice key, what must outlive the subject's key: their address (for
+the receipt and the final update) and the identifiers processors know them by (WooCommerce customer ids).  That
+notice and its key are destroyed after the final update.
 """
 
 from __future__ import annotations
@@ -38,15 +45,22 @@ from chalicelib.domain.retention import Category
 from chalicelib.errors import KeyShreddedError, MailDeliveryError
 from chalicelib.observability import count, logger
 from chalicelib.services.export_subject import delete_exports
+from chalicelib.services.processor_propagation import (
+    Notice,
+    open_notice,
+    processor_entries,
+    seal_notice,
+    start_tracking,
+)
 from chalicelib.services.subject_recipients import Held, received
 from chalicelib.storage.subject_data import Anonymisation, ErasureProgress, SubjectRecord
 
 if TYPE_CHECKING:
     from chalicelib.domain.retention import RetentionPolicy
-    from chalicelib.policy.model import Recipient, StorePolicy
+    from chalicelib.policy.model import StorePolicy
     from chalicelib.services.ports import RightsPorts
 
-STEPS = ("suppress", "plan", "items", "exports", "receipt", "shred")
+STEPS = ("suppress", "plan", "items", "exports", "shred", "processors", "receipt")
 BATCH = 25  # a batch of erasure writes (BatchWriteItem takes 25)
 KEPT_KINDS = frozenset({"request", "request_audit"})
 
@@ -66,7 +80,10 @@ def erase_subject(ports: RightsPorts, *, request: PrivacyRequest, email: str | N
         ports.subject_keys.suppress(subject, at=now, expires_at=ports.policy.expires_at(Category.SUPPRESSION, now))
         step("suppress")
     if "plan" not in progress.steps:
-        _count_plan(ports, progress, subject, now=now)
+        customer_ids = _count_plan(ports, progress, subject, now=now)
+        if request.customer_id:
+            customer_ids.add(request.customer_id)
+        progress.notice = seal_notice(ports, request.request_id, Notice(email, tuple(sorted(customer_ids))))
         step("plan")
     if "items" not in progress.steps:
         _erase_items(ports, subject, now=now)
@@ -74,14 +91,19 @@ def erase_subject(ports: RightsPorts, *, request: PrivacyRequest, email: str | N
     if "exports" not in progress.steps:
         progress.exports_deleted += delete_exports(ports, subject)
         step("exports")
-    if "receipt" not in progress.steps:
-        progress.receipt = build_receipt(progress, ports.store_policy, ports.policy, request_id=request.request_id,
-                                         now=now)
-        progress.receipt["mail"] = _mail_receipt(ports, progress.receipt, request.request_id, email)
-        step("receipt")
     if "shred" not in progress.steps:
         ports.vault.shred(subject)
         step("shred")
+    if "processors" not in progress.steps:
+        start_tracking(ports, progress, now=now)
+        step("processors")
+    if "receipt" not in progress.steps:
+        progress.receipt = build_receipt(progress, ports.store_policy, ports.policy, request_id=request.request_id,
+                                         now=now)
+        notice = open_notice(ports, progress)
+        progress.receipt["mail"] = _mail_receipt(ports, progress.receipt, request.request_id,
+                                                 notice.email if notice else email)
+        step("receipt")
     logger.info("erasure done", extra={"request_id": request.request_id,
                                        "deleted": sum(progress.deleted.values()),
                                        "anonymised": sum(progress.anonymised.values())})
@@ -95,14 +117,20 @@ def _cipher(ports: RightsPorts, subject: str) -> SubjectCipher | None:
         return None
 
 
-def _count_plan(ports: RightsPorts, progress: ErasureProgress, subject: str, *, now: int) -> None:
+def _count_plan(ports: RightsPorts, progress: ErasureProgress, subject: str, *, now: int) -> set[str]:
     """Read-only pass: what will be deleted, anonymised and kept (the receipt's counts, exact whatever happens
-    later: the writes that follow are idempotent and carry no counters), and which recipients must be told."""
+    later: the writes that follow are idempotent and carry no counters), and which recipients must be told.
+    Returns the WooCommerce customer ids met (what processors such as GA4 may know the person by)."""
     held = Held()
+    customer_ids: set[str] = set()
     for record in ports.subject_data.records(subject, now=now):
         if record.kind in KEPT_KINDS:
             continue
         held.add(record.kind, record.category, record.data)
+        customer_id = record.data.get("customer_id")
+        if isinstance(customer_id, int | str) and not isinstance(customer_id, bool) and str(customer_id) not in (
+                "", "0"):
+            customer_ids.add(str(customer_id))
         legal_end = _keep_until(ports, record, now=now)
         if legal_end is None:
             progress.deleted[record.kind] = progress.deleted.get(record.kind, 0) + 1
@@ -113,6 +141,7 @@ def _count_plan(ports: RightsPorts, progress: ErasureProgress, subject: str, *, 
         kept["count"] += 1
         kept["until"] = max(int(kept["until"]), legal_end)
     _note_processors(progress, ports.store_policy, held)
+    return customer_ids
 
 
 def _erase_items(ports: RightsPorts, subject: str, *, now: int) -> None:
@@ -185,34 +214,6 @@ def anonymisation(record: SubjectRecord, cipher: SubjectCipher | None, legal_end
 def _note_processors(progress: ErasureProgress, policy: StorePolicy, held: Held) -> None:
     """The recipients that received what this erasure met (`subject_recipients`), by their policy key."""
     progress.processors = {key: True for key, _ in received(policy, held)}
-
-
-def erasure_action(recipient: Recipient) -> str:
-    """What to do so that the recipient erases the subject's data too, from its `erasure` channel and role."""
-    channel = recipient.erasure
-    if channel.startswith("api:"):
-        return (f"send a deletion request through the {channel.removeprefix('api:')} connector "
-                f"(the {recipient.name} deletion API)")
-    if channel.startswith("email:"):
-        return f"send a deletion request by e-mail to {channel.removeprefix('email:')}"
-    if recipient.kind == "platform":
-        return (f"erase the customer in {recipient.name} (WordPress: Tools > Erase Personal Data), as the "
-                "source of customer and order records")
-    if recipient.kind == "hosting":
-        return (f"nothing to send: the records stored with {recipient.name} were erased or anonymised by this "
-                "erasure; check that no copy outside this backend remains")
-    if recipient.role == "independent_controller":
-        return (f"send {recipient.name} a deletion request for this person; it keeps its own records under its "
-                "own legal obligations")
-    return f"ask {recipient.name} to delete this person's data"
-
-
-def processor_entries(progress: ErasureProgress, policy: StorePolicy) -> list[dict[str, Any]]:
-    """The receipt's `processors`: every recipient noted by the plan that the policy still names, each pending
-    (tracking each one to its acknowledgement is not done yet: docs/rights.md)."""
-    return [{"key": key, "name": recipient.name, "role": recipient.role, "kind": recipient.kind,
-             "erasure": recipient.erasure, "action": erasure_action(recipient), "status": "pending"}
-            for key, recipient in policy.recipients.items() if progress.processors.get(key)]
 
 
 def build_receipt(progress: ErasureProgress, policy: StorePolicy, rules: RetentionPolicy, *, request_id: str,

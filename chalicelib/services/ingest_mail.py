@@ -4,6 +4,8 @@
     -> spam/virus FAIL: quarantined, never answered
     -> auto-reply, bounce, list mail, null sender: never answered
     -> our own mail (loop guard): never answered
+    -> a processor's reply to a batched erasure request (its `ERB-` reference, from its domain, authenticated): the
+       requests of the batch are marked acknowledged for it (processor_propagation); not answered, not kept
     -> keep the message as correspondence (sealed with the sender's key, so it is exported and erased with them)
     -> over MAIL_MAX_PER_SENDER_PER_DAY answered today: not answered
     -> classify; create the privacy request (channel email, clock from SES receipt time; SPF/DKIM/DMARC failing
@@ -46,7 +48,8 @@ KEPT_BODY_CHARS = 20_000
 @dataclass(frozen=True)
 class IngestResult:
     message_id: str
-    outcome: str  # answered | duplicate | quarantined | ignored_<why> | loop | rate_limited | missing | resent
+    outcome: str  # answered | duplicate | quarantined | ignored_<why> | loop | processor_reply | rate_limited |
+    #               missing | resent
     request_id: str | None = None
     kind: str | None = None
 
@@ -146,6 +149,8 @@ def _handle(ports: MailPorts, envelope: Envelope, token: str, raw: bytes | None)
         return _finish(ports, envelope, token, f"ignored_{reason}")
     if _is_our_own(ports, mail, envelope):
         return _finish(ports, envelope, token, "loop")
+    if _processor_reply(ports, envelope, mail):
+        return _finish(ports, envelope, token, "processor_reply")
     settings = ports.settings
     subject = ports.subject_for_email(mail.from_address)
     classification = classify(mail.subject, mail.body)
@@ -164,6 +169,20 @@ def _handle(ports: MailPorts, envelope: Envelope, token: str, raw: bytes | None)
     if not moved:  # our claim ran out and another attempt took the message over
         return IngestResult(message_id, "duplicate")
     return _send(ports, envelope, token, subject, reply, url, suppressed, classification.kind, request_id)
+
+
+def _processor_reply(ports: MailPorts, envelope: Envelope, mail: ParsedMail) -> bool:
+    """A processor confirming a batched erasure request (its reference, from its domain, authenticated): the
+    requests of the batch are marked acknowledged for it; nothing is answered and nothing is kept (the mail is
+    the processor's, and quotes the people's addresses)."""
+    from chalicelib.services.processor_propagation import acknowledge_reply
+
+    done = acknowledge_reply(ports, subject_line=mail.subject, body=mail.body, from_address=mail.from_address,
+                             authenticated=envelope.verdicts.authenticated, now=ports.now())
+    if done is None:
+        return False
+    count("ProcessorReplies")
+    return True
 
 
 def _compose(ports: MailPorts, envelope: Envelope, mail: ParsedMail, classification: Classification,

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.inbound_mail import InboundMail
     from chalicelib.adapters.intake_queue import IntakeQueue
     from chalicelib.adapters.mailer import Mailer
+    from chalicelib.adapters.processors import Connectors
     from chalicelib.crypto.vault import SubjectVault
     from chalicelib.domain.clock import Clock
     from chalicelib.domain.retention import RetentionPolicy
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.marketing import MarketingRepository
     from chalicelib.storage.orders import StorefrontRecords
     from chalicelib.storage.privacy_requests import RequestRepository
+    from chalicelib.storage.processor_batches import ProcessorBatches
     from chalicelib.storage.rate_limits import RateLimits
     from chalicelib.storage.runs import DueStore, RunStore
     from chalicelib.storage.subject_data import SubjectDataRepository
@@ -92,6 +94,12 @@ class RightsPorts(ConsentPorts, Protocol):
 
     @property
     def intake_queue(self) -> IntakeQueue: ...
+
+    @property
+    def connectors(self) -> Connectors: ...
+
+    @property
+    def processor_batches(self) -> ProcessorBatches: ...
 
 
 class MailPorts(RightsPorts, Protocol):

@@ -11,6 +11,8 @@
    Every step runs within the run's time budget (the Lambda's remaining time less a margin): what does not fit
    stays queued for the next run, and the lease expires shortly after the budget, even if the run is killed.
 2. Requests: `run_scheduled_request_work` (grace periods, fulfilments, expiries, notices, operator digest).
+   Processors: erasures reaching every processor (`processor_propagation.run_propagation`: connector calls with
+   backoff, batched e-mails, final updates to the subjects).
 3. Mail: anything still in the inbound prefix (a lost or failed notification) is ingested.
 
 Safety:
@@ -96,6 +98,8 @@ def run_scheduled_job(ports: SchedulerPorts, *, dry_run: bool | None = None,
                                                                   deadline=deadline))
         _step(report, "requests", deadline, lambda: _requests(ports, report, now=now, dry_run=dry,
                                                               deadline=deadline))
+        _step(report, "processors", deadline, lambda: _processors(ports, report, now=now, dry_run=dry,
+                                                                  deadline=deadline))
         _step(report, "mail", deadline, lambda: _mail(ports, report, now=now, dry_run=dry, deadline=deadline))
     finally:
         report.finished_at = ports.now()
@@ -129,6 +133,15 @@ def _requests(ports: SchedulerPorts, report: RunReport, *, now: int, dry_run: bo
     report.requests = dict(run_scheduled_request_work(ports, now=now, dry_run=dry_run,
                                                       out_of_time=lambda: deadline.passed))
     if report.requests.get("deferred"):
+        report.status = "partial"
+
+
+def _processors(ports: SchedulerPorts, report: RunReport, *, now: int, dry_run: bool, deadline: Deadline) -> None:
+    """Erasures reaching the processors: connector calls, batched e-mails, final updates (processor_propagation)."""
+    from chalicelib.services.processor_propagation import run_propagation
+
+    report.processors = run_propagation(ports, now=now, dry_run=dry_run, out_of_time=lambda: deadline.passed)
+    if report.processors.get("deferred"):
         report.status = "partial"
 
 

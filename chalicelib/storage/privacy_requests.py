@@ -116,6 +116,10 @@ class RequestRepository(Protocol):
 
     def due_work(self, queue: str, *, until: int, now: int, limit: int = 25) -> list[WorkItem]: ...
 
+    def schedule_work(self, work: WorkItem) -> None:
+        """Put (or move) the request's marker in `work.queue` to `work.at`."""
+        ...
+
     def drop_work(self, request_id: str, queue: str) -> None:
         """Remove a stale work marker (its request is already closed)."""
         ...
@@ -295,6 +299,9 @@ class DynamoRequestRepository:
         page = self.table.query_page(index="open_index", key_condition="open_pk = :q AND open_sk < :u",
                                      values={":q": queue_key(queue), ":u": f"{until:010d}~"}, now=now, limit=limit)
         return [_work_from_item(item) for item in page.items]
+
+    def schedule_work(self, work: WorkItem) -> None:
+        self.table.put(work_item(work, self.policy))
 
     def drop_work(self, request_id: str, queue: str) -> None:
         self.table.delete(request_pk(request_id), queue_key(queue))

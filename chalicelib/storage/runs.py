@@ -89,6 +89,7 @@ class RunReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
     requests: dict[str, int] = field(default_factory=dict)
     mail: dict[str, int] = field(default_factory=dict)
+    processors: dict[str, int] = field(default_factory=dict)  # the propagation of erasures to the processors
     brake: dict[str, Any] | None = None
     duration_ms: int = 0
     deferred: list[str] = field(default_factory=list)  # steps the time budget left for the next run
@@ -102,7 +103,8 @@ class RunReport:
         return {"run_id": self.run_id, "started_at": self.started_at, "finished_at": self.finished_at,
                 "dry_run": self.dry_run, "status": self.status, "counts": self.counts, "errors": self.errors,
                 "requests": self.requests, "mail": self.mail, "brake": self.brake, "duration_ms": self.duration_ms,
-                "deferred": self.deferred, "retention_changes": self.retention_changes}
+                "deferred": self.deferred, "retention_changes": self.retention_changes,
+                "processors": self.processors}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunReport:

@@ -84,16 +84,26 @@ class ErasureProgress:
     exports_deleted: int = 0
     receipt: dict[str, Any] | None = None
     version: int = 0
+    # Propagation to the processors (services/processor_propagation.py): per processor its tracking state
+    # (domain/processors.ProcessorState.to_data), the sealed notice (the address and identifiers the processors and
+    # the final update need, sealed under the request's own notice key, gone once every processor is final) and the
+    # outcome of the final update mail.
+    tracking: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notice: dict[str, str] = field(default_factory=dict)
+    final_update: str | None = None
 
     def to_data(self) -> dict[str, Any]:
         return {"steps": self.steps, "deleted": self.deleted, "anonymised": self.anonymised, "kept": self.kept,
-                "processors": self.processors, "exports_deleted": self.exports_deleted, "receipt": self.receipt}
+                "processors": self.processors, "exports_deleted": self.exports_deleted, "receipt": self.receipt,
+                "tracking": self.tracking, "notice": self.notice, "final_update": self.final_update}
 
     @classmethod
     def from_data(cls, request_id: str, data: Mapping[str, Any], version: int) -> ErasureProgress:
         return cls(request_id, list(data.get("steps", [])), dict(data.get("deleted", {})),
                    dict(data.get("anonymised", {})), dict(data.get("kept", {})), dict(data.get("processors", {})),
-                   int(data.get("exports_deleted", 0)), data.get("receipt"), version)
+                   int(data.get("exports_deleted", 0)), data.get("receipt"), version,
+                   {str(k): dict(v) for k, v in dict(data.get("tracking", {})).items()},
+                   {str(k): str(v) for k, v in dict(data.get("notice", {})).items()}, data.get("final_update"))
 
 
 class SubjectDataRepository(Protocol):

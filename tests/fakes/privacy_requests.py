@@ -127,6 +127,10 @@ class InMemoryRequestRepository:
                        and str(item["open_sk"]) < f"{until:010d}~")
         return [_work_from_item(self.items[key]) for _, key in found[:limit]]
 
+    def schedule_work(self, work: WorkItem) -> None:
+        item = work_item(work, self.policy)
+        self.items[(item["pk"], item["sk"])] = item
+
     def drop_work(self, request_id: str, queue: str) -> None:
         self.items.pop((request_pk(request_id), queue_key(queue)), None)
 

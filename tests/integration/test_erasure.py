@@ -89,7 +89,10 @@ def test_receipt_is_mailed_and_kept_in_the_audit(container: Any) -> None:
     # jetcards (the local default): its shop, its hosting and PayPal; analytics was consented, but the store
     # names no analytics vendor, so none is told
     assert set(processors) == {"woocommerce", "aws", "paypal"}
-    assert all(p["status"] == "pending" for p in processors.values())
+    # the hosting recipient holds this backend's own storage, which the erasure itself erased; the others are
+    # tracked from here on (operator tasks for manual channels)
+    assert {k: p["status"] for k, p in processors.items()} == {"woocommerce": "pending", "aws": "acknowledged",
+                                                               "paypal": "pending"}
     last = audit_trail(container, done.request_id, now=NOW)[-1]
     assert last.to_status == "completed" and last.details["receipt"] == receipt
     mails = [m for m in sent_mail() if m["To"] == EMAIL]

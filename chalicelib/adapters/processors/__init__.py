@@ -13,6 +13,7 @@ remote body), only statuses, counts and the processor's own reference or timesta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -55,3 +56,26 @@ def classify_status(status: int) -> Outcome | None:
     if status == 429 or status >= 500:
         return Outcome.RETRY
     return Outcome.FAILED
+
+
+class Connectors(Protocol):
+    """The connectors by their policy name (`api:<name>`); None for a name without one."""
+
+    def get(self, name: str) -> Connector | None: ...
+
+
+class LazyConnectors:
+    """`Connectors` built on first use from factories (a connector reads its secret only when an erasure needs it,
+    so the app's cold start and the routes that never erase pay nothing)."""
+
+    def __init__(self, factories: dict[str, Callable[[], Connector]]) -> None:
+        self._factories = factories
+        self._built: dict[str, Connector] = {}
+
+    def get(self, name: str) -> Connector | None:
+        if name not in self._built:
+            factory = self._factories.get(name)
+            if factory is None:
+                return None
+            self._built[name] = factory()
+        return self._built[name]

@@ -89,11 +89,16 @@ def execute_deletion(ports: RightsPorts, request: PrivacyRequest, *, now: int) -
     if request.status in (Status.PENDING, Status.SCHEDULED):
         request = move(ports, request, Status.IN_PROGRESS, now=now, actor="system:scheduler",
                         reason="erasure started")
+    from chalicelib.services.processor_propagation import PROCESSORS
+
     email = open_email(ports, request)
     receipt = erase_subject(ports, request=request, email=email, now=now)
     request = ports.privacy_requests.get(request.request_id, now=now) or request
+    # The processors not yet final are the scheduled job's from now on (processor_propagation.run_propagation).
+    open_processors = [p for p in receipt.get("processors", []) if p["status"] not in ("acknowledged", "failed")]
     done = move(ports, request, Status.COMPLETED, now=now, actor="system", reason="erasure completed",
                  done_work=[DELETION, FULFIL], details={"receipt": receipt},
+                 add_work=[WorkItem(PROCESSORS, request.request_id, now)] if open_processors else [],
                  result={**request.result, "receipt": receipt})
     count("PrivacyErasureCompleted")
     return done
