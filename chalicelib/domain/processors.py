@@ -26,6 +26,8 @@ MAX_BACKOFF = 86_400  # ... up to a day: eight attempts span about three days
 DUE_SECONDS = 30 * 86_400  # a processor is asked to confirm within a month (GDPR Art. 28(3)(e), Art. 19)
 MAX_HISTORY = 20  # kept events per processor (the first and the latest ones; the audit has them all)
 
+CONNECTORS = ("ga4", "botpress")  # the `api:<name>` erasure channels this backend has a connector for
+
 # What a processor is told through: a connector of the policy's `api:<name>`, a batched e-mail, or an operator task.
 API, EMAIL, MANUAL, SELF = "api", "email", "manual", "self"
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from chalicelib.domain.privacy_requests import EEA, UK
+from chalicelib.domain.processors import CONNECTORS
 from chalicelib.domain.retention import STORE_CATEGORIES, Category
 from chalicelib.policy.durations import cookie_seconds, parse_days
 
@@ -59,6 +60,9 @@ def _country(value: str) -> str:
 def _erasure(value: str) -> str:
     if not _ERASURE.match(value):
         raise ValueError(f"{value!r}: an erasure channel is api:<connector>, email:<address> or manual")
+    if value.startswith("api:") and value.removeprefix("api:") not in CONNECTORS:
+        raise ValueError(f"{value!r}: no such connector (there are: {', '.join(CONNECTORS)}); use email:<address> "
+                         "or manual for this recipient")
     if value.startswith("email:"):
         from chalicelib.domain.email_address import InvalidEmailError, parse_email
 

@@ -110,6 +110,8 @@ def test_retention_that_varies_by_plan_takes_the_attribute_the_storefront_sends(
      "api:<connector>, email:<address> or manual"),
     ('erasure = "manual"\npayment_methods', 'erasure = "email:not an address"\npayment_methods',
      "recipients.paypal.erasure", ""),
+    ('erasure = "manual"\npayment_methods', 'erasure = "api:paypal"\npayment_methods',
+     "recipients.paypal.erasure", "no such connector"),
     ('privacy = "privacy@jetcs.co"', 'privacy = "privacy@jetcs.co\\r\\nBcc: x@y.example"',
      "controller.contacts.privacy", ""),
     ('postal = true', 'postal = false', "rights.channels", "letters are accepted"),
