@@ -7,8 +7,9 @@ A recipient counts when
       in `effective` (what such a vendor receives is collected in the browser under that consent, so a consent
       record granting it stands for its categories: this backend does not hold that data itself), and
   (c) if it is a payment provider (`kind = "payment"`), an order or payment of the subject has a `payment_method`
-      among its `payment_methods`; a payment or dispute record comes from PayPal's webhooks, so it counts for a
-      provider whose `payment_methods` are PayPal's WooCommerce gateways.
+      among its `payment_methods`, or a payment or dispute record came from that provider's webhooks
+      (`data.source`: "Airwallex", "BitPay"; PayPal when absent) and the provider's `payment_methods` are that
+      provider's WooCommerce gateways.
 Hosting and platform recipients count when any of their categories is held.
 """
 
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from chalicelib.policy.model import Recipient, StorePolicy
 
-PAYPAL_RECORD_KINDS = frozenset({"payment", "dispute"})  # written from PayPal's webhooks only
+PROVIDER_RECORD_KINDS = frozenset({"payment", "dispute"})  # written from the payment providers' webhooks
 
 
 def is_paypal_method(method: str) -> bool:
@@ -30,16 +31,27 @@ def is_paypal_method(method: str) -> bool:
     return method == "paypal" or method.startswith(("ppcp", "ppec"))
 
 
+def provider_of_method(method: str) -> str | None:
+    """The provider whose webhooks this backend records, from a WooCommerce payment_method (None: another)."""
+    method = method.strip().lower()
+    if is_paypal_method(method):
+        return "paypal"
+    for provider in ("airwallex", "bitpay"):
+        if method.startswith(provider):
+            return provider
+    return None
+
+
 @dataclass
 class Held:
     """What was met about a subject on the way through their records: categories (with counts), kinds, the
-    cookie categories a consent record granted, the payment methods used, and whether PayPal sent records."""
+    cookie categories a consent record granted, the payment methods used, and which providers sent records."""
 
     categories: dict[str, int] = field(default_factory=dict)
     kinds: dict[str, int] = field(default_factory=dict)
     consented: set[str] = field(default_factory=set)
     payment_methods: set[str] = field(default_factory=set)
-    paypal_records: bool = False
+    providers: set[str] = field(default_factory=set)  # the providers whose webhooks sent payment records
 
     def add(self, kind: str, category: str | None, data: dict[str, Any]) -> None:
         name = str(category or "unknown")
@@ -52,8 +64,9 @@ class Held:
         method = data.get("payment_method")
         if isinstance(method, str) and method.strip():
             self.payment_methods.add(method.strip().lower())
-        if kind in PAYPAL_RECORD_KINDS:
-            self.paypal_records = True
+        if kind in PROVIDER_RECORD_KINDS:
+            source = data.get("source")
+            self.providers.add(source.strip().lower() if isinstance(source, str) and source.strip() else "paypal")
 
     @property
     def anything(self) -> bool:
@@ -64,7 +77,7 @@ def _paid_with(recipient: Recipient, held: Held) -> bool:
     methods = {method.lower() for method in recipient.payment_methods}
     if methods & held.payment_methods:
         return True
-    return held.paypal_records and any(is_paypal_method(method) for method in methods)
+    return any(provider_of_method(method) in held.providers for method in methods)
 
 
 def counts(recipient: Recipient, held: Held) -> bool:

@@ -66,3 +66,21 @@ def test_nothing_received_means_no_processor(container: Any) -> None:
                              inline=True)
     receipt = erase(container, request).result["receipt"]
     assert receipt["processors"] == [] and receipt["deleted"] == {}
+
+
+@pytest.mark.parametrize(("source", "told", "not_told"), [("Airwallex", "airwallex", "paypal"),
+                                                          ("BitPay", "bitpay", "paypal"),
+                                                          (None, "paypal", "airwallex")])
+def test_a_payment_record_counts_for_the_provider_that_sent_it(container: Any, source: str | None, told: str,
+                                                                not_told: str) -> None:
+    from chalicelib.domain.retention import Category
+    from tests.fakes.subjects import put_subject_item
+
+    container.override(store_policy=store_policy("jetkrate"))
+    subject = container.subject_for_email(EMAIL)
+    put_subject_item(container, subject, pk="PAYMENT#X1", sk="PAYMENT", kind="payment", ident="X1",
+                     category=Category.PAYMENT, start=NOW - 86_400,
+                     data={"amount": "9.00", **({"source": source} if source else {})}, personal={"payer": {}})
+    receipt = erase(container, deletion_request(container)).result["receipt"]
+    keys = {p["key"] for p in receipt["processors"]}
+    assert told in keys and not_told not in keys
