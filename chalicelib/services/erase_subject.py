@@ -2,6 +2,7 @@
 
 Steps, each recorded in the erasure's progress item (REQ#<request id> / ERASURE) before the next starts:
 
+0. payments stored before their order (late links) are linked to the subject first (`link_for_subject`);
 1. `suppress`: the suppression record (keyed hash only) is written first, so late or replayed webhooks cannot
    resurrect the subject while the rest runs (writers check it; the vault refuses to create a new key);
 2. `plan`: a read-only pass over the subject_index counts what will be deleted, anonymised and kept (the receipt's
@@ -77,6 +78,11 @@ def erase_subject(ports: RightsPorts, *, request: PrivacyRequest, email: str | N
 
     subject = request.subject
     if "suppress" not in progress.steps:
+        from chalicelib.services.late_links import link_for_subject
+
+        # before the suppression (which refuses every new link): payments that came before their order are the
+        # subject's too, so the plan counts them and their provider is told
+        link_for_subject(ports.late_links, ports.subject_data, subject, now=now)
         ports.subject_keys.suppress(subject, at=now, expires_at=ports.policy.expires_at(Category.SUPPRESSION, now))
         step("suppress")
     if "plan" not in progress.steps:

@@ -160,6 +160,9 @@ HTML_HEAD = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><ti
 
 def export_subject(ports: RightsPorts, *, subject: str, request_id: str, now: int) -> ExportResult:
     """Write the subject's export (JSON + HTML) to the exports bucket; returns where it is."""
+    from chalicelib.services.late_links import link_for_subject
+
+    link_for_subject(ports.late_links, ports.subject_data, subject, now=now)  # payments that came before the order
     base = f"{export_prefix(subject)}{request_id}/"
     json_key, html_key = base + "export.json", base + "export.html"
     expires_at = ports.policy.expires_at(Category.EXPORT, now)

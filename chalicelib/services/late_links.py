@@ -5,14 +5,19 @@ Not in the order's request: that would cost every order delivery a second round 
 payment that came first, and the order delivery must never fail because of it (WooCommerce does not retry and
 disables a webhook after five failures).  The job's step is idempotent and bounded; what it cannot reach in one run
 (budget, cap, a failure) stays awaiting for the next.
+
+An export or an erasure does not wait for the job: `link_for_subject` first links what awaits the subject's orders
+(one prefix Query for the order ids, one Query per order), so a payment that came before its order is in the export
+and reached by the erasure even when the order arrived a minute ago.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.storage.late_links import LateLinks, awaited_order
+from chalicelib.storage.late_links import LateLinks, LinkOutcome, awaited_order
 from chalicelib.storage.orders import ORDER, StorefrontRecords
+from chalicelib.storage.subject_data import SubjectDataRepository
 
 RETRY_PAGE = 100
 RETRY_CAP = 1000  # awaiting items examined per scheduled run
@@ -45,3 +50,13 @@ def retry_awaiting(links: LateLinks, records: StorefrontRecords, *, now: int,
         if cursor is None:
             break
     return done
+
+
+def link_for_subject(links: LateLinks, data: SubjectDataRepository, subject: str, *, now: int) -> int:
+    """Link everything that awaits one of the subject's orders to the subject; returns how many were linked."""
+    linked = 0
+    for order_id in data.order_ids(subject, now=now):
+        for item in links.awaiting(order_id, now=now):
+            if links.link(item, subject, now=now) is LinkOutcome.LINKED:
+                linked += 1
+    return linked

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from chalicelib.policy.model import Recipient, StorePolicy
 
-PROVIDER_RECORD_KINDS = frozenset({"payment", "dispute"})  # written from the payment providers' webhooks
+PROVIDER_RECORD_KINDS = frozenset({"payment", "dispute", "bitpay_payment"})  # from the providers' webhooks
 
 
 def is_paypal_method(method: str) -> bool:

@@ -55,6 +55,10 @@ class LateLinks(Protocol):
     def pending(self, *, now: int, limit: int, cursor: dict[str, Any] | None = None
                 ) -> tuple[list[Item], dict[str, Any] | None]: ...
 
+    def awaiting(self, order_id: int, *, now: int) -> list[Item]:
+        """What awaits this order (at most one page: a handful of payment events per order)."""
+        ...
+
     def link(self, item: Item, subject: str, *, now: int) -> LinkOutcome: ...
 
     def drop(self, item: Item, *, now: int) -> LinkOutcome: ...
@@ -70,6 +74,11 @@ class DynamoLateLinks:
         page = self.table.query_page(index=OPEN_INDEX, key_condition="open_pk = :p", values={":p": AWAITING},
                                      now=now, limit=limit, cursor=cursor)
         return list(page.items), page.cursor
+
+    def awaiting(self, order_id: int, *, now: int) -> list[Item]:
+        page = self.table.query_page(index=OPEN_INDEX, key_condition="open_pk = :p AND begins_with(open_sk, :o)",
+                                     values={":p": AWAITING, ":o": f"{order_id:012d}#"}, now=now, limit=100)
+        return list(page.items)
 
     def link(self, item: Item, subject: str, *, now: int) -> LinkOutcome:
         update = self.table.tx_update(

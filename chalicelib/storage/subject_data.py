@@ -117,6 +117,10 @@ class SubjectDataRepository(Protocol):
 
     def has_more_than(self, subject: str, count: int, *, now: int) -> bool: ...
 
+    def order_ids(self, subject: str, *, now: int) -> Iterator[int]:
+        """The WooCommerce ids of the subject's orders (a prefix Query: only the order items are read)."""
+        ...
+
     def billing_region(self, subject: str, *, now: int) -> tuple[str, str | None] | None:
         """(country, state) of the subject's billing address: their customer profile, else their latest order."""
         ...
@@ -165,6 +169,12 @@ class DynamoSubjectData:
             if isinstance(item.get("category"), str):
                 found[str(item["category"])] += 1
         return found
+
+    def order_ids(self, subject: str, *, now: int) -> Iterator[int]:
+        for item in self._items(subject, now=now, prefix="ORDER#"):
+            ident = str(item.get("subject_sk", "")).removeprefix("ORDER#")
+            if ident.isascii() and ident.isdigit():
+                yield int(ident)
 
     def has_more_than(self, subject: str, count: int, *, now: int) -> bool:
         page = self.table.query_page(index=SUBJECT_INDEX, key_condition="subject_pk = :p",

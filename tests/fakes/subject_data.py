@@ -29,6 +29,12 @@ class InMemorySubjectData:
             if item.get("kind"):
                 yield SubjectRecord.of(item)
 
+    def order_ids(self, subject: str, *, now: int) -> Iterator[int]:
+        for item in self._linked(subject, now):
+            ident = str(item.get("subject_sk", "")).removeprefix("ORDER#")
+            if str(item.get("subject_sk", "")).startswith("ORDER#") and ident.isascii() and ident.isdigit():
+                yield int(ident)
+
     def categories(self, subject: str, *, now: int) -> Counter[str]:
         return Counter(str(item["category"]) for item in self._linked(subject, now)
                        if isinstance(item.get("category"), str))

@@ -192,3 +192,55 @@ def test_bitpay_invoice_before_or_after_its_order_ends_linked(bitpay_server: Any
         deliver()
         deliver()
     assert_late_linked(container, table_items, "BITPAY#", "BITPAY_PAYMENT#", order_first)
+
+
+# -- without waiting for the job: the export and the erasure link first ---------------------------------------------
+def _paypal_first(client: Any, fixture: Any) -> None:
+    assert pp_post(client, fixture("paypal"), (PP / CAPTURE).read_bytes()) == "accepted"
+
+
+def _airwallex_first(client: Any, fixture: Any) -> None:
+    assert aw_post(client) == "accepted"
+
+
+def _bitpay_first(client: Any, fixture: Any) -> None:
+    bitpay_server = fixture("bitpay_server")
+    raw = json.loads((EVENTS / "bitpay" / "ipn_extended_invoice_confirmed.json").read_text())
+    invoice_id = "Hpqc62dfE1ZjzeeH4kEycF"
+    raw["data"].update({"id": invoice_id, "url": f"https://test.bitpay.com/invoice?id={invoice_id}",
+                        "orderId": "1234", "buyerFields": {}, "invoiceTime": NOW * 1000})
+    raw["data"].pop("buyer", None)
+    bitpay_server.invoices[invoice_id] = dict(raw["data"])
+    response = client.http.post("/webhooks/bitpay", body=json.dumps(raw).encode(),
+                                headers={"Content-Type": "application/json"})
+    assert status(response) == "accepted"
+
+
+@pytest.mark.parametrize(("first", "prefix", "provider"), [(_paypal_first, "PAYPAL#", "paypal"),
+                                                          (_airwallex_first, "AIRWALLEX#", "airwallex"),
+                                                          (_bitpay_first, "BITPAY#", "bitpay")])
+def test_export_and_erasure_reach_a_payment_that_came_first_without_waiting_for_the_job(
+        request: Any, first: Any, prefix: str, provider: str) -> None:
+    from chalicelib.services.export_subject import export_subject
+    from tests.fakes.subjects import deletion_request, erase, read_object
+    from tests.helpers import store_policy
+
+    if provider == "bitpay":
+        request.getfixturevalue("bitpay_server")  # before the container: it sets BITPAY_API_BASE
+    client, container, table_items = (request.getfixturevalue(name) for name in ("client", "container",
+                                                                                  "table_items"))
+    first(client, request.getfixturevalue)
+    assert status(wc_post(client, "order.created", body(WC / ORDER))) == "accepted"
+    assert only(table_items, prefix)["open_pk"] == AWAITING  # no scheduled run in between
+    subject = container.subject_for_email(EMAIL)
+    result = export_subject(container, subject=subject, request_id="now", now=NOW)
+    document = json.loads(read_object(container, result.json_key))
+    linked = only(table_items, prefix)
+    assert "open_pk" not in linked and linked["subject_pk"] == subject_pk(subject)
+    assert any(r.get("kind") == linked["kind"] for r in document["records"])
+    # the erasure reaches it, and its provider is among the processors told
+    container.override(store_policy=store_policy("jetkrate"))
+    receipt = erase(container, deletion_request(container, EMAIL)).result["receipt"]
+    assert provider in {p["key"] for p in receipt["processors"]}
+    item = only(table_items, prefix)
+    assert "subject_pk" not in item and "open_pk" not in item
