@@ -89,11 +89,11 @@ class RunReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
     requests: dict[str, int] = field(default_factory=dict)
     mail: dict[str, int] = field(default_factory=dict)
-    processors: dict[str, int] = field(default_factory=dict)  # the propagation of erasures to the processors
     brake: dict[str, Any] | None = None
     duration_ms: int = 0
     deferred: list[str] = field(default_factory=list)  # steps the time budget left for the next run
     retention_changes: dict[str, dict[str, Any]] = field(default_factory=dict)  # category -> what a change did
+    processors: dict[str, int] = field(default_factory=dict)  # the propagation of erasures to the processors
 
     def add(self, category: str, action: str, n: int = 1) -> None:
         per = self.counts.setdefault(category, {})
