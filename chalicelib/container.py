@@ -241,9 +241,23 @@ class Container:
     @cached_property
     def connectors(self) -> Connectors:
         """The processors' connectors (`api:<name>` in the policy), built on first use."""
-        from chalicelib.adapters.processors import LazyConnectors
+        from chalicelib.adapters.processors import Connector, LazyConnectors
+        from chalicelib.secrets import Secret, get_secret
 
-        return LazyConnectors({})
+        def ga4() -> Connector:
+            from chalicelib.adapters.processors.ga4 import ga4_connector
+
+            identifier = next((r.identifier for r in self.store_policy.recipients.values() if r.erasure == "api:ga4"),
+                              "user_id")
+            return ga4_connector(self.settings, self.http, get_secret(Secret.GA4_SERVICE_ACCOUNT, required=False),
+                                 identifier=identifier)
+
+        def botpress() -> Connector:
+            from chalicelib.adapters.processors.botpress import botpress_connector
+
+            return botpress_connector(self.settings, self.http, get_secret(Secret.BOTPRESS_TOKEN, required=False))
+
+        return LazyConnectors({"ga4": ga4, "botpress": botpress})
 
     @cached_property
     def processor_batches(self) -> ProcessorBatches:

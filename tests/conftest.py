@@ -164,3 +164,40 @@ def bitpay_server(local_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) ->
     yield fake
     bitpay_api.stop(server)
 # -- BitPay (end) ---------------------------------------------------------------------------------------------------
+
+
+# -- processor APIs (fake GA4 with its token endpoint, fake Botpress) on 127.0.0.1 ---------------------------------
+@pytest.fixture
+def google_api(local_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Fake Google token endpoint + GA4 user deletion API; the service account key it trusts is put in
+    GA4_SERVICE_ACCOUNT and the base URL in GA4_API_BASE.  Request it before `client`/`container`."""
+    import json
+
+    from chalicelib.settings import get_settings
+    from tests.fakes import processor_apis
+
+    fake, info, server = processor_apis.start_google()
+    monkeypatch.setenv("GA4_API_BASE", fake.base)
+    monkeypatch.setenv("GA4_PROPERTY_ID", fake.property_id)
+    monkeypatch.setenv("GA4_SERVICE_ACCOUNT", json.dumps(info))
+    monkeypatch.setenv("CONNECTOR_TIMEOUT_SECONDS", "0.5")
+    get_settings.cache_clear()
+    fake.service_account = info
+    yield fake
+    processor_apis.stop(server)
+
+
+@pytest.fixture
+def botpress_api(local_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Fake Botpress runtime API, configured through BOTPRESS_API_BASE, BOTPRESS_BOT_ID and BOTPRESS_TOKEN."""
+    from chalicelib.settings import get_settings
+    from tests.fakes import processor_apis
+
+    fake, server = processor_apis.start_botpress()
+    monkeypatch.setenv("BOTPRESS_API_BASE", fake.base)
+    monkeypatch.setenv("BOTPRESS_BOT_ID", processor_apis.BOT_ID)
+    monkeypatch.setenv("BOTPRESS_TOKEN", processor_apis.BOTPRESS_TOKEN)
+    monkeypatch.setenv("CONNECTOR_TIMEOUT_SECONDS", "0.5")
+    get_settings.cache_clear()
+    yield fake
+    processor_apis.stop(server)

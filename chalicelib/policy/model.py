@@ -175,6 +175,9 @@ class Recipient(_Section):
     consent: CookieCategoryName | None = None  # the cookie category that gates what it receives
     erasure: Annotated[str, AfterValidator(_erasure)]
     payment_methods: list[str] = Field(default_factory=list)  # WooCommerce payment_method values it handles
+    # What an `api:ga4` connector names the person by: the WooCommerce customer id as GA4's user_id, or the
+    # analytics client ids captured with consent.
+    identifier: Literal["user_id", "client_id"] = "user_id"
     cites: Text
 
 
