@@ -93,8 +93,60 @@ def _run(container: Any, address: str, items: int, label: str, note: str = "") -
     return found
 
 
+def _propagation(requests: int = 25) -> list[Row]:
+    """The scheduled `processors` step for `requests` erasures (jetkrate: GA4 and Botpress through their
+    connectors, against the fake servers on 127.0.0.1 that the tests use): time, DynamoDB round trips, HTTP calls."""
+    from chalicelib.adapters.http_client import UrllibHttp
+    from chalicelib.adapters.processors.botpress import BotpressConnector
+    from chalicelib.adapters.processors.ga4 import Ga4Connector
+    from chalicelib.domain.retention import Category
+    from chalicelib.policy import ROOT, load_policy
+    from chalicelib.services import privacy_requests as service
+    from chalicelib.services.processor_propagation import run_propagation
+    from chalicelib.storage.subject_items import retention_attributes, subject_link
+    from tests.fakes import processor_apis
+    from tests.fakes.connectors import Connectors
+
+    google, info, google_server = processor_apis.start_google()
+    botpress, botpress_server = processor_apis.start_botpress()
+    try:
+        with moto_container() as container:
+            container.override(store_policy=load_policy(ROOT / "policies" / "jetkrate.toml"), connectors=Connectors(
+                Ga4Connector(UrllibHttp(), api_base=google.base, property_id=google.property_id,
+                             service_account=info, timeout=5),
+                BotpressConnector(UrllibHttp(), api_base=botpress.base, bot_id=processor_apis.BOT_ID,
+                                  token=processor_apis.BOTPRESS_TOKEN, user_tag="email", timeout=5)))
+            for n in range(requests):
+                address = f"bench.p{n}@example.org"
+                subject = _seed(container, address, 10)
+                pk, sk = f"CONSENT#{subject}", "LEDGER#1"
+                container.table.put({"pk": pk, "sk": sk, **subject_link(subject, "consent_event", "1"),
+                                     **retention_attributes(container.policy, Category.CONSENT_LEDGER, NOW - DAY,
+                                                            pk, sk),
+                                     "data": {"effective": {"essential": True, "analytics": True, "support": True}},
+                                     "created_at": NOW - DAY, "updated_at": NOW - DAY})
+                botpress.add_user(f"chat{n}", {"email": address}, conversations=2)
+                submitted = service.submit_request(container, email=address, request_type="deletion",
+                                                   channel="account", received_at=NOW, needs_verification=False)
+                service.execute_deletion(container, service.get_request(container, submitted.request_id, now=NOW),
+                                         now=NOW)
+            trips = RoundTrips(container.table.client)
+            calls_before = len(botpress.seen)
+            ms, peak = _timed(lambda: run_propagation(container, now=NOW + 60), trace=True)
+            http = google.token_requests + len(google.deletions) + len(botpress.seen) - calls_before
+            assert len(google.deletions) == requests and not botpress.users, "the connectors did not finish"
+            container.table.client.meta.events.unregister("before-send.dynamodb", trips._on_send)
+            return [Row(f"rights: processors step ({requests} erasures, GA4 + Botpress)", 1, ms, ms, peak,
+                        f"DynamoDB round trips {trips.count} ({trips.count / requests:.1f} per erasure); HTTP calls "
+                        f"{http} (1 token, {requests} GA4 upserts, Botpress: list users, list conversations, "
+                        "2 conversation and 1 user deletions each); fakes on 127.0.0.1")]
+    finally:
+        processor_apis.stop(google_server)
+        processor_apis.stop(botpress_server)
+
+
 def rows() -> list[Row]:
-    found: list[Row] = []
+    found: list[Row] = _propagation()
     for size in SIZES:
         with moto_container() as container:
             found.extend(_run(container, f"bench.{size}@example.org", size, f"{size} items"))
