@@ -240,19 +240,37 @@ def combine(results: Iterable[ConnectorResult]) -> ConnectorResult:
 
 def _save_states(ports: RightsPorts, request_id: str, changed: dict[str, ProcessorState], *, now: int,
                  actor: str = "system:processors") -> None:
-    """Store the changed states (optimistic: reloaded and merged once on a concurrent change) and record each in
-    the request's audit, with the receipt's processors brought up to date."""
+    """Store the changed states and record each in the request's audit, with the receipt's processors brought up
+    to date.  A final state is never overwritten: a concurrent confirmation (operator, reply) wins over this
+    change, which was computed from what was read before."""
+    def apply(progress: ErasureProgress) -> None:
+        for key, state in list(changed.items()):
+            stored = progress.tracking.get(key)
+            if stored is not None and ProcessorState.from_data(stored).final:
+                changed.pop(key)
+                continue
+            progress.tracking[key] = state.to_data()
+
+    changed = dict(changed)
+    progress = _update_progress(ports, request_id, apply, now=now)
+    if changed:
+        _audit(ports, request_id, progress, list(changed.values()), now=now, actor=actor)
+
+
+def _update_progress(ports: RightsPorts, request_id: str, change: Callable[[ErasureProgress], None], *,
+                     now: int) -> ErasureProgress:
+    """Read, change and save the erasure's progress item (optimistic on its version: read again and changed again
+    when another writer came first, three times at most)."""
     for attempt in range(3):
         progress = ports.subject_data.load_progress(request_id, now=now)
-        for key, state in changed.items():
-            progress.tracking[key] = state.to_data()
+        change(progress)
         try:
             ports.subject_data.save_progress(progress, expires_at=_expiry(ports, now))
-            break
+            return progress
         except ConditionFailed:
             if attempt == 2:
                 raise
-    _audit(ports, request_id, progress, list(changed.values()), now=now, actor=actor)
+    raise AssertionError("unreachable")
 
 
 def _expiry(ports: RightsPorts, now: int) -> int:
@@ -425,16 +443,11 @@ def _final_update(ports: RightsPorts, progress: ErasureProgress, *, now: int) ->
             outcome = "failed"
     if outcome == "failed":  # kept for the next run: the notice stays until the update is sent
         raise MailDeliveryError("final update not sent")
-    for attempt in range(3):
-        progress = ports.subject_data.load_progress(progress.request_id, now=now)
-        progress.final_update = outcome
-        progress.notice = {}
-        try:
-            ports.subject_data.save_progress(progress, expires_at=_expiry(ports, now))
-            break
-        except ConditionFailed:
-            if attempt == 2:
-                raise
+    def finish(stored: ErasureProgress) -> None:
+        stored.final_update = outcome
+        stored.notice = {}
+
+    progress = _update_progress(ports, progress.request_id, finish, now=now)
     ports.vault.shred(notice_subject(progress.request_id))
     _audit(ports, progress.request_id, progress, [], now=now, actor="system:processors",
            extra={"final_update": outcome})

@@ -247,3 +247,36 @@ def test_nothing_personal_in_the_logs(container: Any, clock: Any, log_output: An
     logs = log_output()
     assert "processor propagation" in logs
     assert EMAIL not in logs and "Mueller" not in logs and "Jana" not in logs
+
+
+def test_a_confirmation_is_never_overwritten_by_a_change_computed_before_it(container: Any, clock: Any) -> None:
+    done = erased(container, store_policy("jetkrate"))
+    stale = propagation.states_of(progress_of(container, done.request_id))["paypal"]  # read by the job ...
+    propagation.acknowledge(container, done.request_id, "paypal", actor="operator:ana", detail="confirmed",
+                            now=NOW + 10)  # ... the operator confirms meanwhile ...
+    propagation._save_states(container, done.request_id,  # ... and the job writes what it computed before
+                             {"paypal": stale.after_attempt("retry", at=NOW + 20, detail="late")}, now=NOW + 20)
+    assert states(container, done.request_id)["paypal"] == "acknowledged"
+
+
+def test_threads_confirming_and_running_lose_no_confirmation(container: Any, clock: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    container.override(connectors=Connectors(ScriptedConnector("ga4", *["retry"] * 3)))
+    requests = [erased(container, store_policy("jetkrate"), f"p{n}@example.org", customer_id=str(60 + n))
+                for n in range(4)]
+    manual = ("woocommerce", "paypal", "yandex_metrica")
+
+    def confirm(request_id: str) -> int:
+        for key in manual:
+            propagation.acknowledge(container, request_id, key, actor="operator:t", detail="ok", now=NOW + 30)
+        return len(manual)
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        job = pool.submit(lambda: [propagation.run_propagation(container, now=NOW + 30 + i) for i in range(3)])
+        confirmed = sum(pool.map(confirm, [r.request_id for r in requests]))
+        job.result()
+    assert confirmed == 12
+    for request in requests:
+        got = states(container, request.request_id)
+        assert all(got[key] == "acknowledged" for key in manual), got
