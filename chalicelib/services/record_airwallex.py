@@ -17,13 +17,12 @@ WooCommerce order and to its subject.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.domain.clock import parse_iso
-from chalicelib.domain.privacy import anonymise_data
 from chalicelib.domain.retention import Category
 from chalicelib.domain.subjects import keyed_hash
 from chalicelib.errors import InvalidInputError
@@ -40,7 +39,7 @@ from chalicelib.payloads.airwallex import (
 )
 from chalicelib.services.webhook_ports import WebhookPorts
 from chalicelib.services.webhook_revision import canonical
-from chalicelib.services.webhook_sealing import Sealing, store_sealed
+from chalicelib.services.webhook_sealing import record_sealed
 from chalicelib.storage.airwallex_events import AirwallexRecord
 from chalicelib.storage.orders import ORDER, Outcome
 
@@ -198,16 +197,8 @@ def link(extracted: Extract, ports: WebhookPorts, now: int) -> tuple[int | None,
 
 def _store(record: AirwallexRecord, personal: dict[str, Any], subject: str | None, ports: WebhookPorts,
            now: int) -> tuple[Outcome, bool]:
-    def linked(sealing: Sealing) -> Outcome:
-        return ports.airwallex.record(replace(record, sealed=sealing.sealed, subject=subject,
-                                              new_key=sealing.new_key, readable_until=sealing.readable_until),
-                                      now=now)
-
-    def unlinked(erased: bool) -> Outcome:
-        return ports.airwallex.record(record.unlinked(anonymise_data(record.data)) if erased else record, now=now)
-
-    readable_until = ports.policy.expires_at(record.category, record.retention_start)
-    return store_sealed(ports.sealer, subject, personal, readable_until, linked, unlinked)
+    return record_sealed(ports, lambda stored: ports.airwallex.record(stored, now=now), record, personal, subject,
+                         now=now)
 
 
 def record_event(event: AirwallexEvent, ports: WebhookPorts) -> str:

@@ -13,18 +13,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.domain.privacy import anonymise_data
 from chalicelib.domain.retention import Category
 from chalicelib.errors import DomainError
 from chalicelib.observability import count, logger, metric_name
 from chalicelib.payloads.bitpay import STATUS_RANK, Invoice, Ipn
 from chalicelib.services.webhook_ports import WebhookPorts
-from chalicelib.services.webhook_sealing import Sealing, store_sealed
+from chalicelib.services.webhook_sealing import record_sealed
 from chalicelib.storage.bitpay_invoices import BitpayInvoiceStore, BitpayRecord
-from chalicelib.storage.orders import ORDER, Outcome
+from chalicelib.storage.orders import ORDER
 
 _ORDER_ID = re.compile(r"^\d{1,18}$")
 
@@ -88,16 +87,8 @@ def record_ipn(ipn: Ipn, ports: BitpayPorts) -> str:
         subject = stored.subject if stored else None
     record = BitpayRecord(invoice.id, rev, Category.PAYMENT, _start(invoice, now), minimised(invoice, order_id))
 
-    def linked(sealing: Sealing) -> Outcome:
-        return ports.invoices.record(replace(record, sealed=sealing.sealed, subject=subject,
-                                             new_key=sealing.new_key, readable_until=sealing.readable_until),
-                                     now=now)
-
-    def unlinked(erased: bool) -> Outcome:
-        return ports.invoices.record(record.unlinked(anonymise_data(record.data)) if erased else record, now=now)
-
-    readable_until = web.policy.expires_at(record.category, record.retention_start)
-    outcome, erased = store_sealed(web.sealer, subject, {"buyer": personal}, readable_until, linked, unlinked)
+    outcome, erased = record_sealed(web, lambda stored: ports.invoices.record(stored, now=now), record,
+                                    {"buyer": personal}, subject, now=now)
     count(metric_name("bitpay", "payment", outcome.value))
     logger.info("bitpay invoice", extra={"status": invoice.status, "ipn_event": ipn.event.name if ipn.event else "",
                                          "outcome": outcome.value, "linked_order": order_id is not None,

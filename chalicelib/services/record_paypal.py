@@ -11,13 +11,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.domain.clock import parse_iso
-from chalicelib.domain.privacy import anonymise_data
 from chalicelib.domain.retention import Category
 from chalicelib.errors import InvalidInputError
 from chalicelib.observability import count, logger, metric_name
@@ -34,7 +33,7 @@ from chalicelib.payloads.paypal import (
     PaypalEvent,
 )
 from chalicelib.services.webhook_ports import WebhookPorts
-from chalicelib.services.webhook_sealing import Sealing, store_sealed
+from chalicelib.services.webhook_sealing import record_sealed
 from chalicelib.storage.orders import ORDER, Outcome
 from chalicelib.storage.paypal_events import PaypalRecord
 
@@ -167,15 +166,8 @@ def _start(event: PaypalEvent, now: int) -> int:
 
 def _record(record: PaypalRecord, personal: dict[str, Any], subject: str | None, ports: WebhookPorts,
             now: int) -> tuple[Outcome, bool]:
-    def linked(sealing: Sealing) -> Outcome:
-        return ports.events.record(replace(record, sealed=sealing.sealed, subject=subject, new_key=sealing.new_key,
-                                           readable_until=sealing.readable_until), now=now)
-
-    def unlinked(erased: bool) -> Outcome:
-        return ports.events.record(record.unlinked(anonymise_data(record.data)) if erased else record, now=now)
-
-    readable_until = ports.policy.expires_at(record.category, record.retention_start)
-    return store_sealed(ports.sealer, subject, personal, readable_until, linked, unlinked)
+    return record_sealed(ports, lambda stored: ports.events.record(stored, now=now), record, personal, subject,
+                         now=now)
 
 
 def record_event(event: PaypalEvent, ports: WebhookPorts) -> str:

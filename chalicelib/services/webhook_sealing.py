@@ -9,13 +9,17 @@ by what this process has cached.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from chalicelib.crypto.keys import KeyRecord
 from chalicelib.crypto.vault import SubjectVault, WritingKey
+from chalicelib.domain.privacy import anonymise_data
 from chalicelib.errors import StorageUnavailableError
 from chalicelib.storage.orders import Outcome
+
+if TYPE_CHECKING:
+    from chalicelib.services.webhook_ports import WebhookPorts
 
 
 def _present(value: Any) -> bool:
@@ -80,3 +84,37 @@ def store_sealed(sealer: SubjectSealer, subject: str | None, personal: dict[str,
             sealer.stored(subject, sealing)
         return outcome, False
     raise StorageUnavailableError("storage error: the subject's key is busy")
+
+
+class ProviderRecord(Protocol):
+    """A payment provider's record (PayPal, Airwallex, BitPay): what `record_sealed` needs of it."""
+
+    @property
+    def category(self) -> Any: ...
+
+    @property
+    def retention_start(self) -> int: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    def unlinked(self, data: dict[str, Any]) -> Self: ...
+
+
+R = TypeVar("R", bound=ProviderRecord)
+
+
+def record_sealed(ports: WebhookPorts, write: Callable[[R], Outcome], record: R, personal: dict[str, Any],
+                  subject: str | None, *, now: int) -> tuple[Outcome, bool]:
+    """The providers' one way to store a record: sealed for its subject (fields `sealed`, `subject`, `new_key`,
+    `readable_until` set on a copy), or unlinked and anonymised when the subject was erased, or as it is without a
+    subject.  Returns (outcome, whether the subject was erased)."""
+    def linked(sealing: Sealing) -> Outcome:
+        return write(replace(record, sealed=sealing.sealed, subject=subject,  # type: ignore[type-var]
+                             new_key=sealing.new_key, readable_until=sealing.readable_until))
+
+    def unlinked(erased: bool) -> Outcome:
+        return write(record.unlinked(anonymise_data(record.data)) if erased else record)
+
+    readable_until = ports.policy.expires_at(record.category, record.retention_start)
+    return store_sealed(ports.sealer, subject, personal, readable_until, linked, unlinked)
