@@ -201,3 +201,16 @@ def botpress_api(local_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> 
     get_settings.cache_clear()
     yield fake
     processor_apis.stop(server)
+
+
+@pytest.fixture
+def paypal(container: Any) -> Any:
+    """A fake PayPal boundary: PayPal events are signed by PayPal only, so functional tests of the recording path
+    sign with a local test PKI (root -> intermediate -> messageverificationcerts.paypal.com, see
+    test_paypal_signature) and pin its root, and a fake HTTP port serving its chain, through the container wiring
+    (LocalPaypal.install)."""
+    from tests.fakes.paypal import LocalPaypal
+
+    local = LocalPaypal(container.settings.paypal_webhook_id)
+    local.install(container)
+    return local

@@ -33,13 +33,6 @@ def status(response: Any) -> str:
     return str(json.loads(response.body)["status"])
 
 
-@pytest.fixture
-def paypal(container: Any) -> Any:
-    from tests.fakes.paypal import LocalPaypal
-
-    local = LocalPaypal(container.settings.paypal_webhook_id)
-    local.install(container)
-    return local
 
 
 def pp_post(client: Any, paypal: Any, raw: bytes) -> str:

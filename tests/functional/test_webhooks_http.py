@@ -33,16 +33,6 @@ def status(response: Any) -> str:
     return str(json.loads(response.body)["status"])
 
 
-# -- a fake PayPal boundary: PayPal events are signed by PayPal only, so functional tests of the recording path sign
-#    with a local test PKI (root -> intermediate -> messageverificationcerts.paypal.com, see test_paypal_signature)
-#    and pin its root, and a fake HTTP port serving its chain, through the container wiring (LocalPaypal.install)
-@pytest.fixture
-def paypal(container: Any) -> Any:
-    from tests.fakes.paypal import LocalPaypal
-
-    local = LocalPaypal(container.settings.paypal_webhook_id)
-    local.install(container)
-    return local
 
 
 def pp_post(client: Any, paypal: Any, body: bytes, **overrides: str) -> Any:
