@@ -76,6 +76,24 @@ def test_ga4_timeouts_and_an_unreachable_token_endpoint_are_retried(google_api: 
     assert result.outcome is Outcome.RETRY and "unreachable" in result.detail
 
 
+def test_a_busy_token_endpoint_is_one_quick_attempt(google_api: Any) -> None:
+    import time
+
+    google_api.token_faults.fail_next = [503, 503, 503]
+    started = time.monotonic()
+    result = ga4(google_api).erase(TARGET)
+    assert result.outcome is Outcome.RETRY and google_api.token_requests == 1  # google-auth's own retries cut
+    assert time.monotonic() - started < 0.9
+    google_api.token_faults.fail_next = []
+    assert ga4(google_api).erase(TARGET).outcome is Outcome.ACKNOWLEDGED
+
+
+def test_a_token_uri_that_is_not_https_is_refused(google_api: Any) -> None:
+    info = {**google_api.service_account, "token_uri": "http://attacker.example/token"}
+    result = ga4(google_api, info=info).erase(TARGET)
+    assert result.outcome is Outcome.FAILED and "https" in result.detail and google_api.token_requests == 0
+
+
 def test_ga4_not_configured_or_nothing_to_name(google_api: Any) -> None:
     assert ga4(google_api, info=None).erase(TARGET).outcome is Outcome.FAILED
     assert ga4(google_api, info={"type": "nonsense"}).erase(TARGET).outcome is Outcome.FAILED

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 SCOPE = "https://www.googleapis.com/auth/analytics.user.deletion"
 UPSERT_PATH = "/analytics/v3/userDeletion/userDeletionRequests:upsert"
 TOKEN_MARGIN_SECONDS = 60
+TRANSIENT = frozenset({408, 429, 500, 502, 503, 504})
+LOCAL_HOSTS = ("http://127.0.0.1:", "http://localhost:")  # the fakes of the tests; anything else must be https
 
 
 class GoogleRequest:
@@ -69,6 +71,10 @@ class GoogleRequest:
                                        timeout=min(timeout or self.timeout, self.timeout))
         except HttpError as error:
             raise exceptions.TransportError(str(error)) from None  # type: ignore[no-untyped-call]
+        if answer.status in TRANSIENT:
+            # google-auth would retry these itself, sleeping seconds inside one erasure: the propagation owns the
+            # retries (with its backoff), so a transient answer ends this attempt at once
+            raise exceptions.TransportError(f"token endpoint answered {answer.status}")  # type: ignore[no-untyped-call]
         return Response(answer.status, answer.body)
 
 
@@ -88,6 +94,9 @@ class Ga4Connector:
     def erase(self, target: ErasureTarget) -> ConnectorResult:
         if not self.property_id or not self.service_account:
             return ConnectorResult(Outcome.FAILED, "not configured: GA4_PROPERTY_ID / GA4_SERVICE_ACCOUNT")
+        token_uri = str(self.service_account.get("token_uri", ""))
+        if not (token_uri.startswith("https://") or token_uri.startswith(LOCAL_HOSTS)):
+            return ConnectorResult(Outcome.FAILED, "not configured: the service account's token_uri is not https")
         ids = ([("USER_ID", target.customer_id)] if target.customer_id else []) if self.identifier == "user_id" \
             else [("CLIENT_ID", client_id) for client_id in target.client_ids]
         if not ids:
@@ -117,7 +126,7 @@ class Ga4Connector:
         except (ValueError, KeyError):
             return ConnectorResult(Outcome.FAILED, "not configured: GA4_SERVICE_ACCOUNT is not a service account key")
         except exceptions.TransportError:
-            return ConnectorResult(Outcome.RETRY, "token endpoint unreachable")
+            return ConnectorResult(Outcome.RETRY, "token endpoint unreachable or busy")
         except exceptions.RefreshError as error:
             retryable = bool(getattr(error, "retryable", False))
             return ConnectorResult(Outcome.RETRY if retryable else Outcome.FAILED,
