@@ -5,7 +5,8 @@ protocols (tests/events/ga4, tests/events/botpress):
   assertion's RS256 signature is verified with the service account's public key, and its iss, aud (Google's
   token endpoint: google-auth's audience whatever the key's token_uri), scope and exp)
   and GA4's `POST /analytics/v3/userDeletion/userDeletionRequests:upsert` (bearer token, body schema, property id);
-- `FakeBotpress`: the runtime API's `GET /v1/chat/users` (tag filter, paging by nextToken), `GET
+- `FakeBotpress`: the runtime API's `GET /v1/chat/users` (tag filter `tags.<name>=<value>`, as Botpress' client
+  serialises its object parameter; paging by nextToken), `GET
   /v1/chat/conversations` (participantIds, paging), `DELETE /v1/chat/conversations/{id}` and
   `DELETE /v1/chat/users/{id}` (404 for unknown ids), with bearer token and x-bot-id checked.
 
@@ -192,6 +193,7 @@ class FakeBotpress:
     messages: dict[str, int] = field(default_factory=dict)  # conversation id -> messages held
     seen: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
+    ignore_filter: bool = False  # a server that ignores the tag filter (lists every user)
 
     def add_user(self, user_id: str, tags: dict[str, str], conversations: int = 1) -> None:
         self.users[user_id] = {"id": user_id, "tags": tags}
@@ -209,8 +211,9 @@ class FakeBotpress:
         if injected:
             return injected
         if method == "GET" and path == "/v1/chat/users":
-            tags = {key[len("tags["):-1]: values[0] for key, values in params.items()
-                    if key.startswith("tags[") and key.endswith("]")}
+            tags = {key[len("tags."):]: values[0] for key, values in params.items() if key.startswith("tags.")}
+            if self.ignore_filter:
+                tags = {}
             found = [u for u in sorted(self.users) if all(self.users[u]["tags"].get(k) == v for k, v in tags.items())]
             return self._page("users", [self.users[u] for u in found], params)
         if method == "GET" and path == "/v1/chat/conversations":

@@ -176,4 +176,12 @@ def test_botpress_encodes_any_identifier_exactly(botpress_api: Any, value: str) 
     result = botpress(botpress_api).erase(ErasureTarget("r", value))
     assert result.outcome is Outcome.ACKNOWLEDGED and value not in result.detail
     [(_, path, params)] = botpress_api.seen
-    assert path == "/v1/chat/users" and params["tags[email]"] == [value]
+    assert path == "/v1/chat/users" and params["tags.email"] == [value]
+
+
+def test_botpress_deletes_nothing_when_the_server_ignores_the_filter(botpress_api: Any) -> None:
+    seed(botpress_api)
+    botpress_api.ignore_filter = True
+    result = botpress(botpress_api).erase(TARGET)
+    assert result.outcome is Outcome.FAILED and "nothing deleted" in result.detail
+    assert len(botpress_api.users) == 4 and len(botpress_api.conversations) == 8

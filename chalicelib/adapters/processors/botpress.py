@@ -1,13 +1,15 @@
 """The `botpress` connector: deletes the person's chat users and their conversations through Botpress' runtime API.
 
-    GET    {BOTPRESS_API_BASE}/v1/chat/users?tags[<BOTPRESS_USER_TAG>]=<identifier>&nextToken=...
+    GET    {BOTPRESS_API_BASE}/v1/chat/users?tags.<BOTPRESS_USER_TAG>=<identifier>&nextToken=...
     GET    {BOTPRESS_API_BASE}/v1/chat/conversations?participantIds=<user id>&nextToken=...
     DELETE {BOTPRESS_API_BASE}/v1/chat/conversations/{id}     (its messages go with it)
     DELETE {BOTPRESS_API_BASE}/v1/chat/users/{id}
 
 Headers `Authorization: Bearer <BOTPRESS_TOKEN>` (a personal access token or the bot's token) and `x-bot-id:
-<BOTPRESS_BOT_ID>`.  The `tags` filter is an object parameter; it is sent in the bracket notation Botpress' own
-client uses (`tags[email]=...`).  Which user is the person: the store's chat widget tags its users with
+<BOTPRESS_BOT_ID>`.  The `tags` filter is an object parameter; it is sent as Botpress' own client serialises it
+(`qs.stringify` with `allowDots`: `tags.email=...`), every key and value percent-encoded.  Every listed user must
+carry the tag with exactly the person's value, or nothing is deleted (`failed`): a server that ignored the filter
+must never make this delete every chat user.  Which user is the person: the store's chat widget tags its users with
 BOTPRESS_USER_TAG (default `email`): the value is the person's e-mail address, or their WooCommerce customer id
 when the tag's name contains "customer" (e.g. `wc_customer_id`).
 
@@ -58,12 +60,19 @@ class BotpressConnector:
         value = self.identifier(target)
         if not value:
             return ConnectorResult(Outcome.ACKNOWLEDGED, "no identifier held: no chat user to find")
+        if "." in self.user_tag:
+            return ConnectorResult(Outcome.FAILED, "not configured: BOTPRESS_USER_TAG may not contain a dot")
         try:
-            users = self._list("/v1/chat/users", "users", {f"tags[{self.user_tag}]": value})
+            listed = self._list("/v1/chat/users", "users", {f"tags.{self.user_tag}": value})
+            if any(not isinstance(user.get("tags"), dict) or user["tags"].get(self.user_tag) != value
+                   for user in listed):
+                return ConnectorResult(Outcome.FAILED, "unexpected answer: a listed user does not carry the tag; "
+                                                       "nothing deleted")
+            users = [str(user["id"]) for user in listed]
             conversations = 0
             for user in users:
-                for conversation in self._list("/v1/chat/conversations", "conversations",
-                                               {"participantIds": user}):
+                for conversation in [str(c["id"]) for c in self._list(
+                        "/v1/chat/conversations", "conversations", {"participantIds": user})]:
                     conversations += self._delete(f"/v1/chat/conversations/{quote(conversation, safe='')}")
                 self._delete(f"/v1/chat/users/{quote(user, safe='')}")
         except _Stop as stop:
@@ -81,8 +90,8 @@ class BotpressConnector:
             raise _Stop(ConnectorResult(Outcome.RETRY, "Botpress unreachable")) from None
         return answer.status, answer.body
 
-    def _list(self, path: str, name: str, query: dict[str, str]) -> list[str]:
-        found: list[str] = []
+    def _list(self, path: str, name: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
         cursor = ""
         for _ in range(MAX_PAGES):
             params = {**query, **({"nextToken": cursor} if cursor else {})}
@@ -95,7 +104,7 @@ class BotpressConnector:
             if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str)
                                                       for i in items):
                 raise _Stop(ConnectorResult(Outcome.FAILED, f"Botpress answered an unexpected {name} listing"))
-            found.extend(str(item["id"]) for item in items)
+            found.extend(items)
             meta = page.get("meta") if isinstance(page, dict) else None
             cursor = str(meta.get("nextToken") or "") if isinstance(meta, dict) else ""
             if not cursor:
