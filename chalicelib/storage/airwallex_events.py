@@ -13,14 +13,13 @@ effect, and an older event never overwrites a newer state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.storage.late_links import awaiting_attributes
 from chalicelib.storage.orders import Outcome, write_record
-from chalicelib.storage.sealed_writes import SealedWrites
+from chalicelib.storage.sealed_writes import SealedFields, SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
 from chalicelib.storage.table import DynamoTable
 
@@ -29,7 +28,7 @@ SK = "STATE"
 
 
 @dataclass(frozen=True)
-class AirwallexRecord:
+class AirwallexRecord(SealedFields):
     object_type: str  # payment_intent | refund | payment_dispute
     object_id: str
     event_id: str
@@ -38,13 +37,6 @@ class AirwallexRecord:
     category: Category
     retention_start: int
     data: dict[str, Any]
-    sealed: dict[str, str] = field(default_factory=dict)
-    subject: str | None = None
-    new_key: KeyRecord | None = None
-    readable_until: int = 0
-
-    def unlinked(self, data: dict[str, Any]) -> AirwallexRecord:
-        return replace(self, data=data, sealed={}, subject=None, new_key=None)
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,13 @@ overwrites a newer one, whatever the order the IPNs arrive in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.storage.late_links import awaiting_attributes
 from chalicelib.storage.orders import Outcome, write_record
-from chalicelib.storage.sealed_writes import SealedWrites
+from chalicelib.storage.sealed_writes import SealedFields, SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
 from chalicelib.storage.table import DynamoTable
 
@@ -29,19 +28,12 @@ KIND = "bitpay_payment"
 
 
 @dataclass(frozen=True)
-class BitpayRecord:
+class BitpayRecord(SealedFields):
     invoice_id: str
     rev: str
     category: Category
     retention_start: int
     data: dict[str, Any]
-    sealed: dict[str, str] = field(default_factory=dict)
-    subject: str | None = None
-    new_key: KeyRecord | None = None
-    readable_until: int = 0
-
-    def unlinked(self, data: dict[str, Any]) -> BitpayRecord:
-        return replace(self, data=data, sealed={}, subject=None, new_key=None)
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,13 @@ transaction: a retry or a concurrent copy of the same event finds it and has no 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.retention import Category, RetentionPolicy
 from chalicelib.storage.late_links import awaiting_attributes
 from chalicelib.storage.orders import Outcome, write_record
-from chalicelib.storage.sealed_writes import SealedWrites
+from chalicelib.storage.sealed_writes import SealedFields, SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
 from chalicelib.storage.table import DynamoTable
 
@@ -26,19 +25,12 @@ EVENT_SK = "EVENT"
 
 
 @dataclass(frozen=True)
-class PaypalRecord:
+class PaypalRecord(SealedFields):
     event_id: str
     kind: str  # "payment" | "dispute"
     category: Category
     retention_start: int
     data: dict[str, Any]
-    sealed: dict[str, str] = field(default_factory=dict)
-    subject: str | None = None
-    new_key: KeyRecord | None = None  # the subject's key when `sealed` was made with a key not stored yet
-    readable_until: int = 0
-
-    def unlinked(self, data: dict[str, Any]) -> PaypalRecord:
-        return replace(self, data=data, sealed={}, subject=None, new_key=None)
 
 
 @dataclass(frozen=True)

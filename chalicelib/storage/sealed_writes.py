@@ -17,7 +17,8 @@ extended, with slack, and the write retried).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Self
 
 from chalicelib.crypto.envelope import SubjectCipher
 from chalicelib.crypto.keys import KeyRecord
@@ -91,3 +92,19 @@ class SealedWrites:
 
 class KeyRaceLost(Exception):
     """Another writer stored the subject's first key first: seal again with theirs."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SealedFields:
+    """What a provider's record (PayPal, Airwallex, BitPay) carries for its subject, on top of its own fields: the
+    sealed personal fields, the subject, the subject's key when it is new (stored in the same transaction) and how
+    long the sealed fields must stay readable.  Keyword-only, so each record keeps its own positional fields."""
+
+    sealed: dict[str, str] = field(default_factory=dict)
+    subject: str | None = None
+    new_key: KeyRecord | None = None  # the subject's key when `sealed` was made with a key not stored yet
+    readable_until: int = 0
+
+    def unlinked(self, data: dict[str, Any]) -> Self:
+        """The record without its subject: no sealed fields, no link, `data` in place of its data."""
+        return replace(self, data=data, sealed={}, subject=None, new_key=None)  # type: ignore[call-arg]  # `data` is each record's own field

@@ -138,7 +138,7 @@ def test_an_expired_record_counts_as_absent(world: World) -> None:
 
 def paypal_record(event_id: str = "WH-1", subject: str | None = "s1") -> PaypalRecord:
     return PaypalRecord(event_id, "payment", Category.PAYMENT, NOW - DAY, {"order_id": 1234},
-                        {"payer": "v1.x"} if subject else {}, subject)
+                        sealed={"payer": "v1.x"} if subject else {}, subject=subject)
 
 
 def test_paypal_event_has_one_effect(world: World) -> None:
@@ -162,7 +162,7 @@ def airwallex_record(revision: str, event_id: str = "evt_1", *, status: str = "S
     return AirwallexRecord("payment_intent", "int_1", event_id, revision, "payment" if category is Category.PAYMENT
                            else "dispute", category, NOW - DAY, {"event_id": event_id, "status": status,
                                                                  "order_id": 1234},
-                           {"customer": "v1.x"} if subject else {}, subject)
+                           sealed={"customer": "v1.x"} if subject else {}, subject=subject)
 
 
 def test_airwallex_newest_state_wins_and_a_retry_is_a_duplicate(world: World) -> None:
