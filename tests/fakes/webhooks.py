@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hypothesis import strategies as st
+
 from chalicelib.crypto.vault import SubjectVault, open_fields
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.subjects import subject_id
@@ -83,3 +85,9 @@ def load(path: Path, **overrides: Any) -> dict[str, Any]:
     data.update(overrides)
     return data
 
+
+def delivery_sets(size: int, max_size: int = 16) -> st.SearchStrategy[tuple[list[int], list[int]]]:
+    """A choice of deliveries (indexes into `size`, with duplicates) and a permutation of it: the order-independence
+    properties of every provider draw from this."""
+    return st.lists(st.integers(0, size - 1), min_size=1, max_size=max_size).flatmap(
+        lambda chosen: st.tuples(st.just(chosen), st.permutations(chosen)))

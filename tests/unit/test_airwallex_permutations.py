@@ -3,25 +3,16 @@ same stored state (in-memory ports; tests/integration/test_airwallex_permutation
 
 from __future__ import annotations
 
-from typing import Any
-
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from tests.fakes.airwallex_permutations import deliveries, prepare, state
-from tests.fakes.webhooks import memory
+from tests.fakes.webhooks import delivery_sets, memory
 
 ALL = deliveries()
 
 
-@st.composite
-def delivery_sets(draw: Any, size: int = len(ALL)) -> tuple[list[int], list[int]]:
-    chosen = draw(st.lists(st.integers(0, size - 1), min_size=1, max_size=16))
-    return chosen, draw(st.permutations(chosen))
-
-
 @settings(max_examples=300, deadline=None)
-@given(delivery_sets())
+@given(delivery_sets(len(ALL)))
 def test_any_permutation_with_duplicates_ends_in_the_same_state(pair: tuple[list[int], list[int]]) -> None:
     chosen, permuted = pair
     outcomes = []
