@@ -43,12 +43,19 @@ class RequestType(StrEnum):
     DELETION = "deletion"
     CORRECTION = "correction"
     OPT_OUT = "opt_out"
+    RESTRICTION = "restriction"  # GDPR Art. 18: kept, not used
+    OBJECTION = "objection"  # GDPR Art. 21: analytics/profiling/advertising purposes withdrawn server-side
 
 
 class Channel(StrEnum):
     ACCOUNT = "account"
     WEB = "web"
     EMAIL = "email"
+    LETTER = "letter"  # recorded by the operator (`cli submit --channel letter`)
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    AGENT = "agent"  # an authorised agent (CCPA § 7063): the authorisation is recorded with the request
+    STORE = "store"  # the store itself (a `customer.deleted` webhook: the account was deleted)
 
 
 class Status(StrEnum):
@@ -76,7 +83,9 @@ RIGHTS: dict[RequestType, frozenset[str]] = {
     RequestType.ACCESS: frozenset({"access", "know", "portability"}),
     RequestType.DELETION: frozenset({"erasure", "delete"}),
     RequestType.CORRECTION: frozenset({"rectification"}),
-    RequestType.OPT_OUT: frozenset({"opt_out", "marketing_objection", "objection"}),
+    RequestType.OPT_OUT: frozenset({"opt_out", "marketing_objection"}),
+    RequestType.RESTRICTION: frozenset({"restriction"}),
+    RequestType.OBJECTION: frozenset({"objection"}),
 }
 
 
@@ -194,6 +203,8 @@ class PrivacyRequest:
     result: dict[str, Any] = field(default_factory=dict)
     sealed: dict[str, str] = field(default_factory=dict)  # {"email": token}: the requester's address
     policy_version: str | None = None  # the store policy's version it was made under (None: made before that)
+    child: bool = False  # about a child's data (a parent's or guardian's request): high priority, short deadline
+    params: dict[str, Any] = field(default_factory=dict)  # non-personal parameters (purposes, field names, ...)
 
     @property
     def is_open(self) -> bool:
@@ -211,7 +222,8 @@ class PrivacyRequest:
             "verified_at": self.verified_at, "execute_after": self.execute_after, "closed_at": self.closed_at,
             "extended": self.extended, "extension_reason": self.extension_reason,
             "extension_notice_sent": self.extension_notice_sent, "source_ref": self.source_ref,
-            "result": self.result, "policy_version": self.policy_version,
+            "result": self.result, "policy_version": self.policy_version, "child": self.child,
+            "params": self.params,
         }
 
     @classmethod
@@ -230,19 +242,21 @@ class PrivacyRequest:
             extension_notice_sent=bool(data.get("extension_notice_sent", False)),
             source_ref=data.get("source_ref"), result=dict(data.get("result") or {}), sealed=dict(sealed),
             policy_version=str(data["policy_version"]) if data.get("policy_version") is not None else None,
+            child=bool(data.get("child", False)), params=dict(data.get("params") or {}),
         )
 
 
 def new_request(*, request_id: str, subject: str, request_type: RequestType, channel: Channel, regime: Regime,
                 received_at: int, needs_verification: bool, customer_id: str | None = None,
                 source_ref: str | None = None, sealed: dict[str, str] | None = None,
-                policy_version: str | None = None) -> PrivacyRequest:
+                policy_version: str | None = None, child: bool = False,
+                params: dict[str, Any] | None = None) -> PrivacyRequest:
     return PrivacyRequest(
         request_id=request_id, subject=subject, type=request_type, channel=channel,
         status=Status.UNVERIFIED if needs_verification else Status.PENDING, regime=regime,
         received_at=received_at, due_at=due_at(regime, received_at), updated_at=received_at,
         customer_id=customer_id, verified_at=None if needs_verification else received_at, source_ref=source_ref,
-        sealed=dict(sealed or {}), policy_version=policy_version,
+        sealed=dict(sealed or {}), policy_version=policy_version, child=child, params=dict(params or {}),
     )
 
 

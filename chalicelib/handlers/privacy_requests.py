@@ -86,7 +86,9 @@ def verify() -> Response:
     texts = {"access": "We are preparing your data export; the download link will come by e-mail.",
              "deletion": "Your deletion request is confirmed.",
              "correction": "Your correction request is confirmed; we will contact you.",
-             "opt_out": "You will no longer receive marketing e-mails."}
+             "opt_out": "You will no longer receive marketing e-mails.",
+             "restriction": "Your restriction request is confirmed: your data is kept but no longer used.",
+             "objection": "Your objection is confirmed: your data is no longer used for analytics or advertising."}
     return _page(200, "Request confirmed", f"Request {request.request_id}: {texts[request.type.value]}")
 
 

@@ -81,6 +81,10 @@ _NEXT_STEPS: dict[str, str] = {
                    "should be (please do not send identity documents). We will correct them and let you know."),
     "opt_out": ("We will stop sending marketing e-mails to this address. Service messages about orders or about this "
                 "request may still be sent."),
+    "restriction": ("Once you confirm, we keep your data but stop using it (no marketing, analytics or advertising) "
+                    "until the restriction is lifted; we will tell you before it is lifted."),
+    "objection": ("Once you confirm, we stop using your data for analytics, profiling, advertising and marketing, "
+                  "and tell the services that process it for us."),
 }
 
 _INTRO: dict[Language, str] = {
@@ -96,6 +100,8 @@ _KIND_NAMES: dict[str, str] = {
     "deletion": "deletion of your personal data",
     "correction": "correction of your personal data",
     "opt_out": "no more marketing e-mails (opt-out)",
+    "restriction": "restriction of the processing of your personal data",
+    "objection": "objection to the processing of your personal data (analytics, profiling, advertising)",
 }
 
 _ASK: dict[str, str] = {
@@ -103,6 +109,8 @@ _ASK: dict[str, str] = {
     "deletion": "- Deletion: \"Please delete my personal data.\"\n",
     "correction": "- Correction: \"Please correct my personal data: ...\"\n",
     "opt_out": "- Marketing opt-out: \"Please unsubscribe me from marketing e-mails.\"\n",
+    "restriction": "- Restriction: \"Please restrict the processing of my personal data.\"\n",
+    "objection": "- Objection: \"I object to the use of my data for analytics and advertising.\"\n",
 }
 
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "de": "German (Deutsch)", "et": "Estonian (eesti keeles)"}

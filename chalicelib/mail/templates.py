@@ -71,7 +71,9 @@ def _signed(text: str, sender: Sender | None) -> str:
     return text + sender.signature() if sender else text
 
 _TYPES = {"access": "a copy of your data", "deletion": "the deletion of your data",
-          "correction": "the correction of your data", "opt_out": "an opt-out of marketing"}
+          "correction": "the correction of your data", "opt_out": "an opt-out of marketing",
+          "restriction": "the restriction of the processing of your data",
+          "objection": "your objection to the processing of your data"}
 
 
 def _verification(*, url: str, request_type: str, sender: Sender | None = None, **_: Any) -> tuple[str, str]:

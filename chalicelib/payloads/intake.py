@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.payloads.fields import EmailAddress
 
-RequestKind = Literal["access", "deletion", "correction", "opt_out"]
+RequestKind = Literal["access", "deletion", "correction", "opt_out", "restriction", "objection"]
 
 
 class IntakeMessage(BaseModel):

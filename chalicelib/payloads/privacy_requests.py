@@ -17,7 +17,7 @@ class WebRequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     email: EmailAddress
-    type: Literal["access", "deletion", "correction", "opt_out"]
+    type: Literal["access", "deletion", "correction", "opt_out", "restriction", "objection"]
 
 
 class AccountDeletionBody(BaseModel):

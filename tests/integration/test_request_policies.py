@@ -148,7 +148,7 @@ def test_a_type_not_offered_is_refused_by_the_service_and_nothing_is_stored(four
                                needs_verification=True)
     assert refused.value.field == "type" and "does not offer" in refused.value.message
     assert stored_requests(table_items) == []
-    assert [kind.value for kind in service.offered_types(fourth)] == ["access", "opt_out"]
+    assert [kind.value for kind in service.offered_types(fourth)] == ["access", "opt_out", "objection"]
 
 
 def test_a_type_not_offered_is_refused_on_the_web_form_and_nothing_is_queued(fourth: Any, client: Any,

@@ -191,12 +191,14 @@ def test_uk_gdpr_has_the_deadlines_of_the_gdpr() -> None:
 
 
 def test_request_types_offered_follow_the_rights_offered() -> None:
-    assert rules.offered_types(["access", "rectification", "erasure", "marketing_objection"]) == tuple(RequestType)
+    assert rules.offered_types(["access", "rectification", "erasure", "marketing_objection", "restriction",
+                                "objection"]) == tuple(RequestType)
     assert rules.offered_types(["know", "delete", "opt_out"]) == (RequestType.ACCESS, RequestType.DELETION,
                                                                   RequestType.OPT_OUT)
     assert rules.offered_types(["portability", "objection", "complaint"]) == (RequestType.ACCESS,
-                                                                              RequestType.OPT_OUT)
-    assert rules.offered_types(["complaint", "restriction"]) == ()
+                                                                              RequestType.OBJECTION)
+    assert rules.offered_types(["complaint", "restriction"]) == (RequestType.RESTRICTION,)
+    assert rules.offered_types(["complaint", "non_discrimination"]) == ()
 
 
 def test_request_keeps_its_policy_version_and_old_items_read_without_one() -> None:
