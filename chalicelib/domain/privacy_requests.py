@@ -36,6 +36,9 @@ from chalicelib.domain.retention import DAY
 
 UNVERIFIED_LIFETIME = 7 * DAY
 TOKEN_LIFETIME = DAY
+# A request about a child's data is acted on at once (seed 002 §10: "please contact us immediately"): it is due
+# within three days, whatever the regime's own deadline, and sorts first in the operator's list.
+CHILD_DEADLINE = 3 * DAY
 
 
 class RequestType(StrEnum):
@@ -254,7 +257,9 @@ def new_request(*, request_id: str, subject: str, request_type: RequestType, cha
     return PrivacyRequest(
         request_id=request_id, subject=subject, type=request_type, channel=channel,
         status=Status.UNVERIFIED if needs_verification else Status.PENDING, regime=regime,
-        received_at=received_at, due_at=due_at(regime, received_at), updated_at=received_at,
+        received_at=received_at,
+        due_at=min(due_at(regime, received_at), received_at + CHILD_DEADLINE) if child else due_at(regime, received_at),
+        updated_at=received_at,
         customer_id=customer_id, verified_at=None if needs_verification else received_at, source_ref=source_ref,
         sealed=dict(sealed or {}), policy_version=policy_version, child=child, params=dict(params or {}),
     )

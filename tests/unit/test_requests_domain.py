@@ -213,3 +213,17 @@ def test_request_keeps_its_policy_version_and_old_items_read_without_one() -> No
     for regime in ("gdpr", "ccpa", "strictest"):  # what items stored before UK GDPR and policy versions hold
         again = rules.PrivacyRequest.from_data("s", {**old, "regime": regime}, version=0, sealed={})
         assert again.policy_version is None and again.regime.value == regime
+
+
+def test_a_request_about_a_childs_data_is_due_within_three_days_and_keeps_its_flag() -> None:
+    received = 1_767_225_600
+    made = rules.new_request(request_id="c1", subject="s", request_type=RequestType.DELETION,
+                             channel=rules.Channel.EMAIL, regime=Regime.GDPR, received_at=received,
+                             needs_verification=False, child=True, params={"guardian": "parent"})
+    assert made.due_at == received + rules.CHILD_DEADLINE
+    back = rules.PrivacyRequest.from_data("s", made.to_data(), version=1, sealed={})
+    assert back.child is True and back.params == {"guardian": "parent"} and back.due_at == made.due_at
+    adult = rules.new_request(request_id="a1", subject="s", request_type=RequestType.DELETION,
+                              channel=rules.Channel.EMAIL, regime=Regime.GDPR, received_at=received,
+                              needs_verification=False)
+    assert adult.due_at == rules.due_at(Regime.GDPR, received) and adult.child is False
