@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.privacy_requests import RequestRepository
     from chalicelib.storage.processor_batches import ProcessorBatches
     from chalicelib.storage.rate_limits import RateLimits
+    from chalicelib.storage.restrictions import DynamoRestrictions, RestrictionStore
     from chalicelib.storage.runs import DueStore, RunStore
     from chalicelib.storage.sealed_writes import SealedWrites
     from chalicelib.storage.subject_data import SubjectDataRepository
@@ -138,7 +139,18 @@ class Container:
     def sealed_writes(self) -> SealedWrites:
         from chalicelib.storage.sealed_writes import SealedWrites
 
-        return SealedWrites(self.table, self.subject_keys, self.vault)
+        return SealedWrites(self.table, self.subject_keys, self.vault, self.restriction_guards)
+
+    @cached_property
+    def restriction_guards(self) -> DynamoRestrictions:
+        from chalicelib.storage.restrictions import DynamoRestrictions
+
+        return DynamoRestrictions(self.table, self.policy)
+
+    @cached_property
+    def restrictions(self) -> RestrictionStore:
+        """Restriction of processing (GDPR Art. 18); the same items the sealed writes' guard checks."""
+        return self.restriction_guards
 
     # -- repositories ---------------------------------------------------------------------------------------------
     @cached_property

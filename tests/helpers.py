@@ -71,3 +71,30 @@ def wc_post(client: Any, topic: str, body: bytes, *, signature: str | None = "au
     elif signature is not None:
         headers["X-WC-Webhook-Signature"] = signature
     return client.http.post("/webhooks/woocommerce", body=body, headers=headers)
+
+
+def _b64(data: dict[str, Any]) -> str:
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def jwt_attacks(now: float, other_email: str = "max.mustermann@example.com") -> dict[str, str | None]:
+    """Account tokens an attacker may send (None: no token at all), each of which must be a 401."""
+    import json
+
+    good = account_token(now=now)
+    header, payload, signature = good.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    return {
+        "missing": None,
+        "alg_none": _b64({"alg": "none", "typ": "JWT"}) + "." + _b64(claims) + ".",
+        "wrong_audience": account_token(now=now, aud="someone-else"),
+        "wrong_issuer": account_token(now=now, iss="https://evil.example"),
+        "expired": account_token(now=now - 7200),
+        "too_long_lived": account_token(now=now, lifetime=86_400),
+        "other_secret": account_token(now=now, secret="not-the-storefront-secret-0123456789"),
+        "tampered_sub": ".".join([header, _b64({**claims, "sub": "58", "email": other_email}), signature]),
+        "no_email": account_token(now=now, email=None),
+        "garbage": "not.a.jwt",
+    }

@@ -312,6 +312,30 @@ def run(session: Session, dry_run: bool) -> int:
 
 
 @cli.group(epilog=EXIT_CODES)
+def restriction() -> None:
+    """Restrictions of processing (GDPR Art. 18) in force: lifting one."""
+
+
+@restriction.command(name="lift", epilog=EXIT_CODES)
+@click.argument("request_id")
+@click.option("--reason", required=True, metavar="TEXT",
+              help="Why the restriction ends (told to the subject and recorded in the audit trail).")
+@click.pass_obj
+def restriction_lift(session: Session, request_id: str, reason: str) -> int:
+    """Lift the restriction a request put in force, after telling the subject (Art. 18(3)).
+
+    REQUEST_ID is the restriction request's id.  The subject is mailed the reason first; when that mail cannot
+    be sent, the restriction stays and the command fails.
+    """
+    from chalicelib.services.privacy_requests.restriction import lift_restriction
+
+    container, now, actor = _actor(session)
+    request = lift_restriction(container, request_id=request_id, reason=reason, actor=actor, now=now)
+    session.echo(f"{request.request_id} restriction {request.result['restriction']['status']}")
+    return OK
+
+
+@cli.group(epilog=EXIT_CODES)
 def processors() -> None:
     """Erasures reaching the processors: what is still open, and the operator's confirmations."""
 
@@ -324,14 +348,16 @@ def processors_list(session: Session, as_json: bool) -> int:
 
     A `manual` one is an operator task: do what the receipt's `action` says, then `processors done`.
     """
+    from chalicelib.services.privacy_requests.restriction import open_tasks
     from chalicelib.services.processor_propagation import open_processors
 
     container = session.container()
     now = container.now()
+    entries: list[Any] = [*open_processors(container, now=now), *open_tasks(container, now=now)]
     rows = [{"request_id": entry.request_id, "processor": entry.state.key, "name": entry.state.name,
              "kind": entry.state.kind, "status": entry.state.status, "attempts": entry.state.attempts,
              "due_at": iso(entry.state.due_at), "overdue": entry.state.overdue(now),
-             "reference": entry.state.reference} for entry in open_processors(container, now=now)]
+             "reference": entry.state.reference} for entry in entries]
     if as_json:
         session.echo(json.dumps(rows, indent=2, sort_keys=True))
         return OK
@@ -353,15 +379,22 @@ def processors_list(session: Session, as_json: bool) -> int:
 @click.option("--failed", is_flag=True, help="Record that the processor could not be made to erase (final).")
 @click.pass_obj
 def processors_done(session: Session, request_id: str, processor: str, note: str, failed: bool) -> int:
-    """Record a processor's confirmation of an erasure (or its failure).
+    """Record a processor's confirmation of an erasure, a restriction or an objection (or its failure).
 
-    REQUEST_ID is the erasure request's id; PROCESSOR the recipient's key in the store's policy, as
-    `processors list` prints it.  When it was the last one open, the subject gets the final update.
+    REQUEST_ID is the request's id; PROCESSOR the recipient's key in the store's policy, as `processors list`
+    prints it.  When it was the last one of an erasure, the subject gets the final update.
     """
+    from chalicelib.domain.privacy_requests import RequestType
+    from chalicelib.services.privacy_requests import get_request
+    from chalicelib.services.privacy_requests.restriction import processor_done
     from chalicelib.services.processor_propagation import acknowledge
 
     container, now, actor = _actor(session)
-    state = acknowledge(container, request_id, processor, actor=actor, detail=note, now=now, failed=failed)
+    request = get_request(container, request_id, now=now)
+    if request.type in (RequestType.RESTRICTION, RequestType.OBJECTION):
+        state = processor_done(container, request, processor, detail=note, actor=actor, failed=failed, now=now)
+    else:
+        state = acknowledge(container, request_id, processor, actor=actor, detail=note, now=now, failed=failed)
     session.echo(f"{request_id} {state.key} {state.status}")
     return OK
 

@@ -14,7 +14,10 @@ from chalicelib.domain.retention import DAY
 from chalicelib.domain.subjects import keyed_hash
 
 Action = Literal["accept_all", "reject_all", "custom", "withdraw"]
-Source = Literal["banner", "privacy_center", "checkout"]
+Source = Literal["banner", "privacy_center", "checkout", "objection", "restriction"]
+# What a browser or the privacy center may say it is; `objection` and `restriction` are written only by the
+# privacy requests of those rights (server-side, with the request id as proof).
+PublicSource = Literal["banner", "privacy_center", "checkout"]
 Grant = Literal["granted", "denied"]
 Signal = Literal["ad_storage", "analytics_storage", "ad_user_data", "ad_personalization", "functionality_storage",
                  "personalization_storage", "security_storage"]

@@ -92,6 +92,18 @@ RIGHTS: dict[RequestType, frozenset[str]] = {
 }
 
 
+# The rights a store may offer that no request to the store carries out (they need nothing from us but fairness).
+INFORMATIONAL_RIGHTS: dict[str, str] = {
+    "complaint": "lodged with a supervisory authority directly; no request to us is needed",
+    "non_discrimination": "applies to every request: using a right never changes prices or service",
+}
+
+
+def request_type_for(right: str) -> RequestType | None:
+    """The request type that carries out a right (None for an informational right or an unknown name)."""
+    return next((kind for kind in RequestType if right in RIGHTS[kind]), None)
+
+
 def offered_types(offered: Collection[str]) -> tuple[RequestType, ...]:
     """The request types a store offers (in the enum's order): those of which it offers at least one right."""
     return tuple(kind for kind in RequestType if RIGHTS[kind] & set(offered))

@@ -51,6 +51,30 @@ def post_deletion() -> Response:
                                "execute_after": view.get("execute_after"), "due_at": view["due_at"]})
 
 
+def _confirmed_request(request_type: str) -> Response:
+    principal = _principal()
+    if bp.current_request.raw_body:
+        body = json_body(bp, AccountDeletionBody, MAX_BODY)
+        if not body.confirm:
+            raise InvalidInputError("confirm must be true", field="confirm")
+    request = _submit(principal, request_type)
+    view = service.describe(request, now=get_container().now())
+    return json_response(202, {"request_id": request.request_id, "status": request.status.value,
+                               "due_at": view["due_at"]})
+
+
+@api_route(bp, "/account/restriction", methods=["POST"])
+def post_restriction() -> Response:
+    """GDPR Art. 18: the account's data is kept but no longer used, until an operator lifts it (told first)."""
+    return _confirmed_request("restriction")
+
+
+@api_route(bp, "/account/objection", methods=["POST"])
+def post_objection() -> Response:
+    """GDPR Art. 21: analytics, profiling, advertising and marketing stop for the account."""
+    return _confirmed_request("objection")
+
+
 @api_route(bp, "/account/deletion/{request_id}", methods=["DELETE"])
 def delete_deletion(request_id: str) -> Response:
     principal = _principal()

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool
 
-from chalicelib.domain.consent import Action, Grant, Signal, Source
+from chalicelib.domain.consent import Action, Grant, PublicSource, Signal
 
 MAX_BODY = 16 * 1024
 MAX_CATEGORIES = 16
@@ -45,7 +45,7 @@ class ConsentIn(_ConsentFields):
     """POST /consent."""
 
     visitor_id: VisitorId
-    source: Source = "banner"
+    source: PublicSource = "banner"
 
 
 class AccountConsentIn(_ConsentFields):

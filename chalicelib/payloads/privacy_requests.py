@@ -21,8 +21,9 @@ class WebRequestBody(BaseModel):
 
 
 class AccountDeletionBody(BaseModel):
-    """`POST /account/deletion`: nothing is required; a confirmation flag guards against accidental calls."""
+    """`POST /account/deletion`, `/account/restriction`, `/account/objection`: nothing is required; a confirmation
+    flag (a JSON boolean) guards against accidental calls."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     confirm: bool = True

@@ -28,6 +28,8 @@ class RequestView(BaseModel):
     closed_at: str | None = None
     days_left: int | None = None
     policy_version: str | None = None  # the store policy's version the request was made under
+    restriction: dict[str, Any] | None = None  # a restriction request: active or lifted, since, lifted_at
+    processors: dict[str, str] | None = None  # restriction/objection/erasure: each processor's status
 
     @classmethod
     def of(cls, request: PrivacyRequest, *, now: int) -> RequestView:
@@ -39,7 +41,9 @@ class RequestView(BaseModel):
             execute_after=iso(request.execute_after) if request.execute_after else None,
             closed_at=iso(request.closed_at) if request.closed_at else None,
             days_left=days_left(request.due_at, now) if request.is_open else None,
-            policy_version=request.policy_version)
+            policy_version=request.policy_version,
+            restriction=_restriction(request.result.get("restriction")),
+            processors=_processors(request.result))
 
     def as_json(self) -> dict[str, Any]:
         """The view as answered (absent fields left out)."""
@@ -48,3 +52,20 @@ class RequestView(BaseModel):
 
 def describe(request: PrivacyRequest, *, now: int) -> dict[str, Any]:
     return RequestView.of(request, now=now).as_json()
+
+
+def _restriction(state: Any) -> dict[str, Any] | None:
+    if not isinstance(state, dict):
+        return None
+    view = {"status": state.get("status"), "since": iso(int(state["since"])) if state.get("since") else None,
+            "lifted_at": iso(int(state["lifted_at"])) if state.get("lifted_at") else None}
+    return {key: value for key, value in view.items() if value is not None}
+
+
+def _processors(result: dict[str, Any]) -> dict[str, str] | None:
+    found = result.get("processors") or (result.get("receipt") or {}).get("processors")
+    if isinstance(found, dict):
+        return {str(key): str(state.get("status")) for key, state in found.items() if isinstance(state, dict)}
+    if isinstance(found, list):
+        return {str(state.get("key")): str(state.get("status")) for state in found if isinstance(state, dict)}
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.privacy_requests import INFORMATIONAL_RIGHTS, request_type_for
 from chalicelib.policy.model import GDPR_AREA
 from chalicelib.services.subject_recipients import Held, received
 
@@ -104,6 +105,17 @@ def retention_entries(rules: RetentionPolicy, held: Held) -> list[dict[str, Any]
     return entries
 
 
+def _right(right: str) -> dict[str, str]:
+    """A right offered, with how it is exercised: the request type that carries it out, or why none is needed."""
+    kind = request_type_for(right)
+    entry = {"right": right, "label": RIGHT_LABELS[right]}
+    if kind is not None:
+        entry["request_type"] = kind.value
+    else:
+        entry["how"] = INFORMATIONAL_RIGHTS[right]
+    return entry
+
+
 def art15_information(policy: StorePolicy, rules: RetentionPolicy, held: Held,
                       sources: dict[str, str]) -> dict[str, Any]:
     """The export's `information` (schema privacy-export 1.1; docs/rights.md)."""
@@ -119,6 +131,6 @@ def art15_information(policy: StorePolicy, rules: RetentionPolicy, held: Held,
         "transfers": transfers(policy, held, recipients), "retention": retention,
         "sources": {kind: sources.get(kind, "our records") for kind in sorted(held.kinds)},
         "rights": list(policy.rights.offered),
-        "rights_offered": [{"right": right, "label": RIGHT_LABELS[right]} for right in policy.rights.offered],
+        "rights_offered": [_right(right) for right in policy.rights.offered],
         "channels": _channels(policy),
     }

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.privacy_requests import RequestRepository
     from chalicelib.storage.processor_batches import ProcessorBatches
     from chalicelib.storage.rate_limits import RateLimits
+    from chalicelib.storage.restrictions import RestrictionStore
     from chalicelib.storage.runs import DueStore, RunStore
     from chalicelib.storage.subject_data import SubjectDataRepository
     from chalicelib.storage.subject_keys import SubjectKeyRepository
@@ -66,6 +67,9 @@ class ConsentPorts(Basics, Protocol):
 
     @property
     def subject_data(self) -> SubjectDataRepository: ...
+
+    @property
+    def restrictions(self) -> RestrictionStore: ...
 
 
 class RightsPorts(ConsentPorts, Protocol):

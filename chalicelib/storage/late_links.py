@@ -87,7 +87,7 @@ class DynamoLateLinks:
             values={":spk": subject_pk(subject), ":ssk": str(item["link_sk"]), ":now": now, ":o": item["open_sk"]},
             condition="open_sk = :o AND attribute_not_exists(subject_pk) AND attribute_not_exists(anonymised_at)")
         try:
-            failure = self.sealed.run_guarded(subject, None, 0, [update], now=now)
+            failure = self.sealed.run_guarded(subject, None, 0, [update], now=now, delivery=True)
         except SubjectSuppressedError:
             return self._erase(item, now=now)
         return LinkOutcome.LINKED if failure is None else LinkOutcome.GONE

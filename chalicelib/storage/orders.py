@@ -117,7 +117,7 @@ def write_record(table: DynamoTable, sealed: SealedWrites, subject: str | None, 
     failed the record's condition."""
     try:
         if subject:
-            failure = sealed.run_guarded(subject, new_key, readable_until, operations, now=now)
+            failure = sealed.run_guarded(subject, new_key, readable_until, operations, now=now, delivery=True)
         else:
             table.transact(operations)
             failure = None

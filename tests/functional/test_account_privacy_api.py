@@ -1,14 +1,13 @@
 """Account privacy settings through chalice.test.Client: JWT attacks on every route, the subject from the token only,
 consent and marketing changes with proof, data categories from the subject index."""
 
-import base64
 import json
 from typing import Any
 
 import pytest
 
 from chalicelib.services.marketing import get_marketing_preference
-from tests.helpers import account_token, bearer
+from tests.helpers import account_token, bearer, jwt_attacks
 
 # Consent Mode v2 without a choice: every signal denied but essential's (security_storage).
 NOTHING_GRANTED = {"ad_storage": "denied", "analytics_storage": "denied", "ad_user_data": "denied",
@@ -39,34 +38,12 @@ def stored(table_items: Any) -> list[dict[str, Any]]:
     return [i for i in table_items() if str(i["pk"]).startswith(("CONSENT#", "MKT#"))]
 
 
-def _b64(data: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-
-def _attacks(now: float) -> dict[str, str | None]:
-    good = account_token(now=now)
-    header, payload, signature = good.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    return {
-        "missing": None,
-        "alg_none": _b64({"alg": "none", "typ": "JWT"}) + "." + _b64(claims) + ".",
-        "wrong_audience": account_token(now=now, aud="someone-else"),
-        "wrong_issuer": account_token(now=now, iss="https://evil.example"),
-        "expired": account_token(now=now - 7200),
-        "too_long_lived": account_token(now=now, lifetime=86_400),
-        "other_secret": account_token(now=now, secret="not-the-storefront-secret-0123456789"),
-        "tampered_sub": ".".join([header, _b64({**claims, "sub": "58", "email": OTHER_EMAIL}), signature]),
-        "no_email": account_token(now=now, email=None),
-        "garbage": "not.a.jwt",
-    }
-
-
 @pytest.mark.parametrize(("method", "path", "payload"), ROUTES)
-@pytest.mark.parametrize("attack", list(_attacks(0)))
+@pytest.mark.parametrize("attack", list(jwt_attacks(0)))
 def test_jwt_attacks_are_401_on_every_route_and_nothing_is_stored(client: Any, clock: Any, table_items: Any,
                                                                   method: str, path: str, payload: Any,
                                                                   attack: str) -> None:
-    bad = _attacks(clock.now())[attack]
+    bad = jwt_attacks(clock.now())[attack]
     headers = bearer(bad) if bad is not None else {}
     response = call(client, method, path, payload, headers)
     assert response.status_code == 401, (attack, response.body)

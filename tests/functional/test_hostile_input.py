@@ -139,6 +139,8 @@ ROUTES = [
           _plain("put", "/account/privacy/consent", token=True)),
     Route("account marketing", {"email_marketing": True}, _plain("put", "/account/privacy/marketing", token=True)),
     Route("account deletion", {"confirm": True}, _plain("post", "/account/deletion", token=True)),
+    Route("account restriction", {"confirm": True}, _plain("post", "/account/restriction", token=True)),
+    Route("account objection", {"confirm": True}, _plain("post", "/account/objection", token=True)),
     Route("guest request", {"email": "guest.person@example.com", "type": "access"},
           _plain("post", "/privacy-requests")),
 ]

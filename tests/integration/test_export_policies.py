@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.privacy_requests import offered_types
 from chalicelib.domain.retention import Category
 from tests.conftest import NOW
 from tests.fakes.policies import FOURTH_CONTROLLER, RECEIVED, TRANSFERS, fourth_policy
@@ -75,6 +76,10 @@ def test_rights_and_channels_are_the_files(container: Any, store: tuple[str, Any
     assert info["rights"] == list(policy.rights.offered)
     assert [r["right"] for r in info["rights_offered"]] == list(policy.rights.offered)
     assert all(r["label"] for r in info["rights_offered"])
+    # the rights listed are exactly the rights with a flow (a request type the store offers) or that need none
+    offered = {kind.value for kind in offered_types(policy.rights.offered)}
+    for entry in info["rights_offered"]:
+        assert entry.get("request_type") in offered or entry.get("how"), entry
     assert [c["channel"] for c in info["channels"]] == list(policy.rights.channels)
     how = {c["channel"]: c["how"] for c in info["channels"]}
     assert policy.controller.contacts.privacy in how["email"]

@@ -227,3 +227,16 @@ def test_a_request_about_a_childs_data_is_due_within_three_days_and_keeps_its_fl
                               channel=rules.Channel.EMAIL, regime=Regime.GDPR, received_at=received,
                               needs_verification=False)
     assert adult.due_at == rules.due_at(Regime.GDPR, received) and adult.child is False
+
+
+def test_every_right_a_policy_may_offer_has_a_flow_or_needs_none() -> None:
+    from typing import get_args
+
+    from chalicelib.policy.model import Right
+
+    for right in get_args(Right):
+        kind = rules.request_type_for(right)
+        assert (kind is None) != (right not in rules.INFORMATIONAL_RIGHTS), right
+    assert rules.request_type_for("restriction") is RequestType.RESTRICTION
+    assert rules.request_type_for("objection") is RequestType.OBJECTION
+    assert rules.request_type_for("marketing_objection") is RequestType.OPT_OUT

@@ -37,7 +37,11 @@ def fulfil(ports: RightsPorts, request: PrivacyRequest, *, now: int, inline: boo
         return _fulfil_opt_out(ports, request, now=now)
     if request.type is RequestType.CORRECTION:
         return fulfil_correction(ports, request, now=now)
-    return _handed_to_operator(ports, request, now=now)
+    from chalicelib.services.privacy_requests.restriction import fulfil_objection, fulfil_restriction
+
+    if request.type is RequestType.RESTRICTION:
+        return fulfil_restriction(ports, request, now=now)
+    return fulfil_objection(ports, request, now=now)
 
 
 def _subject_is_small(ports: RightsPorts, subject: str, *, now: int) -> bool:
@@ -114,13 +118,6 @@ def _fulfil_opt_out(ports: RightsPorts, request: PrivacyRequest, *, now: int) ->
                              proof={"request_id": request.request_id})
     return move(ports, request, Status.COMPLETED, now=now, actor="system",
                  reason="marketing turned off", done_work=[FULFIL], result={**request.result, "marketing": False})
-
-
-def _handed_to_operator(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
-    if request.status is not Status.PENDING:
-        return request
-    return move(ports, request, Status.IN_PROGRESS, now=now, actor="system",
-                 reason=f"{request.type.value} handed to the operator", done_work=[FULFIL])
 
 
 def fulfil_correction(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
