@@ -108,6 +108,13 @@ def test_a_letter_received_last_week_is_recorded_verified_and_due_from_then(cont
     assert "letter" in shown and EVIDENCE in shown and "operator:dpo" in shown
 
 
+def test_a_failed_confirmation_is_reported_and_the_request_stands(container: Any, table_items: Any) -> None:
+    container.override(mailer=FakeMailer(refuse=1))
+    code, out = submit(container)
+    assert code == 0 and "confirmation not sent (MailDeliveryError): confirm to the person another way" in out
+    assert len(stored_requests(table_items)) == 1
+
+
 def test_received_today_counts_from_now(container: Any, mailer: FakeMailer, table_items: Any) -> None:
     code, _ = submit(container, "--received-at", TODAY)
     assert code == 0
