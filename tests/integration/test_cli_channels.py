@@ -280,11 +280,19 @@ def test_a_childs_deletion_waits_for_the_guardian_then_the_data_is_erased(contai
     assert_erased(subject, table_items())
 
 
-def test_a_childs_request_can_be_denied_and_only_a_childs_needs_a_guardian(container: Any,
-                                                                           mailer: FakeMailer) -> None:
+def test_a_childs_request_can_be_denied_and_only_a_childs_needs_a_guardian(container: Any, mailer: FakeMailer,
+                                                                           table_items: Any) -> None:
     child = request_id_of(submit(container, "--child", kind="deletion")[1])
+    waiting = request_id_of(submit(container, "--child", kind="deletion", address="parent@example.com")[1])
     assert run(container, "deny", child, "--reason", "no authority shown")[1].strip().endswith("denied")
     adult = request_id_of(submit(container, kind="correction", address="adult@example.com")[1])
+    before = table_items()
     code, out = run(container, "guardian", "confirm", adult, "--note", "n/a")
     assert code == 1 and "not about a child's data" in out
+    code, out = run(container, "guardian", "confirm", child, "--note", "too late")
+    assert code == 1 and "denied request can no longer be confirmed" in out
     assert run(container, "guardian", "confirm", "nope", "--note", "n/a")[0] == 1
+    for note in ("", "x" * 1001, "bell\x07"):
+        code, out = run(container, "guardian", "confirm", waiting, "--note", note)
+        assert code == 2 and "--note" in out
+    assert table_items() == before
