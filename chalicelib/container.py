@@ -189,7 +189,7 @@ class Container:
     def privacy_requests(self) -> RequestRepository:
         from chalicelib.storage.privacy_requests import DynamoRequestRepository
 
-        return DynamoRequestRepository(self.table, self.policy, self.sealed_writes)
+        return DynamoRequestRepository(self.table, self.policy, self.sealed_writes, self.pepper)
 
     @cached_property
     def rate_limits(self) -> RateLimits:

@@ -9,6 +9,8 @@
     python -m chalicelib.cli run [--dry-run]              the scheduled request work, once
     python -m chalicelib.cli processors list [--json]     processors not yet final (erasures reaching them)
     python -m chalicelib.cli processors done REQUEST_ID PROCESSOR --note TEXT [--failed]
+    python -m chalicelib.cli submit --channel letter|phone|in_person|agent --type TYPE --email ADDR --evidence TEXT
+    python -m chalicelib.cli guardian confirm REQUEST_ID --note TEXT   (a child's request proceeds)
 
 `--help` on the group and on every command says what each argument means.
 
@@ -123,7 +125,7 @@ def _list_row(request: PrivacyRequest, now: int) -> dict[str, Any]:
     return {"request_id": request.request_id, "type": request.type.value, "status": request.status.value,
             "channel": request.channel.value, "due_at": iso(request.due_at),
             "days_left": days_left(request.due_at, now), "overdue": request.overdue(now),
-            "extended": request.extended}
+            "extended": request.extended, "child": request.child}
 
 
 # -- commands ------------------------------------------------------------------------------------------------------
@@ -162,6 +164,7 @@ def list_command(session: Session, limit: int, as_json: bool) -> int:
     container = session.container()
     now = container.now()
     found = [_list_row(request, now) for request in service.open_requests(container, now=now, limit=limit)]
+    found.sort(key=lambda row: not row["child"])  # a child's data first: due within 3 days
     if as_json:
         session.echo(json.dumps(found, indent=2))
         return OK
@@ -169,7 +172,8 @@ def list_command(session: Session, limit: int, as_json: bool) -> int:
         session.echo("no open requests")
         return OK
     rows = [[row["request_id"], row["type"], row["status"], row["channel"], row["due_at"],
-             f"{row['days_left']:>4}" + (" OVERDUE" if row["overdue"] else " extended" if row["extended"] else "")]
+             f"{row['days_left']:>4}" + (" OVERDUE" if row["overdue"] else " extended" if row["extended"] else "")
+             + (" CHILD" if row["child"] else "")]
             for row in found]
     header = ["REQUEST", "TYPE", "STATUS", "CHANNEL", "DUE (UTC)", "DAYS LEFT"]
     for line in table(header, rows, width=terminal_width()):
@@ -187,11 +191,12 @@ def show(session: Session, request_id: str, as_json: bool) -> int:
     REQUEST_ID is the request's id, as `list` prints it.
     """
     from chalicelib.services import privacy_requests as service
+    from chalicelib.services.privacy_requests.operator_channels import sealed_details
 
     container = session.container()
     now = container.now()
     request = service.get_request(container, request_id, now=now)
-    view = service.describe(request, now=now)
+    view = {**service.describe(request, now=now), **sealed_details(container, request)}  # opened for the operator
     receipt = request.result.get("receipt")
     audit = service.audit_trail(container, request_id, now=now)
     if as_json:
@@ -397,6 +402,11 @@ def processors_done(session: Session, request_id: str, processor: str, note: str
         state = acknowledge(container, request_id, processor, actor=actor, detail=note, now=now, failed=failed)
     session.echo(f"{request_id} {state.key} {state.status}")
     return OK
+
+
+from chalicelib.cli import channels  # noqa: E402  (operator channels, issue 13)
+
+channels.register(cli)
 
 
 # -- entry point ---------------------------------------------------------------------------------------------------

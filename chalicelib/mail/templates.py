@@ -178,7 +178,25 @@ def _digest(*, requests: list[Any], now: int, processors: list[Any] | None = Non
     return title, "\n".join(lines) + "\n"
 
 
+_CHANNELS = {"letter": "by letter", "phone": "by telephone", "in_person": "in person",
+             "agent": "through your authorised agent"}
+
+
+def _confirmation(*, request: Any, sender: Sender | None = None, **_: Any) -> tuple[str, str]:
+    """What was received, how, and by when it is answered (a request recorded by the operator: letter, phone, in
+    person, an authorised agent)."""
+    deadline = (f"{date_text(request.due_at)} (a request about a child's data is acted on at once)" if request.child
+                else deadline_text(request.regime, request.due_at))
+    return ("We received your privacy request", _signed(
+        f"We received your request for {_TYPES.get(request.type.value, 'your data')} "
+        f"{_CHANNELS.get(request.channel.value, 'from you')} on {date_text(request.received_at)}.\n"
+        f"Reference: {request.request_id}\n"
+        f"We will answer by {deadline} at the latest.\n\n"
+        "If you did not make this request, reply to this message.\n", sender))
+
+
 _TEMPLATES: dict[str, Callable[..., tuple[str, str]]] = {
+    "confirmation": _confirmation,
     "verification": _verification, "export_ready": _export_ready, "extension": _extension,
     "receipt": _receipt, "digest": _digest, "receipt_update": _receipt_update, "processor_erasure": _processor_erasure,
 }

@@ -28,7 +28,8 @@ ConsentSignal = Literal["ad_storage", "analytics_storage", "ad_user_data", "ad_p
                         "functionality_storage", "personalization_storage", "security_storage"]
 Right = Literal["access", "rectification", "erasure", "portability", "restriction", "objection",
                 "marketing_objection", "know", "delete", "opt_out", "non_discrimination", "complaint"]
-RequestChannel = Literal["account", "web", "email", "letter"]
+# letter, phone, in_person and agent requests are recorded by the operator (`cli submit`); agent: CCPA § 7063
+RequestChannel = Literal["account", "web", "email", "letter", "phone", "in_person", "agent"]
 Language = Literal["en", "de", "et"]
 
 # Countries with an EU adequacy decision (Commission list, 2026); the US only for DPF-certified recipients.

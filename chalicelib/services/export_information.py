@@ -44,6 +44,9 @@ def _channels(policy: StorePolicy) -> list[dict[str, str]]:
         "email": f"by e-mail to {policy.controller.contacts.privacy}",
     }
     how["letter"] = f"by letter to {controller.legal_name}, {controller.address}"
+    how["in_person"] = f"in person at {controller.legal_name}, {controller.address}"
+    how["phone"] = f"by telephone (the privacy policy gives the number: {policy.policy.privacy_policy_url})"
+    how["agent"] = "through an authorised agent, with your signed permission (CCPA regulations § 7063)"
     return [{"channel": channel, "how": how[channel]} for channel in policy.rights.channels]
 
 

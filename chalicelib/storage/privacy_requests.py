@@ -13,6 +13,9 @@ the subject's export):
     REQ#<id> / ERASURE          progress of an erasure (chalicelib.services.erase_subject)
     TOKEN#<hash> / VERIFY       single-use verification token (keyed hash only), 24 hours
     TOKEN#<hash> / DOWNLOAD     export download token (keyed hash only), as long as the export lives
+    SOURCE#<hash> / REQUEST     the request made from a source (a mail, a queue message, a letter's reference):
+                                keyed hash of channel and source_ref only, written in the request's own
+                                transaction, so one source never makes two requests
 
 A transition is ONE transaction: the request (conditioned on its version), its audit entry, the work markers it
 adds or removes and, for a verification, the deletion of the token (conditioned on its existence and expiry).
@@ -27,6 +30,7 @@ from typing import Any, Protocol
 from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain.privacy_requests import AuditEntry, PrivacyRequest, Status
 from chalicelib.domain.retention import Category, RetentionPolicy
+from chalicelib.domain.subjects import keyed_hash
 from chalicelib.errors import ConflictError, DomainError
 from chalicelib.storage.sealed_writes import SealedWrites
 from chalicelib.storage.subject_items import retention_attributes, subject_link
@@ -46,6 +50,14 @@ class StaleRequestError(ConflictError):
     code = "request_changed"
 
 
+class DuplicateSourceError(StaleRequestError):
+    """A request was already made from this source (`request_id` names it): nothing was written."""
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__("a request was already made from this source")
+        self.request_id = request_id
+
+
 class InvalidLinkError(DomainError):
     """A verification or download link that is unknown, used or expired (never says which)."""
 
@@ -59,6 +71,14 @@ def request_pk(request_id: str) -> str:
 
 def token_pk(token_hash: str) -> str:
     return f"TOKEN#{token_hash}"
+
+
+def source_pk(request: PrivacyRequest, key: str) -> str | None:
+    """The key of a request's source marker: a keyed hash of its channel and source reference (no personal data in
+    keys); None when it has no source reference."""
+    if not request.source_ref:
+        return None
+    return "SOURCE#" + keyed_hash(f"{request.channel.value}\x00{request.source_ref}", key, "request-source")
 
 
 def queue_key(queue: str) -> str:
@@ -85,7 +105,9 @@ class RequestRepository(Protocol):
             work: Sequence[WorkItem] = ..., new_key: KeyRecord | None = None) -> None:
         """Store a new request (one transaction, behind its subject's guards: SubjectSuppressedError for an erased
         subject, whatever a process cached; KeyRaceLost when `new_key`, the key `request.sealed` was made with, lost
-        to another writer's).  StaleRequestError when the request id exists."""
+        to another writer's).  StaleRequestError when the request id exists; DuplicateSourceError (naming the
+        first request) when a live request was already made from the same channel and `source_ref`: the source
+        marker is written in the same transaction, so of two concurrent adds of one source exactly one succeeds."""
         ...
 
     def get(self, request_id: str, *, now: int) -> PrivacyRequest | None: ...
@@ -180,6 +202,13 @@ def export_item(request: PrivacyRequest, object_keys: Sequence[str], at: int,
             "s3_objects": [{"key": key} for key in object_keys], "created_at": at, "updated_at": at}
 
 
+def source_item(request: PrivacyRequest, pk: str, policy: RetentionPolicy) -> dict[str, Any]:
+    """The source marker: the request's id, kept (and deleted) as long as the request."""
+    return {"pk": pk, "sk": REQUEST_SK, "request_id": request.request_id,
+            **retention_attributes(policy, Category.PRIVACY_REQUEST, request.received_at, pk, REQUEST_SK),
+            "created_at": request.received_at}
+
+
 def work_item(work: WorkItem, policy: RetentionPolicy) -> dict[str, Any]:
     return {"pk": request_pk(work.request_id), "sk": queue_key(work.queue), "open_pk": queue_key(work.queue),
             "open_sk": f"{work.at:010d}#{work.request_id}", "request_id": work.request_id, "at": work.at,
@@ -208,10 +237,11 @@ def _work_from_item(item: dict[str, Any]) -> WorkItem:
 
 
 class DynamoRequestRepository:
-    def __init__(self, table: DynamoTable, policy: RetentionPolicy, sealed: SealedWrites) -> None:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy, sealed: SealedWrites, source_key: str) -> None:
         self.table = table
         self.policy = policy
         self.sealed = sealed
+        self.source_key = source_key  # keys the hashes of source references (source_pk)
 
     def add(self, request: PrivacyRequest, entry: AuditEntry, *, tokens: Sequence[Token] = (),
             work: Sequence[WorkItem] = (), new_key: KeyRecord | None = None) -> None:
@@ -224,10 +254,19 @@ class DynamoRequestRepository:
             *(t.tx_put(work_item(w, self.policy)) for w in work),
             *(t.tx_put(account_item(request, self.policy)) for _ in ([1] if request.customer_id else [])),
         ]
+        source = source_pk(request, self.source_key)
+        if source is not None:  # last: its failure names the first request (old_on_failure)
+            operations.append(t.tx_put(source_item(request, source, self.policy),
+                                       condition="attribute_not_exists(pk) OR expires_at <= :now",
+                                       values={":now": request.updated_at}, old_on_failure=True))
         readable_until = int(item["expires_at"]) if request.sealed else 0
         failure = self.sealed.run_guarded(request.subject, new_key, readable_until, operations, now=request.updated_at)
-        if failure is not None:
-            raise StaleRequestError("request already exists")
+        if failure is None:
+            return
+        first = failure.item(len(operations) - 1) if source is not None else None
+        if first is not None and failure.failed(len(operations) - 1):
+            raise DuplicateSourceError(str(first["request_id"]))
+        raise StaleRequestError("request already exists")
 
     def get(self, request_id: str, *, now: int) -> PrivacyRequest | None:
         item = self.table.get(request_pk(request_id), REQUEST_SK, now=now)

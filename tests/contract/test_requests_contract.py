@@ -10,6 +10,7 @@ from chalicelib.crypto.keys import KeyRecord
 from chalicelib.domain import privacy_requests as rules
 from chalicelib.domain.privacy_requests import Channel, Regime, RequestType, Status
 from chalicelib.storage.privacy_requests import (
+    DuplicateSourceError,
     DynamoRequestRepository,
     InvalidLinkError,
     RequestRepository,
@@ -32,14 +33,15 @@ def repo(request: pytest.FixtureRequest) -> Iterator[RequestRepository]:
         container: Any = request.getfixturevalue("container")
         for subject in ("s1", "s2"):  # requests carry sealed fields: their subjects have keys
             container.subject_keys.add_if_absent(KeyRecord(subject, b"wrapped", NOW, NOW + 3650 * DAY))
-        yield DynamoRequestRepository(container.table, container.policy, container.sealed_writes)
+        yield DynamoRequestRepository(container.table, container.policy, container.sealed_writes, "test-source-key")
 
 
 def new(request_id: str = "r1", subject: str = "s1", *, received: int = NOW, verify: bool = False,
-        regime: Regime = Regime.GDPR) -> rules.PrivacyRequest:
+        regime: Regime = Regime.GDPR, source_ref: str | None = None,
+        channel: Channel = Channel.WEB) -> rules.PrivacyRequest:
     return rules.new_request(request_id=request_id, subject=subject, request_type=RequestType.ACCESS,
-                             channel=Channel.WEB, regime=regime, received_at=received, needs_verification=verify,
-                             sealed={"email": "v1.sealed"})
+                             channel=channel, regime=regime, received_at=received, needs_verification=verify,
+                             sealed={"email": "v1.sealed"}, source_ref=source_ref)
 
 
 def add(repo: RequestRepository, request: rules.PrivacyRequest, **kwargs: Any) -> rules.PrivacyRequest:
@@ -155,3 +157,46 @@ def test_sealed_email_is_kept_opaque(repo: RequestRepository) -> None:
     add(repo, replace(new(), sealed={"email": "v1.opaque"}))
     got = repo.get("r1", now=NOW)
     assert got is not None and got.sealed == {"email": "v1.opaque"}
+
+
+# -- deduplication on the source reference ---------------------------------------------------------------------------
+def test_a_second_request_from_the_same_source_is_refused_atomically_naming_the_first(
+        repo: RequestRepository) -> None:
+    first = add(repo, new("first", source_ref="<m1@example.com>"), work=[WorkItem("fulfil", "first", NOW)])
+    with pytest.raises(DuplicateSourceError) as raised:
+        add(repo, new("second", "s2", received=NOW + 5, source_ref="<m1@example.com>"),
+            tokens=[Token("h2", "VERIFY", "second", NOW + DAY)], work=[WorkItem("fulfil", "second", NOW + 5)])
+    assert raised.value.request_id == "first"
+    assert isinstance(raised.value, StaleRequestError)  # callers that handle a redelivery handle this too
+    assert repo.get("second", now=NOW + 5) is None and repo.audit("second", now=NOW + 5) == []
+    assert repo.token("h2", "VERIFY", now=NOW + 5) is None
+    assert repo.due_work("fulfil", until=NOW + 10, now=NOW + 5) == [WorkItem("fulfil", "first", NOW)]
+    assert [r.request_id for r in repo.for_subject("s2", now=NOW + 5)] == []
+    assert repo.get("first", now=NOW + 5) == first
+
+
+def test_sources_are_told_apart_by_reference_and_channel(repo: RequestRepository) -> None:
+    add(repo, new("a", source_ref="REF-1", channel=Channel.LETTER))
+    add(repo, new("b", source_ref="REF-2", channel=Channel.LETTER))
+    add(repo, new("c", source_ref="REF-1", channel=Channel.PHONE))  # another channel's numbering
+    add(repo, new("d"))
+    add(repo, new("e"))  # no source reference: never a duplicate
+    assert [r.request_id for r in repo.for_subject("s1", now=NOW)] == ["e", "d", "c", "b", "a"]
+    with pytest.raises(DuplicateSourceError) as raised:
+        add(repo, new("f", source_ref="REF-2", channel=Channel.LETTER))
+    assert raised.value.request_id == "b"
+
+
+def test_the_same_id_and_source_again_is_a_duplicate_of_itself(repo: RequestRepository) -> None:
+    add(repo, new("r1", source_ref="queue-message-1"))
+    with pytest.raises(DuplicateSourceError) as raised:
+        add(repo, new("r1", source_ref="queue-message-1"))
+    assert raised.value.request_id == "r1"
+
+
+def test_a_source_is_free_again_once_its_request_expired(repo: RequestRepository) -> None:
+    add(repo, new("old", source_ref="REF-9"))
+    later = NOW + 3 * 366 * DAY  # past the privacy_request period: the request and its marker are gone
+    assert repo.get("old", now=later) is None
+    add(repo, new("new", source_ref="REF-9", received=later))
+    assert repo.get("new", now=later) is not None

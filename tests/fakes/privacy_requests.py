@@ -15,6 +15,7 @@ from chalicelib.storage.privacy_requests import (
     MAX_ACCOUNT_REQUESTS,
     OPEN_REQUESTS,
     REQUEST_SK,
+    DuplicateSourceError,
     InvalidLinkError,
     StaleRequestError,
     Token,
@@ -29,6 +30,8 @@ from chalicelib.storage.privacy_requests import (
     request_from_item,
     request_item,
     request_pk,
+    source_item,
+    source_pk,
     token_item,
     token_pk,
     work_item,
@@ -40,9 +43,11 @@ from chalicelib.storage.subject_keys import SubjectKeyRepository, subject_pk
 class InMemoryRequestRepository:
     """The in-memory twin: the same items, kept in a dict; the contract suite runs against both."""
 
-    def __init__(self, policy: RetentionPolicy, keys: SubjectKeyRepository | None = None) -> None:
+    def __init__(self, policy: RetentionPolicy, keys: SubjectKeyRepository | None = None,
+                 source_key: str = "test-source-key") -> None:
         self.policy = policy
         self.keys = keys
+        self.source_key = source_key
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
 
     def _live(self, key: tuple[str, str], now: int) -> dict[str, Any] | None:
@@ -59,12 +64,18 @@ class InMemoryRequestRepository:
                 raise SubjectSuppressedError("subject was erased")
             if new_key is not None and self.keys.add_if_absent(new_key).wrapped != new_key.wrapped:
                 raise KeyRaceLost(request.subject)
+        source = source_pk(request, self.source_key)
+        first = self._live((source, REQUEST_SK), request.updated_at) if source else None
+        if first is not None:
+            raise DuplicateSourceError(str(first["request_id"]))
         if (item["pk"], item["sk"]) in self.items:
             raise StaleRequestError("request already exists")
         staged = [item, audit_item(request, entry, self.policy), *(token_item(t) for t in tokens),
                   *(work_item(w, self.policy) for w in work)]
         if request.customer_id:
             staged.append(account_item(request, self.policy))
+        if source:
+            staged.append(source_item(request, source, self.policy))
         for one in staged:
             self.items[(one["pk"], one["sk"])] = copy.deepcopy(one)
 

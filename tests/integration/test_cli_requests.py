@@ -235,7 +235,8 @@ def test_list_json(container: Any) -> None:
     assert code == 0 and [row["request_id"] for row in found].count(ids[3]) == 1 and len(found) == 4
     extended = next(row for row in found if row["request_id"] == ids[3])
     assert extended == {"request_id": ids[3], "type": "correction", "status": "in_progress", "channel": "account",
-                        "due_at": "2027-02-21T12:00:00Z", "days_left": 50, "overdue": False, "extended": True}
+                        "due_at": "2027-02-21T12:00:00Z", "days_left": 50, "overdue": False, "extended": True,
+                        "child": False}
     assert sum(row["overdue"] for row in found) == 3 and "@" not in out
     assert json.loads(run(container, "list", "--json", "--limit", "1")[1])[0] == found[0]
 

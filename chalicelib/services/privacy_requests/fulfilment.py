@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from chalicelib.services.ports import RightsPorts
 
 INLINE_EXPORT_ITEMS = 200  # exports of subjects with more items than this are produced by the scheduled job
+GUARDIAN_CONFIRMED = "guardian_confirmed_at"  # in params: the operator confirmed a parent's/guardian's authority
 
 def fulfil_safely(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
     """Fulfil inline where possible; a failure leaves the queued work for the scheduled job (never lost)."""
@@ -76,6 +77,11 @@ def _fulfil_access(ports: RightsPorts, request: PrivacyRequest, *, now: int, inl
 
 
 def _fulfil_deletion(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
+    if request.child and request.status is Status.PENDING and GUARDIAN_CONFIRMED not in request.params:
+        # a child's data is erased only once the operator confirmed the parent's or guardian's authority
+        # (`cli guardian confirm`, which queues the work again); until then nothing is scheduled or erased
+        ports.privacy_requests.drop_work(request.request_id, FULFIL)
+        return request
     grace = ports.settings.deletion_grace_days * DAY
     if request.status is Status.PENDING and grace > 0:
         execute_after = now + grace

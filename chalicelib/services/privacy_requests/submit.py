@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import privacy_requests as rules
-from chalicelib.domain.privacy_requests import Channel, Regime, RequestType
+from chalicelib.domain.privacy_requests import Channel, Regime, RequestType, Status
 from chalicelib.domain.retention import Category
+from chalicelib.domain.subjects import keyed_hash
 from chalicelib.errors import ConflictError, InvalidInputError
 from chalicelib.observability import count, logger
 from chalicelib.services.privacy_requests.tokens import new_token, verification_link
 from chalicelib.services.privacy_requests.transitions import UNVERIFIED, work_for_pending
-from chalicelib.storage.privacy_requests import Token, WorkItem
+from chalicelib.storage.privacy_requests import DuplicateSourceError, Token, WorkItem
 from chalicelib.storage.sealed_writes import KeyRaceLost
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class SubmittedRequest:
     due_at: int
     verification_url: str | None
     regime: Regime = Regime.STRICTEST
+    existing: bool = False  # already made from the same source (source_ref): nothing new was stored
 
 
 def regime_for_subject(ports: RightsPorts, subject: str, *, now: int) -> Regime:
@@ -60,14 +62,21 @@ def parse_type(ports: Basics, request_type: str) -> RequestType:
 
 def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel: str, received_at: int,
                    needs_verification: bool, source_ref: str | None = None, customer_id: str | None = None,
-                   request_id: str | None = None, token: str | None = None) -> SubmittedRequest:
+                   request_id: str | None = None, token: str | None = None, child: bool = False,
+                   sealed_extra: dict[str, Any] | None = None, actor: str | None = None) -> SubmittedRequest:
     """Create a request (and its single-use verification token when unverified).  Sends no mail.  A type the
     store does not offer is an InvalidInputError (400, field `type`) and nothing is stored.  The request keeps
     the version of the store policy it was made under.
 
     One transaction, behind the subject's guards: SubjectSuppressedError for an erased subject (authoritative);
     a subject's first key is stored with it.  `request_id` and `token` may be given (derived from a queue message
-    id, so that a redelivered message finds its request instead of making a second one: StaleRequestError)."""
+    id, so that a redelivered message finds its request instead of making a second one: StaleRequestError).
+
+    A request is made once per source (`source_ref` on its channel: a mail, a letter's reference): when one was
+    already made from it, nothing is stored and that first request is returned (`existing`, with the same
+    verification link: the token of a request with a source is derived from it).  `sealed_extra` are further
+    personal fields sealed under the subject's key beside the address (field name -> value); `actor` who is
+    recorded as its creator (default: the account or `subject:<channel>`)."""
     kind = parse_type(ports, request_type)
     try:
         via = Channel(channel)
@@ -76,14 +85,17 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
     subject = ports.subject_for_email(email)  # raises ValueError for a non-address
     regime = regime_for_subject(ports, subject, now=received_at)
     ident = request_id or uuid.uuid4().hex
+    if source_ref and token is None and needs_verification:  # a second attempt of this source finds the same link
+        token = keyed_hash(f"{via.value}\x00{source_ref}", ports.token_key, "source-token")
     for _ in range(2):  # a second pass when another writer stored the subject's first key meanwhile
         key = ports.vault.for_writing(subject, readable_until=ports.policy.expires_at(
             Category.PRIVACY_REQUEST, received_at))
         request = rules.new_request(
             request_id=ident, subject=subject, request_type=kind, channel=via, regime=regime,
             received_at=received_at, needs_verification=needs_verification, customer_id=customer_id,
-            source_ref=source_ref, sealed={"email": key.cipher.seal_json("email", email)},
-            policy_version=ports.store_policy.policy.version)
+            source_ref=source_ref, policy_version=ports.store_policy.policy.version, child=child,
+            sealed={name: key.cipher.seal_json(name, value)
+                    for name, value in {"email": email, **(sealed_extra or {})}.items()})
         tokens: list[Token] = []
         work: list[WorkItem] = []
         url = None
@@ -95,13 +107,15 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
             url = verification_link(ports, secret)
         else:
             work.extend(work_for_pending(request, received_at))
-        actor = f"customer:{customer_id}" if customer_id else f"subject:{via.value}"
+        creator = actor or (f"customer:{customer_id}" if customer_id else f"subject:{via.value}")
         try:
-            ports.privacy_requests.add(request, rules.created_entry(request, actor=actor), tokens=tokens,
+            ports.privacy_requests.add(request, rules.created_entry(request, actor=creator), tokens=tokens,
                                                work=work, new_key=key.new)
         except KeyRaceLost:
             ports.vault.forget(subject)
             continue
+        except DuplicateSourceError as duplicate:  # nothing was written (a new key neither)
+            return _first_request(ports, duplicate.request_id, token, now=received_at)
         ports.vault.stored(subject, key)
         break
     else:
@@ -110,3 +124,14 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
     logger.info("privacy request submitted", extra={"request_id": request.request_id, "type": kind.value,
                                                      "channel": via.value, "status": request.status.value})
     return SubmittedRequest(request.request_id, request.status.value, request.due_at, url, request.regime)
+
+
+def _first_request(ports: RightsPorts, request_id: str, token: str | None, *, now: int) -> SubmittedRequest:
+    """The request already made from a source, as its submission returned it (the same link while unverified)."""
+    first = ports.privacy_requests.get(request_id, now=now)
+    if first is None:  # its marker outlived it: cannot happen within the retention period
+        raise ConflictError("a request was already made from this source")
+    url = verification_link(ports, token) if token and first.status is Status.UNVERIFIED else None
+    count("PrivacyRequestDuplicateSource")
+    logger.info("privacy request already made from this source", extra={"request_id": request_id})
+    return SubmittedRequest(first.request_id, first.status.value, first.due_at, url, first.regime, existing=True)
