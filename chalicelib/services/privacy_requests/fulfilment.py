@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.privacy_requests import Channel, PrivacyRequest, RequestType, Status
 from chalicelib.domain.retention import DAY
 from chalicelib.observability import count, logger
+from chalicelib.services.privacy_requests.correction import fulfil_correction
 from chalicelib.services.privacy_requests.notices import notify_subject, open_email
 from chalicelib.services.privacy_requests.tokens import link, new_token
 from chalicelib.services.privacy_requests.transitions import DELETION, FULFIL, move
@@ -72,7 +73,8 @@ def _fulfil_access(ports: RightsPorts, request: PrivacyRequest, *, now: int, inl
 
 
 def _fulfil_deletion(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
-    grace = ports.settings.deletion_grace_days * DAY
+    # An account the store deleted (channel `store`) cannot be restored by the subject: nothing to wait for.
+    grace = 0 if request.channel is Channel.STORE else ports.settings.deletion_grace_days * DAY
     if request.status is Status.PENDING and grace > 0:
         execute_after = now + grace
         return move(ports, request, Status.SCHEDULED, now=now, actor="system",
@@ -122,9 +124,3 @@ def _handed_to_operator(ports: RightsPorts, request: PrivacyRequest, *, now: int
     return move(ports, request, Status.IN_PROGRESS, now=now, actor="system",
                  reason=f"{request.type.value} handed to the operator", done_work=[FULFIL])
 
-
-def fulfil_correction(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
-    if request.status is not Status.PENDING:
-        return request
-    return move(ports, request, Status.IN_PROGRESS, now=now, actor="system",
-                 reason="correction handed to the operator (the store holds the profile)", done_work=[FULFIL])

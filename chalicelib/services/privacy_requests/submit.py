@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import privacy_requests as rules
 from chalicelib.domain.privacy_requests import Channel, Regime, RequestType
 from chalicelib.domain.retention import Category
 from chalicelib.errors import ConflictError, InvalidInputError
 from chalicelib.observability import count, logger
+from chalicelib.payloads.corrections import changed_fields
 from chalicelib.services.privacy_requests.tokens import new_token, verification_link
 from chalicelib.services.privacy_requests.transitions import UNVERIFIED, work_for_pending
 from chalicelib.storage.privacy_requests import Token, WorkItem
@@ -19,6 +21,7 @@ from chalicelib.storage.sealed_writes import KeyRaceLost
 if TYPE_CHECKING:
     from chalicelib.services.ports import Basics, RightsPorts
 
+CHANGES = "changes"  # the sealed field of a correction's changes
 
 
 @dataclass(frozen=True)
@@ -60,15 +63,28 @@ def parse_type(ports: Basics, request_type: str) -> RequestType:
 
 def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel: str, received_at: int,
                    needs_verification: bool, source_ref: str | None = None, customer_id: str | None = None,
-                   request_id: str | None = None, token: str | None = None) -> SubmittedRequest:
+                   request_id: str | None = None, token: str | None = None,
+                   changes: Mapping[str, Any] | None = None, order_ids: Sequence[int] | None = None,
+                   due_by: int | None = None) -> SubmittedRequest:
     """Create a request (and its single-use verification token when unverified).  Sends no mail.  A type the
     store does not offer is an InvalidInputError (400, field `type`) and nothing is stored.  The request keeps
     the version of the store policy it was made under.
 
     One transaction, behind the subject's guards: SubjectSuppressedError for an erased subject (authoritative);
     a subject's first key is stored with it.  `request_id` and `token` may be given (derived from a queue message
-    id, so that a redelivered message finds its request instead of making a second one: StaleRequestError)."""
+    id, so that a redelivered message finds its request instead of making a second one: StaleRequestError).
+
+    A correction may carry the `changes` it asks for (`payloads.corrections`): sealed on the request under the
+    subject's key (personal data), their field names and the `order_ids` kept in `params`.  `due_by` brings the
+    deadline forward (an account the store deleted: its `deleted_account` period)."""
     kind = parse_type(ports, request_type)
+    if changes and kind is not RequestType.CORRECTION:
+        raise InvalidInputError("changes are only for a correction request", field="changes")
+    params: dict[str, Any] = {}
+    if changes:
+        params["fields"] = changed_fields(dict(changes))
+        if order_ids:
+            params["order_ids"] = sorted({int(order) for order in order_ids})
     try:
         via = Channel(channel)
     except ValueError:
@@ -79,11 +95,16 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
     for _ in range(2):  # a second pass when another writer stored the subject's first key meanwhile
         key = ports.vault.for_writing(subject, readable_until=ports.policy.expires_at(
             Category.PRIVACY_REQUEST, received_at))
+        sealed = {"email": key.cipher.seal_json("email", email)}
+        if changes:
+            sealed[CHANGES] = key.cipher.seal_json(CHANGES, dict(changes))
         request = rules.new_request(
             request_id=ident, subject=subject, request_type=kind, channel=via, regime=regime,
             received_at=received_at, needs_verification=needs_verification, customer_id=customer_id,
-            source_ref=source_ref, sealed={"email": key.cipher.seal_json("email", email)},
-            policy_version=ports.store_policy.policy.version)
+            source_ref=source_ref, sealed=sealed,
+            policy_version=ports.store_policy.policy.version, params=params)
+        if due_by is not None and due_by < request.due_at:
+            request = replace(request, due_at=due_by)
         tokens: list[Token] = []
         work: list[WorkItem] = []
         url = None
