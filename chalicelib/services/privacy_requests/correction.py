@@ -252,8 +252,8 @@ def _operator_tasks(changes: dict[str, Any], state: dict[str, Any]) -> list[str]
     relayable = ",".join(changed_fields(store_body(changes)))
     store = state.get("store")
     if store in ("no_customer", "not_configured", "rejected", "unreachable"):
-        detail = f" (HTTP {state.get('store_status')} {state.get('store_code') or ''})".rstrip() \
-            if store in ("rejected", "unreachable") else ""
+        code = f" {state['store_code']}" if state.get("store_code") else ""
+        detail = f" (HTTP {state.get('store_status')}{code})" if store in ("rejected", "unreachable") else ""
         tasks.append(f"store {store}{detail}: correct {relayable} in WooCommerce")
     for order in state["local"].get("orders_not_held", []):
         tasks.append(f"order {order}: anonymised or not the subject's, cannot be corrected")
