@@ -5,6 +5,7 @@ WooCommerce REST API on 127.0.0.1): `POST /account/requests` (JWT), the guest fo
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,17 +20,8 @@ from chalicelib.services import privacy_requests as service
 from chalicelib.services.store_account_deletion import request_id_for
 from tests.conftest import EVENTS, NOW
 from tests.fakes import woocommerce_api
+from tests.fakes.hostile_json import HOSTILE, HOSTILE_SETTINGS, NEVER_ACCEPTED, Route, check, paths, with_hostile
 from tests.fakes.subjects import sent_mail
-from tests.functional.test_account_privacy_api import _attacks
-from tests.functional.test_hostile_input import (
-    HOSTILE,
-    HOSTILE_SETTINGS,
-    NEVER_ACCEPTED,
-    Route,
-    check,
-    paths,
-    with_hostile,
-)
 from tests.helpers import account_token, bearer, drain_intake, wc_post
 
 WC = EVENTS / "woocommerce"
@@ -44,6 +36,29 @@ PERSONAL = ["Schmidt-Korrigiert", "Neue Allee 99", "Potsdam", EMAIL, "Müller", 
 @pytest.fixture
 def store(local_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[woocommerce_api.FakeWooCommerce]:
     yield from woocommerce_api.running(monkeypatch)
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _attacks(now: float) -> dict[str, str | None]:
+    """The account token's attacks (as tests/functional/test_account_privacy_api.py runs them on its routes)."""
+    good = account_token(now=now)
+    header, payload, signature = good.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    return {
+        "missing": None,
+        "alg_none": _b64({"alg": "none", "typ": "JWT"}) + "." + _b64(claims) + ".",
+        "wrong_audience": account_token(now=now, aud="someone-else"),
+        "wrong_issuer": account_token(now=now, iss="https://evil.example"),
+        "expired": account_token(now=now - 7200),
+        "too_long_lived": account_token(now=now, lifetime=86_400),
+        "other_secret": account_token(now=now, secret="not-the-storefront-secret-0123456789"),
+        "tampered_sub": ".".join([header, _b64({**claims, "sub": "58", "email": "max@example.com"}), signature]),
+        "no_email": account_token(now=now, email=None),
+        "garbage": "not.a.jwt",
+    }
 
 
 def auth(customer_id: str = "57", address: str = EMAIL) -> dict[str, str]:
