@@ -248,3 +248,24 @@ def test_changes_on_another_type_are_refused_and_nothing_is_stored(container: An
         service.submit_request(container, email=EMAIL, request_type="access", channel="account", received_at=NOW,
                                needs_verification=False, changes={"first_name": "X"})
     assert refused.value.field == "changes" and table_items() == before
+
+
+def test_the_operator_sees_the_tasks_in_cli_show_and_completes_them(store: Any, container: Any) -> None:
+    import io
+
+    from chalicelib.cli.commands import main
+
+    seed(container)
+    request = submit(container, {"email": "jana.new@example.org", "first_name": "Janna"})
+    out = io.StringIO()
+    assert main(["show", request.request_id], container=container, out=out) == 0
+    shown = out.getvalue()
+    assert "correction: left to a person: email: change the address" in shown
+    assert "store rejected (HTTP 400 woocommerce_rest_invalid_id): correct first_name" in shown
+    assert "jana.new" not in shown and "Janna" not in shown
+    out = io.StringIO()
+    assert main(["--operator", "dpo", "complete", request.request_id, "--note", "address changed in WP"],
+                container=container, out=out) == 0
+    assert service.get_request(container, request.request_id, now=NOW).status is Status.COMPLETED
+    out = io.StringIO()
+    assert main(["complete", request.request_id, "--note", "again"], container=container, out=out) == 1
