@@ -43,6 +43,8 @@ def test_a_deleted_account_is_erased_by_the_scheduled_job(container: Any, table_
     assert request.type is RequestType.DELETION and request.channel is Channel.STORE
     assert request.status is Status.PENDING and request.verified_at == NOW
     assert request.source_ref == "woocommerce:customer.deleted:57" and request.customer_id == "57"
+    [created] = service.audit_trail(container, request.request_id, now=NOW)
+    assert created.actor == "store:woocommerce" and created.reason == "deletion request received via store"
     assert request.due_at <= NOW + 30 * DAY  # within the deleted_account period of the store's policy
     profile = container.storefront_records.get(CUSTOMER, 57, now=NOW)
     assert profile.deleted and profile.category == "deleted_account"

@@ -61,6 +61,25 @@ def parse_type(ports: Basics, request_type: str) -> RequestType:
     return kind
 
 
+def _correction_params(kind: RequestType, changes: Mapping[str, Any] | None,
+                       order_ids: Sequence[int] | None) -> dict[str, Any]:
+    """The non-personal parameters of a correction's changes: their field names and the orders named."""
+    if not changes:
+        return {}
+    if kind is not RequestType.CORRECTION:
+        raise InvalidInputError("changes are only for a correction request", field="changes")
+    params: dict[str, Any] = {"fields": changed_fields(dict(changes))}
+    if order_ids:
+        params["order_ids"] = sorted({int(order) for order in order_ids})
+    return params
+
+
+def _actor(via: Channel, customer_id: str | None) -> str:
+    if via is Channel.STORE:  # the store asks (an account it deleted), not the customer
+        return "store:woocommerce"
+    return f"customer:{customer_id}" if customer_id else f"subject:{via.value}"
+
+
 def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel: str, received_at: int,
                    needs_verification: bool, source_ref: str | None = None, customer_id: str | None = None,
                    request_id: str | None = None, token: str | None = None,
@@ -78,13 +97,7 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
     subject's key (personal data), their field names and the `order_ids` kept in `params`.  `due_by` brings the
     deadline forward (an account the store deleted: its `deleted_account` period)."""
     kind = parse_type(ports, request_type)
-    if changes and kind is not RequestType.CORRECTION:
-        raise InvalidInputError("changes are only for a correction request", field="changes")
-    params: dict[str, Any] = {}
-    if changes:
-        params["fields"] = changed_fields(dict(changes))
-        if order_ids:
-            params["order_ids"] = sorted({int(order) for order in order_ids})
+    params = _correction_params(kind, changes, order_ids)
     try:
         via = Channel(channel)
     except ValueError:
@@ -116,7 +129,7 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
             url = verification_link(ports, secret)
         else:
             work.extend(work_for_pending(request, received_at))
-        actor = f"customer:{customer_id}" if customer_id else f"subject:{via.value}"
+        actor = _actor(via, customer_id)
         try:
             ports.privacy_requests.add(request, rules.created_entry(request, actor=actor), tokens=tokens,
                                                work=work, new_key=key.new)
