@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.retention import Category
 from chalicelib.domain.subjects import keyed_hash
-from chalicelib.errors import KeyShreddedError, SubjectSuppressedError
+from chalicelib.errors import InvalidInputError, KeyShreddedError, SubjectSuppressedError
 from chalicelib.observability import count, logger
 from chalicelib.services.privacy_requests import submit_request
 from chalicelib.services.record_woocommerce import record_deletion
@@ -73,5 +73,9 @@ def _request(ports: RightsPorts, customer_id: int, profile: StoredRecord, *, now
         return "exists"
     except SubjectSuppressedError:
         return "erased"
+    except InvalidInputError:  # a policy that offers no erasure: the deleted_account period still runs out
+        logger.warning("store account deletion: the store's policy offers no deletion request",
+                       extra={"customer_id": customer_id})
+        return "not_offered"
     count("PrivacyStoreAccountDeletion")
     return "created"

@@ -219,7 +219,12 @@ def _guest(client: Any, raw: bytes) -> Any:
     return client.http.post("/privacy-requests", body=raw, headers=JSON)
 
 
+def _customer_deleted(client: Any, raw: bytes) -> Any:
+    return wc_post(client, "customer.deleted", raw)
+
+
 ROUTES = [
+    Route("woocommerce customer deletion", {"id": 57}, _customer_deleted),
     Route("account correction", {**CORRECTION, "order_ids": [1234]}, _account),
     Route("guest correction", {**CORRECTION, "email": "guest.person@example.com", "order_ids": [1234]}, _guest),
 ]
@@ -257,5 +262,5 @@ def test_a_hostile_value_anywhere_in_a_correction_is_refused_or_harmless(client:
 @pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])
 @pytest.mark.parametrize("hostile", NEVER_ACCEPTED, ids=[h.name for h in NEVER_ACCEPTED])
 def test_what_no_route_accepts_is_refused_in_the_changes(client: Any, world: Any, route: Route, hostile: Any) -> None:
-    path = ("changes", "billing", "city")
+    path = ("id",) if route.name.startswith("woocommerce") else ("changes", "billing", "city")
     check(client, world, route, with_hostile(route.base, path, hostile), hostile)

@@ -113,3 +113,16 @@ def test_each_stores_deleted_account_period_bounds_the_deadline(store: str, cont
     account_deleted(container, container.webhook_ports, 57)
     [request] = requests_of(container, subject)
     assert request.due_at <= NOW + store_policy(store).categories["deleted_account"].retention * DAY
+
+
+def test_a_policy_without_deletion_requests_still_answers_200_and_keeps_the_tombstone(container: Any) -> None:
+    from tests.helpers import store_policy
+
+    policy = store_policy("jetcards")
+    offered = [right for right in policy.rights.offered if right not in ("erasure", "delete")]
+    container.override(store_policy=policy.model_copy(update={"rights": policy.rights.model_copy(
+        update={"offered": offered})}))
+    subject = seed(container)
+    assert account_deleted(container, container.webhook_ports, 57) is Outcome.ACCEPTED
+    assert requests_of(container, subject) == []
+    assert container.storefront_records.get(CUSTOMER, 57, now=NOW).deleted
