@@ -269,3 +269,32 @@ def test_the_operator_sees_the_tasks_in_cli_show_and_completes_them(store: Any, 
     assert service.get_request(container, request.request_id, now=NOW).status is Status.COMPLETED
     out = io.StringIO()
     assert main(["complete", request.request_id, "--note", "again"], container=container, out=out) == 1
+
+
+def test_a_record_changed_meanwhile_leaves_the_work_for_the_scheduled_job(store: Any, container: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A webhook that stores a newer version between the read and the write wins (the write's condition fails):
+    nothing half-done is recorded, and the next run corrects the newer version."""
+    from chalicelib.storage.corrections import DynamoCorrections
+
+    store.add_customer(57)
+    subject = seed(container)
+    real = DynamoCorrections.correct
+    calls: list[int] = []
+
+    def changed_once(self: Any, *args: Any, **kwargs: Any) -> bool:
+        calls.append(1)
+        if len(calls) == 1:
+            newer = {**load_event("woocommerce/customer.created.payload.json"),
+                     "date_modified_gmt": "2026-11-23T11:00:00", "first_name": "Jana-Maria"}
+            record_customer(CustomerPayload.model_validate(newer), container.webhook_ports)
+        return bool(real(self, *args, **kwargs))
+
+    monkeypatch.setattr(DynamoCorrections, "correct", changed_once)
+    request = submit(container, {"billing": {"city": "Potsdam"}})
+    assert request.status is Status.IN_PROGRESS and "correction" not in request.result and store.calls == []
+    assert service.run_scheduled_request_work(container, now=NOW + 60, dry_run=False)["fulfilled"] == 1
+    done = service.get_request(container, request.request_id, now=NOW)
+    assert done.status is Status.COMPLETED
+    profile = opened(container, subject, "CUSTOMER#57", "PROFILE")
+    assert profile["billing"]["city"] == "Potsdam" and profile["name"]["first_name"] == "Jana-Maria"
