@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.intake_queue import IntakeQueue
     from chalicelib.adapters.mailer import Mailer
     from chalicelib.adapters.processors import Connectors
+    from chalicelib.adapters.woocommerce_api import WooCommerceApi
     from chalicelib.crypto.keys import KeyWrapper
     from chalicelib.crypto.vault import SubjectVault
     from chalicelib.policy.model import StorePolicy
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.airwallex_events import AirwallexStore
     from chalicelib.storage.bitpay_invoices import BitpayInvoiceStore
     from chalicelib.storage.consent import ConsentRepository
+    from chalicelib.storage.corrections import Corrections
     from chalicelib.storage.late_links import LateLinks
     from chalicelib.storage.mail import MailStore
     from chalicelib.storage.marketing import MarketingRepository
@@ -276,6 +278,26 @@ class Container:
         from chalicelib.storage.processor_batches import DynamoProcessorBatches
 
         return DynamoProcessorBatches(self.table, self.policy)
+
+    # -- corrections (GDPR Art. 16): the records' reseal and the store's REST API ----------------------------------
+    @cached_property
+    def corrections(self) -> Corrections:
+        from chalicelib.storage.corrections import DynamoCorrections
+
+        return DynamoCorrections(self.table, self.sealed_writes)
+
+    @cached_property
+    def store_api(self) -> WooCommerceApi:
+        """The store's WooCommerce REST API at WOOCOMMERCE_API_BASE, with its consumer key and secret."""
+        from chalicelib.adapters.woocommerce_api import WooCommerceApi
+        from chalicelib.secrets import Secret, get_secret
+
+        def credentials() -> tuple[str, str]:
+            return (get_secret(Secret.WOOCOMMERCE_CONSUMER_KEY, required=False),
+                    get_secret(Secret.WOOCOMMERCE_CONSUMER_SECRET, required=False))
+
+        return WooCommerceApi(self.http, self.settings.woocommerce_api_base, credentials,
+                              timeout=self.settings.woocommerce_api_timeout_seconds)
 
     @cached_property
     def http(self) -> HttpPort:

@@ -25,6 +25,9 @@ class Secret(StrEnum):
     # Processor connectors (optional: a connector without its secret reports `failed: not configured`).
     GA4_SERVICE_ACCOUNT = "GA4_SERVICE_ACCOUNT"  # the service account's JSON key (its token_uri included)
     BOTPRESS_TOKEN = "BOTPRESS_TOKEN"  # a personal access token or bot token of the store's Botpress workspace
+    # The store's WooCommerce REST API keys (optional: without them a correction is relayed by an operator).
+    WOOCOMMERCE_CONSUMER_KEY = "WOOCOMMERCE_CONSUMER_KEY"
+    WOOCOMMERCE_CONSUMER_SECRET = "WOOCOMMERCE_CONSUMER_SECRET"
 
 
 # Secrets without which the service cannot start.

@@ -72,6 +72,9 @@ class Settings(BaseModel):
     bitpay_api_base: str = Field(default="https://bitpay.com", alias="BITPAY_API_BASE", pattern=r"^https?://[^/?#]+")
     bitpay_api_timeout_seconds: float = Field(default=5.0, gt=0, le=20, alias="BITPAY_API_TIMEOUT_SECONDS")
     # -- BitPay (end) --
+    # The store's WooCommerce REST API (corrections relayed to the store); "" = not configured (operator task).
+    woocommerce_api_base: str = Field(default="", alias="WOOCOMMERCE_API_BASE", pattern=r"^(https?://[^?#]+)?$")
+    woocommerce_api_timeout_seconds: float = Field(default=5.0, gt=0, le=20, alias="WOOCOMMERCE_API_TIMEOUT_SECONDS")
 
     # Processor connectors (erasure reaching the processors: chalicelib/adapters/processors/).  Base URLs are fixed by
     # configuration, never taken from a request; tests point them at fake servers on 127.0.0.1.
@@ -127,6 +130,8 @@ class Settings(BaseModel):
             for name, base in (("GA4_API_BASE", self.ga4_api_base), ("BOTPRESS_API_BASE", self.botpress_api_base)):
                 if not base.startswith("https://"):
                     raise ValueError(f"{name}: a deployed stage needs an https:// URL")
+            if self.woocommerce_api_base and not self.woocommerce_api_base.startswith("https://"):
+                raise ValueError("WOOCOMMERCE_API_BASE: a deployed stage needs an https:// URL")
         return self
 
     @field_validator("allowed_origins", mode="before")

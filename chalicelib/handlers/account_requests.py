@@ -1,4 +1,5 @@
-"""Account routes of data subject rights (JWT): export, deletion with a grace period, and request status."""
+"""Account routes of data subject rights (JWT): export, deletion with a grace period, any offered request (a
+correction with the changes it asks for), and request status."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from chalicelib.domain.privacy_requests import PrivacyRequest, RequestType
 from chalicelib.errors import InvalidInputError, NotFoundError
 from chalicelib.handlers.auth import authenticate
 from chalicelib.handlers.http import api_route, json_body, json_response
-from chalicelib.payloads.privacy_requests import MAX_BODY, AccountDeletionBody
+from chalicelib.payloads.privacy_requests import MAX_BODY, AccountDeletionBody, AccountRequestBody
 from chalicelib.services import privacy_requests as service
 
 bp = Blueprint(__name__)
@@ -20,12 +21,14 @@ def _principal() -> Principal:
     return authenticate(bp.current_request.headers, get_container())
 
 
-def _submit(principal: Principal, request_type: str) -> PrivacyRequest:
+def _submit(principal: Principal, request_type: str, body: AccountRequestBody | None = None) -> PrivacyRequest:
     container = get_container()
     now = container.now()
+    changes = body.changes.given() if body and body.changes else None
     submitted = service.submit_request(container, email=principal.email, request_type=request_type,
                                        channel="account", received_at=now, needs_verification=False,
-                                       customer_id=principal.customer_id)
+                                       customer_id=principal.customer_id, changes=changes,
+                                       order_ids=body.order_ids if body else None)
     request = service.get_request(container, submitted.request_id, now=now)
     return service.fulfil_safely(container, request, now=now)
 
@@ -86,6 +89,20 @@ def delete_deletion(request_id: str) -> Response:
     cancelled = service.cancel(container, request, actor=f"customer:{principal.customer_id}",
                                reason="cancelled by the customer during the grace period", now=now)
     return json_response(200, service.describe(cancelled, now=now))
+
+
+@api_route(bp, "/account/requests", methods=["POST"])
+def post_request() -> Response:
+    """`{"type": "correction", "changes": {"first_name": "...", "billing": {"city": "..."}}}` (or any other type
+    the store offers): the request is made and fulfilled at once where it can be."""
+    principal = _principal()
+    body = json_body(bp, AccountRequestBody, MAX_BODY)
+    if body.type == "deletion":  # its own route, with its confirmation and grace period
+        raise InvalidInputError("a deletion is requested with POST /account/deletion", field="type")
+    request = _submit(principal, body.type, body)
+    view = service.describe(request, now=get_container().now())
+    return json_response(202, {"request_id": request.request_id, "type": request.type.value,
+                               "status": request.status.value, "due_at": view["due_at"]})
 
 
 @api_route(bp, "/account/requests", methods=["GET"])

@@ -41,6 +41,10 @@ def woocommerce_webhook() -> Response:
         outcome = service.record_order(parse_model(OrderPayload, body), ports).value
     elif topic in CUSTOMER_TOPICS:
         outcome = service.record_customer(parse_model(CustomerPayload, body), ports).value
+    elif topic == "customer.deleted":  # an account deletion request (services/store_account_deletion.py)
+        from chalicelib.services.store_account_deletion import account_deleted
+
+        outcome = account_deleted(container, ports, parse_model(DeletedPayload, body).id).value
     elif topic in DELETED_TOPICS:
         outcome = service.record_deletion(DELETED_TOPICS[topic], parse_model(DeletedPayload, body).id, ports).value
     else:

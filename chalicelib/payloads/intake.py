@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chalicelib.payloads.corrections import CorrectionChanges, OrderIds
 from chalicelib.payloads.fields import EmailAddress
 
 RequestKind = Literal["access", "deletion", "correction", "opt_out", "restriction", "objection"]
@@ -18,6 +19,8 @@ class IntakeMessage(BaseModel):
     email: EmailAddress
     type: RequestKind
     received_at: int = Field(ge=0)
+    changes: CorrectionChanges | None = None  # a correction's changes (personal data: the queue is encrypted)
+    order_ids: OrderIds | None = None
 
 
 class IntakeRecord(BaseModel):

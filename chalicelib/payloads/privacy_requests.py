@@ -4,20 +4,45 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
+from chalicelib.payloads.corrections import CorrectionChanges, OrderIds
 from chalicelib.payloads.fields import EmailAddress
 
-MAX_BODY = 2048
+MAX_BODY = 4096
+
+RequestKind = Literal["access", "deletion", "correction", "opt_out", "restriction", "objection"]
 
 
-class WebRequestBody(BaseModel):
+class _Correction(BaseModel):
+    """A correction may carry the changes it asks for (`changes`), and the orders they concern (`order_ids`;
+    without it, every order still held with personal data); other types carry neither."""
+
+    type: RequestKind
+    changes: CorrectionChanges | None = None
+    order_ids: OrderIds | None = None
+
+    @model_validator(mode="after")
+    def _only_for_corrections(self) -> _Correction:
+        if self.type != "correction" and self.changes is not None:
+            raise ValueError("changes are only for a correction request")
+        if self.order_ids is not None and self.changes is None:
+            raise ValueError("order_ids need changes")
+        return self
+
+
+class WebRequestBody(_Correction):
     """`POST /privacy-requests` (no account): who asks, and for what."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     email: EmailAddress
-    type: Literal["access", "deletion", "correction", "opt_out", "restriction", "objection"]
+
+
+class AccountRequestBody(_Correction):
+    """`POST /account/requests`: a request of the signed-in account (`{"type": "correction", "changes": {...}}`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class AccountDeletionBody(BaseModel):

@@ -15,12 +15,14 @@ if TYPE_CHECKING:
     from chalicelib.adapters.intake_queue import IntakeQueue
     from chalicelib.adapters.mailer import Mailer
     from chalicelib.adapters.processors import Connectors
+    from chalicelib.adapters.woocommerce_api import WooCommerceApi
     from chalicelib.crypto.vault import SubjectVault
     from chalicelib.domain.clock import Clock
     from chalicelib.domain.retention import RetentionPolicy
     from chalicelib.policy.model import StorePolicy
     from chalicelib.settings import Settings
     from chalicelib.storage.consent import ConsentRepository
+    from chalicelib.storage.corrections import Corrections
     from chalicelib.storage.late_links import LateLinks
     from chalicelib.storage.mail import MailStore
     from chalicelib.storage.marketing import MarketingRepository
@@ -107,6 +109,15 @@ class RightsPorts(ConsentPorts, Protocol):
 
     @property
     def processor_batches(self) -> ProcessorBatches: ...
+
+    @property
+    def storefront_records(self) -> StorefrontRecords: ...  # corrections, and accounts the store deleted
+
+    @property
+    def corrections(self) -> Corrections: ...
+
+    @property
+    def store_api(self) -> WooCommerceApi: ...
 
 
 class MailPorts(RightsPorts, Protocol):

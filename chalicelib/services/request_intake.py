@@ -20,6 +20,7 @@ from chalicelib.domain.retention import DAY
 from chalicelib.domain.subjects import keyed_hash
 from chalicelib.errors import InvalidInputError, RateLimitedError, SubjectSuppressedError
 from chalicelib.observability import count, logger, metric_name
+from chalicelib.payloads.corrections import CorrectionChanges
 from chalicelib.payloads.intake import IntakeMessage
 from chalicelib.services import privacy_requests as requests
 from chalicelib.storage.privacy_requests import StaleRequestError
@@ -42,13 +43,15 @@ def limit_ip(ports: RightsPorts, ip: str | None, *, now: int) -> None:
         raise RateLimitedError("too many requests; try again later", retry_after=hour + 3600 - now)
 
 
-def accept_web_request(ports: RightsPorts, *, email: str, request_type: str, ip: str | None, now: int) -> str:
+def accept_web_request(ports: RightsPorts, *, email: str, request_type: str, ip: str | None, now: int,
+                       changes: CorrectionChanges | None = None, order_ids: list[int] | None = None) -> str:
     """The per-IP limit, then one enqueue: the answer does not depend on the address.  Returns the message id.
-    A type the store does not offer is refused first (InvalidInputError, field `type`): nothing is queued."""
+    A type the store does not offer is refused first (InvalidInputError, field `type`): nothing is queued.
+    A correction's changes travel in the message (the queue is encrypted) and are sealed with the request."""
     requests.parse_type(ports, request_type)
     limit_ip(ports, ip, now=now)
-    message = IntakeMessage(email=email, type=request_type, received_at=now)
-    message_id = ports.intake_queue.send(message.model_dump())
+    message = IntakeMessage(email=email, type=request_type, received_at=now, changes=changes, order_ids=order_ids)
+    message_id = ports.intake_queue.send(message.model_dump(exclude_none=True))
     count("PrivacyRequestQueued")
     return message_id
 
@@ -84,7 +87,9 @@ def process_intake(ports: RightsPorts, message_id: str, body: str) -> str:
         try:
             submitted = requests.submit_request(ports, email=message.email, request_type=message.type,
                                                 channel="web", received_at=message.received_at,
-                                                needs_verification=True, request_id=request_id, token=token)
+                                                needs_verification=True, request_id=request_id, token=token,
+                                                changes=message.changes.given() if message.changes else None,
+                                                order_ids=message.order_ids)
         except SubjectSuppressedError:  # an erased subject: nothing is held, nothing is registered or sent
             return _done(message_id, "erased")
         except StaleRequestError:  # another delivery of this message registered it meanwhile

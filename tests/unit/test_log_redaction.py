@@ -61,3 +61,31 @@ def test_recording_airwallex_events_logs_nothing_personal(log_output: Any) -> No
                    "1234567", "4444", "53651045", "Nachbarn", "int_hkpdcpcvbgh8mwk1234", "cus_hkpdk7f98gh8ir1234"):
         assert leaked not in out, leaked
 # -- end Airwallex ------------------------------------------------------------------------------------------------
+
+
+# -- corrections and account deletion by the store (issue 13) --------------------------------------------------------
+def test_a_correction_and_a_store_account_deletion_log_nothing_personal(container: Any, log_output: Any) -> None:
+    """A correction's new values (names, an address, a phone number, a new e-mail address) and the deleted account's
+    data never reach the logs, whatever path the request takes (no store configured: operator tasks)."""
+    from chalicelib.payloads.woocommerce import CustomerPayload, OrderPayload
+    from chalicelib.services import privacy_requests as service
+    from chalicelib.services.record_woocommerce import record_customer, record_order
+    from chalicelib.services.store_account_deletion import account_deleted
+    from tests.conftest import NOW, load_event
+
+    ports = container.webhook_ports
+    record_customer(CustomerPayload.model_validate(load_event("woocommerce/customer.created.payload.json")), ports)
+    record_order(OrderPayload.model_validate(load_event("woocommerce/order.created.payload.json")), ports)
+    changes = {"email": "jana.neu@example.org", "last_name": "Korrigiert-Schmidt",
+               "billing": {"address_1": "Seitenweg 12", "phone": "+49 331 7654321"}}
+    submitted = service.submit_request(container, email="jana.mueller@example.org", request_type="correction",
+                                       channel="account", received_at=NOW, needs_verification=False,
+                                       customer_id="57", changes=changes)
+    service.fulfil_safely(container, service.get_request(container, submitted.request_id, now=NOW), now=NOW)
+    account_deleted(container, ports, 57)
+    service.run_scheduled_request_work(container, now=NOW + 60, dry_run=False)
+    out = log_output()
+    assert "privacy request moved" in out and "store account deletion" in out
+    for leaked in ("jana.neu@example.org", "Korrigiert", "Seitenweg", "7654321", "jana.mueller@example.org", "Müller",
+                   "M\\u00fcller", "Hauptstra", "+49 30 1234567", "10115"):
+        assert leaked not in out, leaked

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.privacy_requests import Channel, PrivacyRequest, RequestType, Status
 from chalicelib.domain.retention import DAY
 from chalicelib.observability import count, logger
+from chalicelib.services.privacy_requests.correction import fulfil_correction
 from chalicelib.services.privacy_requests.notices import notify_subject, open_email
 from chalicelib.services.privacy_requests.tokens import link, new_token
 from chalicelib.services.privacy_requests.transitions import DELETION, FULFIL, move
@@ -82,7 +83,8 @@ def _fulfil_deletion(ports: RightsPorts, request: PrivacyRequest, *, now: int) -
         # (`cli guardian confirm`, which queues the work again); until then nothing is scheduled or erased
         ports.privacy_requests.drop_work(request.request_id, FULFIL)
         return request
-    grace = ports.settings.deletion_grace_days * DAY
+    # An account the store deleted (channel `store`) cannot be restored by the subject: nothing to wait for.
+    grace = 0 if request.channel is Channel.STORE else ports.settings.deletion_grace_days * DAY
     if request.status is Status.PENDING and grace > 0:
         execute_after = now + grace
         return move(ports, request, Status.SCHEDULED, now=now, actor="system",
@@ -126,8 +128,3 @@ def _fulfil_opt_out(ports: RightsPorts, request: PrivacyRequest, *, now: int) ->
                  reason="marketing turned off", done_work=[FULFIL], result={**request.result, "marketing": False})
 
 
-def fulfil_correction(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
-    if request.status is not Status.PENDING:
-        return request
-    return move(ports, request, Status.IN_PROGRESS, now=now, actor="system",
-                 reason="correction handed to the operator (the store holds the profile)", done_work=[FULFIL])

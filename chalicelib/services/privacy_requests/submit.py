@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import privacy_requests as rules
@@ -12,6 +13,7 @@ from chalicelib.domain.retention import Category
 from chalicelib.domain.subjects import keyed_hash
 from chalicelib.errors import ConflictError, InvalidInputError
 from chalicelib.observability import count, logger
+from chalicelib.payloads.corrections import changed_fields
 from chalicelib.services.privacy_requests.tokens import new_token, verification_link
 from chalicelib.services.privacy_requests.transitions import UNVERIFIED, work_for_pending
 from chalicelib.storage.privacy_requests import DuplicateSourceError, Token, WorkItem
@@ -20,6 +22,7 @@ from chalicelib.storage.sealed_writes import KeyRaceLost
 if TYPE_CHECKING:
     from chalicelib.services.ports import Basics, RightsPorts
 
+CHANGES = "changes"  # the sealed field of a correction's changes
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,31 @@ def parse_type(ports: Basics, request_type: str) -> RequestType:
     return kind
 
 
+def _correction_params(kind: RequestType, changes: Mapping[str, Any] | None,
+                       order_ids: Sequence[int] | None) -> dict[str, Any]:
+    """The non-personal parameters of a correction's changes: their field names and the orders named."""
+    if not changes:
+        return {}
+    if kind is not RequestType.CORRECTION:
+        raise InvalidInputError("changes are only for a correction request", field="changes")
+    params: dict[str, Any] = {"fields": changed_fields(dict(changes))}
+    if order_ids:
+        params["order_ids"] = sorted({int(order) for order in order_ids})
+    return params
+
+
+def _actor(via: Channel, customer_id: str | None) -> str:
+    if via is Channel.STORE:  # the store asks (an account it deleted), not the customer
+        return "store:woocommerce"
+    return f"customer:{customer_id}" if customer_id else f"subject:{via.value}"
+
+
 def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel: str, received_at: int,
                    needs_verification: bool, source_ref: str | None = None, customer_id: str | None = None,
                    request_id: str | None = None, token: str | None = None, child: bool = False,
-                   sealed_extra: dict[str, Any] | None = None, actor: str | None = None) -> SubmittedRequest:
+                   sealed_extra: dict[str, Any] | None = None, actor: str | None = None,
+                   changes: Mapping[str, Any] | None = None, order_ids: Sequence[int] | None = None,
+                   due_by: int | None = None, params: dict[str, Any] | None = None) -> SubmittedRequest:
     """Create a request (and its single-use verification token when unverified).  Sends no mail.  A type the
     store does not offer is an InvalidInputError (400, field `type`) and nothing is stored.  The request keeps
     the version of the store policy it was made under.
@@ -76,8 +100,14 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
     already made from it, nothing is stored and that first request is returned (`existing`, with the same
     verification link: the token of a request with a source is derived from it).  `sealed_extra` are further
     personal fields sealed under the subject's key beside the address (field name -> value); `actor` who is
-    recorded as its creator (default: the account or `subject:<channel>`)."""
+    recorded as its creator (default: the account or `subject:<channel>`); `child`: about a child's data (due in
+    three days); `params` further non-personal parameters.
+
+    A correction may carry the `changes` it asks for (`payloads.corrections`): sealed on the request under the
+    subject's key (personal data), their field names and the `order_ids` kept in `params`.  `due_by` brings the
+    deadline forward (an account the store deleted: its `deleted_account` period)."""
     kind = parse_type(ports, request_type)
+    correction = _correction_params(kind, changes, order_ids)
     try:
         via = Channel(channel)
     except ValueError:
@@ -90,12 +120,17 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
     for _ in range(2):  # a second pass when another writer stored the subject's first key meanwhile
         key = ports.vault.for_writing(subject, readable_until=ports.policy.expires_at(
             Category.PRIVACY_REQUEST, received_at))
+        sealed = {name: key.cipher.seal_json(name, value)
+                  for name, value in {"email": email, **(sealed_extra or {})}.items()}
+        if changes:
+            sealed[CHANGES] = key.cipher.seal_json(CHANGES, dict(changes))
         request = rules.new_request(
             request_id=ident, subject=subject, request_type=kind, channel=via, regime=regime,
             received_at=received_at, needs_verification=needs_verification, customer_id=customer_id,
             source_ref=source_ref, policy_version=ports.store_policy.policy.version, child=child,
-            sealed={name: key.cipher.seal_json(name, value)
-                    for name, value in {"email": email, **(sealed_extra or {})}.items()})
+            sealed=sealed, params={**(params or {}), **correction})
+        if due_by is not None and due_by < request.due_at:
+            request = replace(request, due_at=due_by)
         tokens: list[Token] = []
         work: list[WorkItem] = []
         url = None
@@ -107,7 +142,7 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
             url = verification_link(ports, secret)
         else:
             work.extend(work_for_pending(request, received_at))
-        creator = actor or (f"customer:{customer_id}" if customer_id else f"subject:{via.value}")
+        creator = actor or _actor(via, customer_id)
         try:
             ports.privacy_requests.add(request, rules.created_entry(request, actor=creator), tokens=tokens,
                                                work=work, new_key=key.new)
