@@ -25,6 +25,9 @@ class Secret(StrEnum):
     # Processor connectors (optional: a connector without its secret reports `failed: not configured`).
     GA4_SERVICE_ACCOUNT = "GA4_SERVICE_ACCOUNT"  # the service account's JSON key (its token_uri included)
     BOTPRESS_TOKEN = "BOTPRESS_TOKEN"  # a personal access token or bot token of the store's Botpress workspace
+    # Marketing senders (optional: without them the mailing tool's routes answer 401 and no list is kept).
+    MARKETING_API_KEY_SHA256 = "MARKETING_API_KEY_SHA256"  # hex sha256 of the mailing tool's key(s), comma-separated
+    MARKETING_LIST_KEY = "MARKETING_LIST_KEY"  # the suppression list's HMAC key, shared with the store
 
 
 # Secrets without which the service cannot start.

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.processors import Connectors
     from chalicelib.crypto.vault import SubjectVault
     from chalicelib.domain.clock import Clock
+    from chalicelib.domain.marketing_senders import SenderKeys
     from chalicelib.domain.retention import RetentionPolicy
     from chalicelib.policy.model import StorePolicy
     from chalicelib.settings import Settings
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.runs import DueStore, RunStore
     from chalicelib.storage.subject_data import SubjectDataRepository
     from chalicelib.storage.subject_keys import SubjectKeyRepository
+    from chalicelib.storage.suppression_list import SuppressionList
 
 
 class Basics(Protocol):
@@ -66,6 +68,22 @@ class ConsentPorts(Basics, Protocol):
 
     @property
     def subject_data(self) -> SubjectDataRepository: ...
+
+    @property
+    def sender_keys(self) -> SenderKeys: ...  # the mailing tool's keys (marketing senders)
+
+    @property
+    def suppression_list(self) -> SuppressionList: ...
+
+
+class SenderPorts(ConsentPorts, Protocol):
+    """The store's mailing tool: its API key's quota, erased subjects (services/marketing_senders.py)."""
+
+    @property
+    def rate_limits(self) -> RateLimits: ...
+
+    @property
+    def subject_keys(self) -> SubjectKeyRepository: ...
 
 
 class RightsPorts(ConsentPorts, Protocol):
