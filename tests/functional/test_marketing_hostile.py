@@ -4,6 +4,7 @@ stored, never a 5xx, whatever the body, the query or the one-click token."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.functional.test_hostile_input import (  # noqa: F401  (world: the fixture of the stored state)
+from tests.fakes.hostile import (
     HOSTILE,
     HOSTILE_SETTINGS,
     NEVER_ACCEPTED,
@@ -19,14 +20,19 @@ from tests.functional.test_hostile_input import (  # noqa: F401  (world: the fix
     Route,
     check,
     paths,
+    stored_state,
     with_hostile,
-    world,
 )
 
 pytestmark = pytest.mark.slow
 
 API_KEY = "local-dev-marketing-api-key-do-not-use-in-production"
 AUTH = {"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"}
+
+
+@pytest.fixture
+def world(client: Any, container: Any, table_items: Any) -> Callable[[], Any]:
+    return stored_state(container, table_items)
 
 
 def _post(path: str) -> Any:
@@ -43,7 +49,7 @@ ROUTES = [Route("permission", {"email": "jana.mueller@example.org"}, _post("/mar
 @pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])
 @HOSTILE_SETTINGS
 @given(data=st.data())
-def test_a_hostile_value_anywhere_is_refused_or_harmless(client: Any, world: Any, route: Route,  # noqa: F811
+def test_a_hostile_value_anywhere_is_refused_or_harmless(client: Any, world: Any, route: Route,
                                                          data: st.DataObject) -> None:
     path = data.draw(st.sampled_from(paths(route.base)), label="path")
     hostile = data.draw(st.sampled_from(HOSTILE), label="hostile")
@@ -55,7 +61,7 @@ def test_a_hostile_value_anywhere_is_refused_or_harmless(client: Any, world: Any
                                      Hostile('"a@b.example, c@d.example"', True, "a list"),
                                      Hostile('"x@example.org\\r\\nBcc: y@evil.example"', True, "CRLF")],
                          ids=lambda h: h.name)
-def test_what_is_not_one_address_is_refused(client: Any, world: Any, route: Route,  # noqa: F811
+def test_what_is_not_one_address_is_refused(client: Any, world: Any, route: Route,
                                             hostile: Hostile) -> None:
     check(client, world, route, with_hostile(route.base, ("email",), hostile), hostile)
 
@@ -71,7 +77,7 @@ content_types = st.sampled_from(["application/x-www-form-urlencoded", "multipart
 
 @HOSTILE_SETTINGS
 @given(token=tokens, body=bodies, content_type=content_types)
-def test_a_forged_one_click_is_refused_and_stores_nothing(client: Any, world: Any,  # noqa: F811
+def test_a_forged_one_click_is_refused_and_stores_nothing(client: Any, world: Any,
                                                           token: str, body: bytes, content_type: str) -> None:
     before = world()
     query = quote(token.encode("utf-8", "surrogatepass"), safe="")
@@ -88,7 +94,7 @@ def test_a_forged_one_click_is_refused_and_stores_nothing(client: Any, world: An
 @given(query=st.dictionaries(st.sampled_from(["cursor", "limit", "x", "t", "cursor[]"]),
                              st.one_of(st.text(max_size=100), st.just("f." + "f" * 64), st.just("9" * 30)),
                              max_size=3))
-def test_a_hostile_query_of_the_list_is_a_400_or_a_page(client: Any, world: Any,  # noqa: F811
+def test_a_hostile_query_of_the_list_is_a_400_or_a_page(client: Any, world: Any,
                                                         query: dict[str, str]) -> None:
     before = world()
     safe = {k: v.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for k, v in query.items()}
