@@ -1,0 +1,41 @@
+"""The suppression list follows the newest marketing choice whatever the order the choices arrive in (DynamoDB on
+moto: the real transaction that writes the choice and the list entry together), and a redelivered checkout or a
+second press of a one-click link records nothing twice."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chalicelib.domain.retention import DAY
+from chalicelib.services.marketing import set_marketing_preference
+from chalicelib.services.marketing_senders import may_email
+from tests.conftest import NOW
+
+SOURCES = ["account", "checkout", "one_click", "privacy_request"]
+
+# A few choices of one person (opt-in or opt-out, at distinct times), delivered in any order, some twice.
+choices = st.lists(st.tuples(st.booleans(), st.sampled_from(SOURCES)), min_size=1, max_size=5).flatmap(
+    lambda made: st.tuples(st.just(made), st.permutations(list(range(len(made)))),
+                           st.lists(st.integers(0, len(made) - 1), max_size=2)))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=choices)
+def test_the_list_and_the_permission_follow_the_newest_choice(container: Any, case: Any) -> None:
+    made, order, again = case
+    email = f"p-{uuid.uuid4().hex[:10]}@example.com"
+    subject = container.subject_for_email(email)
+    for index in [*order, *again]:
+        opt_in, source = made[index]
+        set_marketing_preference(container, subject=subject, customer_id=None, email_marketing=opt_in,
+                                 source=source, at=NOW - DAY + index * 60, email=email, event_id=f"e{index}")
+    newest_opt_in = made[-1][0]
+    listed = container.suppression_list.contains(container.sender_keys.list_hash(email), now=NOW)
+    assert listed is (not newest_opt_in)
+    assert may_email(container, email) is newest_opt_in
+    history = container.marketing.history(subject, now=NOW)
+    assert [c.event_id for c in history] == [f"e{i}" for i in range(len(made))]  # each proof once, in time order
