@@ -366,6 +366,11 @@ def processors_done(session: Session, request_id: str, processor: str, note: str
     return OK
 
 
+from chalicelib.cli.marketing import marketing  # noqa: E402  (the mailing tool's commands)
+
+cli.add_command(marketing)
+
+
 # -- entry point ---------------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None, *, container: RightsPorts | None = None,
          out: TextIO | None = None) -> int:
