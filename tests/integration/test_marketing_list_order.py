@@ -39,3 +39,16 @@ def test_the_list_and_the_permission_follow_the_newest_choice(container: Any, ca
     assert may_email(container, email) is newest_opt_in
     history = container.marketing.history(subject, now=NOW)
     assert [c.event_id for c in history] == [f"e{i}" for i in range(len(made))]  # each proof once, in time order
+
+
+def test_an_opt_out_request_puts_the_address_on_the_list(container: Any) -> None:
+    from chalicelib.services import privacy_requests as service
+
+    email = "opting.out@example.com"
+    set_marketing_preference(container, subject=container.subject_for_email(email), customer_id=None,
+                             email_marketing=True, source="account", at=NOW - DAY, email=email)
+    submitted = service.submit_request(container, email=email, request_type="opt_out", channel="web",
+                                       received_at=NOW, needs_verification=False)
+    service.fulfil_safely(container, service.get_request(container, submitted.request_id, now=NOW), now=NOW)
+    assert container.suppression_list.contains(container.sender_keys.list_hash(email), now=NOW)
+    assert may_email(container, email) is False
