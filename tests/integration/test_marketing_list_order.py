@@ -52,3 +52,31 @@ def test_an_opt_out_request_puts_the_address_on_the_list(container: Any) -> None
     service.fulfil_safely(container, service.get_request(container, submitted.request_id, now=NOW), now=NOW)
     assert container.suppression_list.contains(container.sender_keys.list_hash(email), now=NOW)
     assert may_email(container, email) is False
+
+
+def test_paging_skips_expired_entries_and_ends(container: Any) -> None:
+    """Expired entries (DynamoDB deletes them days late, moto never) are left out; every page stays bounded and the
+    cursor always moves on, so the export ends."""
+    import hashlib
+
+    queries: list[str] = []
+    container.keys_table.client.meta.events.register("before-call.dynamodb.Query",
+                                                     lambda model, **_: queries.append(model.name))
+    live = sorted(hashlib.sha256(f"live{n}".encode()).hexdigest() for n in range(3))
+    for n in range(60):
+        container.suppression_list.add(hashlib.sha256(f"old{n}".encode()).hexdigest(), reason="opted_out",
+                                       at=NOW - 400 * DAY, expires_at=NOW - DAY)
+    for value in live:
+        container.suppression_list.add(value, reason="erased", at=NOW, expires_at=NOW + DAY)
+    found, cursor, pages = [], None, 0
+    while True:
+        before = len(queries)
+        page = container.suppression_list.page(cursor, limit=1, now=NOW)
+        assert len(page.hashes) <= 1 and len(queries) - before <= 32
+        found += page.hashes
+        pages += 1
+        if page.cursor is None:
+            break
+        assert page.cursor != cursor
+        cursor = page.cursor
+    assert sorted(found) == live and pages < 100
