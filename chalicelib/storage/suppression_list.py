@@ -12,7 +12,8 @@ with a cursor `<partition hex>.<last hash>`.
 
 Who writes: an opt-out puts its entry and an opt-in deletes it IN THE SAME TRANSACTION as the subject's current
 marketing choice (`storage/marketing.py`), so the list follows the newest choice whatever the delivery order; the
-erasure's suppression step puts `erased` (kept as long as the suppression record).
+erasure's suppression step puts `erased` (kept as long as the suppression record; while that record holds, the
+subject's choices are refused, so nothing else touches the entry).
 """
 
 from __future__ import annotations
@@ -73,10 +74,9 @@ class DynamoSuppressionList:
 
     # -- transaction parts (the marketing repository adds them to its transaction) ------------------------------
     def tx_put(self, list_hash: str, *, at: int, expires_at: int) -> dict[str, Any]:
-        """An opt-out's entry (an erasure's reason is kept)."""
-        return self.table.tx_update(
-            list_pk(list_hash), list_hash, "SET reason = if_not_exists(reason, :r), #at = :at, expires_at = :e",
-            values={":r": "opted_out", ":at": at, ":e": expires_at}, names={"#at": "at"})
+        """An opt-out's entry.  The transaction also checks that the subject is not erased, so an erasure's entry
+        (which lives as long as the subject's suppression record) is never replaced while it holds."""
+        return self.table.tx_put(self.item(list_hash, reason="opted_out", at=at, expires_at=expires_at))
 
     def tx_remove(self, list_hash: str) -> dict[str, Any]:
         """An opt-in takes the address off the list.  The transaction also checks that the subject is not erased

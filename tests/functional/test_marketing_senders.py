@@ -242,12 +242,18 @@ def test_the_export_queries_partitions_and_never_scans(client: Any, container: A
     assert "Scan" not in calls and calls.count("Query") == 16  # one bounded page per partition
 
 
-def test_an_erasure_entry_stays_and_an_opt_out_cannot_shorten_it(client: Any, container: Any) -> None:
+def test_an_erasure_entry_lives_as_long_as_the_suppression_and_no_choice_changes_it(container: Any) -> None:
+    from chalicelib.services.marketing import set_marketing_preference
     from chalicelib.services.marketing_senders import suppress_erased
 
-    suppress_erased(container, "gone@example.com", now=NOW)
-    entry = list_entries(lambda: [*container_items(container)])[list_hash("gone@example.com")]
-    assert entry["reason"] == "erased" and entry["expires_at"] == NOW + 3650 * DAY
+    email = "gone@example.com"
+    subject = container.subject_for_email(email)
+    container.subject_keys.suppress(subject, at=NOW, expires_at=NOW + 3650 * DAY)
+    suppress_erased(container, email, now=NOW)
+    set_marketing_preference(container, subject=subject, customer_id=None, email_marketing=False, source="account",
+                             at=NOW + 5, email=email)  # a no-op for an erased subject
+    entry = list_entries(lambda: container_items(container))[list_hash(email)]
+    assert entry["reason"] == "erased" and entry["at"] == NOW and entry["expires_at"] == NOW + 3650 * DAY
 
 
 def container_items(container: Any) -> list[dict[str, Any]]:
