@@ -9,6 +9,7 @@ from chalicelib.handlers import (
     health,
     intake,
     mail,
+    marketing,
     middleware,
     privacy_requests,
     scheduled,
@@ -19,5 +20,5 @@ from chalicelib.handlers import (
 app = Chalice(app_name="privacy-backend", configure_logs=False)
 app.register_middleware(middleware.observe, "all")
 for blueprint in (health, webhooks, consent, account_privacy, account_requests, privacy_requests, mail, intake,
-                  scheduled):
+                  scheduled, marketing):
     app.register_blueprint(blueprint.bp)

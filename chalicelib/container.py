@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.woocommerce_api import WooCommerceApi
     from chalicelib.crypto.keys import KeyWrapper
     from chalicelib.crypto.vault import SubjectVault
+    from chalicelib.domain.marketing_senders import SenderKeys
     from chalicelib.policy.model import StorePolicy
     from chalicelib.services.record_bitpay import BitpayPorts
     from chalicelib.services.webhook_ports import WebhookPorts
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.sealed_writes import SealedWrites
     from chalicelib.storage.subject_data import SubjectDataRepository
     from chalicelib.storage.subject_keys import DynamoSubjectKeyRepository
+    from chalicelib.storage.suppression_list import DynamoSuppressionList
     from chalicelib.storage.table import DynamoTable
 
 
@@ -165,7 +167,23 @@ class Container:
     def marketing(self) -> MarketingRepository:
         from chalicelib.storage.marketing import DynamoMarketingRepository
 
-        return DynamoMarketingRepository(self.table, self.policy, self.sealed_writes)
+        return DynamoMarketingRepository(self.table, self.policy, self.sealed_writes, self.suppression_list)
+
+    # -- marketing senders (the store's mailing tool) ------------------------------------------------------------
+    @cached_property
+    def suppression_list(self) -> DynamoSuppressionList:
+        from chalicelib.storage.suppression_list import DynamoSuppressionList
+
+        return DynamoSuppressionList(self.keys_table)
+
+    @cached_property
+    def sender_keys(self) -> SenderKeys:
+        from chalicelib.crypto.unsubscribe_token import derive_key
+        from chalicelib.domain.marketing_senders import SenderKeys
+        from chalicelib.secrets import Secret, get_secret
+
+        return SenderKeys(lambda: get_secret(Secret.MARKETING_API_KEY_SHA256, required=False),
+                          lambda: get_secret(Secret.MARKETING_LIST_KEY, required=False), derive_key(self.token_key))
 
     @cached_property
     def storefront_records(self) -> StorefrontRecords:

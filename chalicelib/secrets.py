@@ -28,6 +28,9 @@ class Secret(StrEnum):
     # The store's WooCommerce REST API keys (optional: without them a correction is relayed by an operator).
     WOOCOMMERCE_CONSUMER_KEY = "WOOCOMMERCE_CONSUMER_KEY"
     WOOCOMMERCE_CONSUMER_SECRET = "WOOCOMMERCE_CONSUMER_SECRET"
+    # Marketing senders (optional: without them the mailing tool's routes answer 401 and no list is kept).
+    MARKETING_API_KEY_SHA256 = "MARKETING_API_KEY_SHA256"  # hex sha256 of the mailing tool's key(s), comma-separated
+    MARKETING_LIST_KEY = "MARKETING_LIST_KEY"  # the suppression list's HMAC key, shared with the store
 
 
 # Secrets without which the service cannot start.

@@ -103,6 +103,12 @@ class Settings(BaseModel):
     allowed_origins: list[str] = Field(default_factory=list, alias="ALLOWED_ORIGINS")
     consent_validity_days: int = Field(default=365, ge=1, le=3650, alias="CONSENT_VALIDITY_DAYS")
 
+    # Marketing senders: the mailing tool's API (requests per minute per key) and the order meta key of the checkout's
+    # marketing opt-in (Mailchimp for WooCommerce writes `mailchimp_woocommerce_is_subscribed`).
+    marketing_api_rate_per_minute: int = Field(default=600, ge=1, le=100_000, alias="MARKETING_API_RATE_PER_MINUTE")
+    checkout_marketing_meta_key: str = Field(default="mailchimp_woocommerce_is_subscribed",
+                                             alias="CHECKOUT_MARKETING_META_KEY", pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
+
     # Data subject rights.
     deletion_grace_days: int = Field(default=7, ge=0, le=30, alias="DELETION_GRACE_DAYS")
 

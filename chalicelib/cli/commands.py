@@ -408,6 +408,10 @@ from chalicelib.cli import channels  # noqa: E402  (operator channels, issue 13)
 
 channels.register(cli)
 
+from chalicelib.cli.marketing import marketing  # noqa: E402  (the mailing tool's commands)
+
+cli.add_command(marketing)
+
 
 # -- entry point ---------------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None, *, container: RightsPorts | None = None,

@@ -27,6 +27,7 @@ DELETED_TOPICS = {"order.deleted": "order", "customer.deleted": "customer"}
 def woocommerce_webhook() -> Response:
     from chalicelib.payloads.woocommerce import CustomerPayload, DeletedPayload, OrderPayload
     from chalicelib.services import record_woocommerce as service
+    from chalicelib.services.marketing_senders import record_checkout_opt_in
     from chalicelib.signatures import woocommerce as signature
 
     body = raw_body(bp, MAX_BODY)
@@ -38,7 +39,9 @@ def woocommerce_webhook() -> Response:
     signature.verify(body, signed, container.woocommerce_secret())
     ports = container.webhook_ports
     if topic in ORDER_TOPICS:
-        outcome = service.record_order(parse_model(OrderPayload, body), ports).value
+        order = parse_model(OrderPayload, body)
+        outcome = service.record_order(order, ports).value
+        record_checkout_opt_in(container, order)  # the checkout's marketing opt-in, with the order as proof
     elif topic in CUSTOMER_TOPICS:
         outcome = service.record_customer(parse_model(CustomerPayload, body), ports).value
     elif topic == "customer.deleted":  # an account deletion request (services/store_account_deletion.py)

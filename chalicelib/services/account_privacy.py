@@ -75,5 +75,6 @@ def change_marketing(ports: ConsentPorts, principal: Principal, email_marketing:
         context = context.without_ip()
     proof: dict[str, Any] = {"channel": "account_privacy_settings", **context.proof()}
     set_marketing_preference(ports, subject=principal.subject, customer_id=principal.customer_id,
-                             email_marketing=email_marketing, source="account", at=at, proof=proof)
+                             email_marketing=email_marketing, source="account", at=at, proof=proof,
+                             email=principal.email)
     return {"email_marketing": email_marketing, "source": "account", "updated_at": iso(at)}

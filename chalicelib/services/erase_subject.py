@@ -84,6 +84,9 @@ def erase_subject(ports: RightsPorts, *, request: PrivacyRequest, email: str | N
         # subject's too, so the plan counts them and their provider is told
         link_for_subject(ports.late_links, ports.subject_data, subject, now=now)
         ports.subject_keys.suppress(subject, at=now, expires_at=ports.policy.expires_at(Category.SUPPRESSION, now))
+        from chalicelib.services.marketing_senders import suppress_erased
+
+        suppress_erased(ports, email, now=now)  # the mailing tool's suppression list (keyed hash only)
         step("suppress")
     if "plan" not in progress.steps:
         customer_ids = _count_plan(ports, progress, subject, now=now)

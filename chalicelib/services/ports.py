@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.woocommerce_api import WooCommerceApi
     from chalicelib.crypto.vault import SubjectVault
     from chalicelib.domain.clock import Clock
+    from chalicelib.domain.marketing_senders import SenderKeys
     from chalicelib.domain.retention import RetentionPolicy
     from chalicelib.policy.model import StorePolicy
     from chalicelib.settings import Settings
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.runs import DueStore, RunStore
     from chalicelib.storage.subject_data import SubjectDataRepository
     from chalicelib.storage.subject_keys import SubjectKeyRepository
+    from chalicelib.storage.suppression_list import SuppressionList
 
 
 class Basics(Protocol):
@@ -72,6 +74,22 @@ class ConsentPorts(Basics, Protocol):
 
     @property
     def restrictions(self) -> RestrictionStore: ...
+
+    @property
+    def sender_keys(self) -> SenderKeys: ...  # the mailing tool's keys (marketing senders)
+
+    @property
+    def suppression_list(self) -> SuppressionList: ...
+
+
+class SenderPorts(ConsentPorts, Protocol):
+    """The store's mailing tool: its API key's quota, erased subjects (services/marketing_senders.py)."""
+
+    @property
+    def rate_limits(self) -> RateLimits: ...
+
+    @property
+    def subject_keys(self) -> SubjectKeyRepository: ...
 
 
 class RightsPorts(ConsentPorts, Protocol):

@@ -8,7 +8,10 @@ Items (partition `MKT#<subject>`, both follow the subject-item convention, categ
 Every choice writes its event and the current item in ONE transaction that also checks that the subject was not
 erased (no `SUBJ#<subject>/SUPPRESSED`) and that the subject's data key outlives the sealed fields.  An event that
 arrives later than a newer one (clock skew between invocations) is still appended; the current item keeps the newer
-choice.
+choice.  When the choice carries its address's suppression-list hash (`storage/suppression_list.py`), the same
+transaction puts the list entry (opt-out) or deletes it (opt-in), so the list follows the current choice.  An event
+id is unique per time: a choice recorded again with the same (at, event id) is a duplicate (ConflictError), which
+the callers use for idempotency (a checkout's order, a one-click token).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from chalicelib.storage.table import DynamoTable
 
 if TYPE_CHECKING:
     from chalicelib.crypto.envelope import SubjectCipher
+    from chalicelib.storage.suppression_list import DynamoSuppressionList
 
 CURRENT_SK = "CURRENT"
 EVENT_PREFIX = "EVENT#"
@@ -42,6 +46,7 @@ class MarketingChoice:
     event_id: str
     customer_id: str | None = None
     proof: dict[str, Any] | None = field(default=None)
+    list_hash: str | None = None  # the address's suppression-list hash, when known (not stored with the choice)
 
 
 @dataclass(frozen=True)
@@ -78,10 +83,12 @@ def _newer_or_same(state: MarketingState | None, at: int) -> bool:
 
 
 class DynamoMarketingRepository:
-    def __init__(self, table: DynamoTable, policy: RetentionPolicy, sealed: SealedWrites) -> None:
+    def __init__(self, table: DynamoTable, policy: RetentionPolicy, sealed: SealedWrites,
+                 suppressions: DynamoSuppressionList | None = None) -> None:
         self.table = table
         self.policy = policy
         self.sealed = sealed
+        self.suppressions = suppressions
 
     def record(self, choice: MarketingChoice) -> None:
         pk, esk = mkt_pk(choice.subject), event_sk(choice.at, choice.event_id)
@@ -103,8 +110,14 @@ class DynamoMarketingRepository:
                      "updated_at": choice.at}
             return self.table.tx_put(event, "attribute_not_exists(pk)")
 
+        list_ops: list[dict[str, Any]] = []
+        if choice.list_hash and self.suppressions is not None:
+            list_ops.append(self.suppressions.tx_remove(choice.list_hash) if choice.email_marketing else
+                            self.suppressions.tx_put(choice.list_hash, at=choice.at,
+                                                     expires_at=current["expires_at"]))
         until, now = event_retention["expires_at"], choice.at
-        failure = self.sealed.transact(choice.subject, until, lambda c: [put_event(c), put_current], now=now)
+        failure = self.sealed.transact(choice.subject, until, lambda c: [put_event(c), put_current, *list_ops],
+                                       now=now)
         if failure is None:
             return
         if failure.failed(0):

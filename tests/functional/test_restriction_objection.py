@@ -289,3 +289,25 @@ def test_jwt_attacks_are_401_and_store_nothing(client: Any, clock: Any, containe
         response = client.http.post(path, headers=headers, body="")
         assert response.status_code == 401, (attack, response.body)
     assert table_items() == before and not [m for m in sent_mail() if m["To"] == EMAIL]
+
+
+def test_the_mailing_tool_may_not_mail_a_restricted_subject_even_after_an_opt_in(client: Any,
+                                                                                 container: Any) -> None:
+    """An opt-in recorded while restricted is kept (proof) but not used; after the lift it counts."""
+    marketing_auth = {**JSON, "Authorization": "Bearer local-dev-marketing-api-key-do-not-use-in-production"}
+
+    def allowed() -> bool:
+        response = client.http.post("/marketing/permission", body=json.dumps({"email": EMAIL}),
+                                    headers=marketing_auth)
+        assert response.status_code == 200, response.body
+        return bool(json.loads(response.body)["allowed"])
+
+    seed_subject(container)
+    request_id = restricted(client)["request_id"]
+    opted_in = client.http.request("PUT", "/account/privacy/marketing", body=json.dumps({"email_marketing": True}),
+                                   headers=auth())
+    assert opted_in.status_code == 200
+    assert get_marketing_preference(container, container.subject_for_email(EMAIL)) is True
+    assert allowed() is False
+    rights.lift_restriction(container, request_id=request_id, reason="resolved", actor="operator:test", now=NOW)
+    assert allowed() is True

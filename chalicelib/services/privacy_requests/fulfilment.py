@@ -123,7 +123,7 @@ def _fulfil_opt_out(ports: RightsPorts, request: PrivacyRequest, *, now: int) ->
 
     set_marketing_preference(ports, subject=request.subject, customer_id=request.customer_id,
                              email_marketing=False, source="privacy_request", at=now,
-                             proof={"request_id": request.request_id})
+                             proof={"request_id": request.request_id}, email=open_email(ports, request))
     return move(ports, request, Status.COMPLETED, now=now, actor="system",
                  reason="marketing turned off", done_work=[FULFIL], result={**request.result, "marketing": False})
 
