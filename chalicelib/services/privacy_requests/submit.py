@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import privacy_requests as rules
 from chalicelib.domain.privacy_requests import Channel, Regime, RequestType
@@ -60,7 +60,8 @@ def parse_type(ports: Basics, request_type: str) -> RequestType:
 
 def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel: str, received_at: int,
                    needs_verification: bool, source_ref: str | None = None, customer_id: str | None = None,
-                   request_id: str | None = None, token: str | None = None) -> SubmittedRequest:
+                   request_id: str | None = None, token: str | None = None, child: bool = False,
+                   params: dict[str, Any] | None = None) -> SubmittedRequest:
     """Create a request (and its single-use verification token when unverified).  Sends no mail.  A type the
     store does not offer is an InvalidInputError (400, field `type`) and nothing is stored.  The request keeps
     the version of the store policy it was made under.
@@ -83,7 +84,7 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
             request_id=ident, subject=subject, request_type=kind, channel=via, regime=regime,
             received_at=received_at, needs_verification=needs_verification, customer_id=customer_id,
             source_ref=source_ref, sealed={"email": key.cipher.seal_json("email", email)},
-            policy_version=ports.store_policy.policy.version)
+            policy_version=ports.store_policy.policy.version, child=child, params=params)
         tokens: list[Token] = []
         work: list[WorkItem] = []
         url = None
