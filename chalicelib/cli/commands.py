@@ -9,6 +9,7 @@
     python -m chalicelib.cli run [--dry-run]              the scheduled request work, once
     python -m chalicelib.cli processors list [--json]     processors not yet final (erasures reaching them)
     python -m chalicelib.cli processors done REQUEST_ID PROCESSOR --note TEXT [--failed]
+    python -m chalicelib.cli mail list|show ID|answer ID --text TEXT   mail for a person (chalicelib/cli/mail.py)
 
 `--help` on the group and on every command says what each argument means.
 
@@ -48,6 +49,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from chalicelib.cli.mail import mail
 from chalicelib.cli.stages import stage_environment
 from chalicelib.cli.terminal import table, terminal_width
 from chalicelib.domain.clock import iso
@@ -364,6 +366,9 @@ def processors_done(session: Session, request_id: str, processor: str, note: str
     state = acknowledge(container, request_id, processor, actor=actor, detail=note, now=now, failed=failed)
     session.echo(f"{request_id} {state.key} {state.status}")
     return OK
+
+
+cli.add_command(mail)  # mail for a person: list|show|answer (chalicelib/cli/mail.py)
 
 
 # -- entry point ---------------------------------------------------------------------------------------------------

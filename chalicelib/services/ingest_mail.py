@@ -352,7 +352,10 @@ def _keep(ports: MailPorts, subject: str, message_id: str, at: int, direction: s
         cipher = ports.vault.cipher_for_writing(subject)
         sealed = {"from": cipher.seal_json("from", {"address": mail.from_address, "name": mail.from_name}),
                   "subject": cipher.seal_json("subject", mail.subject),
-                  "body": cipher.seal_json("body", mail.body[:KEPT_BODY_CHARS])}
+                  "body": cipher.seal_json("body", mail.body[:KEPT_BODY_CHARS]),
+                  # how to answer in the thread (the operator's `mail answer`)
+                  "thread": cipher.seal_json("thread", {"message_id": mail.message_id,
+                                                        "references": mail.references[-20:]})}
         ports.mail_store.keep(Correspondence(
             subject, message_id, at, "in",
             {"message_id": message_id, "direction": direction, "received_at": at, "channel": "email",
