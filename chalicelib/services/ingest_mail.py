@@ -55,8 +55,8 @@ KEPT_BODY_CHARS = 20_000
 @dataclass(frozen=True)
 class IngestResult:
     message_id: str
-    outcome: str  # answered | duplicate | quarantined | ignored_<why> | loop | processor_reply | rate_limited |
-    #               missing | resent
+    outcome: str  # answered | duplicate | duplicate_message | quarantined | ignored_<why> | loop | processor_reply |
+    #               rate_limited | missing | resent
     request_id: str | None = None
     kind: str | None = None
 

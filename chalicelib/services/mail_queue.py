@@ -88,7 +88,8 @@ def answer(ports: MailPorts, entry_id: str, *, text: str, actor: str, now: int) 
     thread = replies.Thread(message.from_address, message.subject_line, message.thread_id, message.references)
     reply = replies.operator_answer(thread, text=text, sender=sender(ports), language=entry.language)
     sent_id = ports.mailer.send(OutgoingMail(reply.to, reply.subject_line, reply.text, kind="privacy_answer",
-                                             in_reply_to=reply.in_reply_to, references=reply.references))
+                                             in_reply_to=reply.in_reply_to, references=reply.references,
+                                             automatic=False))
     cipher = ports.vault.cipher_for_reading(entry.subject)
     ports.mail_store.keep(Correspondence(
         entry.subject, f"{entry.entry_id}.answer", now, "out",

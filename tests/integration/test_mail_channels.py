@@ -285,7 +285,7 @@ def test_mail_for_a_person_is_queued_listed_shown_and_answered_in_its_thread(con
     answer = sent_mail()[-1]
     assert answer["To"] == "lena.virtanen@example.fi" and answer["Subject"] == "Re: Shipping to Finland?"
     assert answer["In-Reply-To"] == "<other-1@example.fi>" and "<other-1@example.fi>" in answer["References"]
-    assert body_of(answer).startswith("Yes, we ship to Finland.")
+    assert body_of(answer).startswith("Yes, we ship to Finland.") and answer["Auto-Submitted"] is None
     entry = container.mail_store.queue_entry("person000001", now=container.now())
     assert (entry.status, entry.answered_by, entry.answered_at) == ("answered", "operator:dpo", container.now())
     assert container.mail_store.queue(now=container.now()) == []
