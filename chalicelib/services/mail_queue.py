@@ -8,12 +8,19 @@ SES message id of the answer).  Nothing personal is logged: entry ids and counts
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.mailer import OutgoingMail
 from chalicelib.crypto.vault import open_fields
-from chalicelib.errors import ConflictError, InvalidInputError, KeyShreddedError, NotFoundError
+from chalicelib.errors import (
+    ConflictError,
+    InvalidInputError,
+    KeyShreddedError,
+    NotFoundError,
+    SubjectSuppressedError,
+)
 from chalicelib.mail import replies
 from chalicelib.observability import count, logger
 from chalicelib.storage.mail import Correspondence, QueueEntry
@@ -23,6 +30,7 @@ if TYPE_CHECKING:
 
 NEAR_DUE_DAYS = 7
 MAX_ANSWER_CHARS = 20_000
+ANSWER_LEASE_SECONDS = 300  # an answer being sent; a crashed attempt's claim runs out after this
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,9 @@ def read_message(ports: MailPorts, entry_id: str, *, now: int) -> QueuedMessage:
 
 
 def answer(ports: MailPorts, entry_id: str, *, text: str, actor: str, now: int) -> QueueEntry:
-    """Answer a queued message in its thread and close the entry (ConflictError when it is already answered)."""
+    """Answer a queued message in its thread and close the entry, once: the entry is claimed (`answering`, with a
+    lease) before the mail is sent, given back if sending fails, and closed with who, when and the SES id
+    (ConflictError when it is answered already or being answered)."""
     from chalicelib.services.privacy_requests import sender
 
     if not text.strip():
@@ -83,23 +93,37 @@ def answer(ports: MailPorts, entry_id: str, *, text: str, actor: str, now: int) 
         raise InvalidInputError(f"the answer is longer than {MAX_ANSWER_CHARS} characters", field="text")
     message = read_message(ports, entry_id, now=now)
     entry = message.entry
-    if entry.status != "open":
+    if entry.status == "answered":
         raise ConflictError("this message was already answered")
+    token = uuid.uuid4().hex
+    if not ports.mail_store.claim_entry(entry.entry_id, token, now=now, lease_seconds=ANSWER_LEASE_SECONDS):
+        raise ConflictError("this message is being answered by someone else; try again later")
     thread = replies.Thread(message.from_address, message.subject_line, message.thread_id, message.references)
     reply = replies.operator_answer(thread, text=text, sender=sender(ports), language=entry.language)
-    sent_id = ports.mailer.send(OutgoingMail(reply.to, reply.subject_line, reply.text, kind="privacy_answer",
-                                             in_reply_to=reply.in_reply_to, references=reply.references,
-                                             automatic=False))
-    cipher = ports.vault.cipher_for_reading(entry.subject)
-    ports.mail_store.keep(Correspondence(
-        entry.subject, f"{entry.entry_id}.answer", now, "out",
-        {"message_id": f"{entry.entry_id}.answer", "direction": "out", "in_reply_to_ses_id": entry.entry_id,
-         "reply_kind": "operator_answer", "answered_by": actor},
-        {"to": cipher.seal_json("to", reply.to), "subject": cipher.seal_json("subject", reply.subject_line),
-         "body": cipher.seal_json("body", reply.text)}))
-    if not ports.mail_store.close_entry(entry.entry_id, at=now, by=actor, reply_message_id=sent_id):
-        raise ConflictError("this message was answered meanwhile")
+    try:
+        sent_id = ports.mailer.send(OutgoingMail(reply.to, reply.subject_line, reply.text, kind="privacy_answer",
+                                                 in_reply_to=reply.in_reply_to, references=reply.references,
+                                                 automatic=False))
+    except Exception:
+        ports.mail_store.release_entry(entry.entry_id, token)  # not sent: it can be answered again
+        raise
+    ports.mail_store.close_entry(entry.entry_id, token, at=now, by=actor, reply_message_id=sent_id)
+    _keep_answer(ports, entry, reply, actor, now=now)
     count("MailAnsweredByOperator")
     logger.info("queued mail answered", extra={"entry_id": entry.entry_id, "kind": entry.kind})
     closed = ports.mail_store.queue_entry(entry.entry_id, now=now)
     return closed if closed is not None else entry
+
+
+def _keep_answer(ports: MailPorts, entry: QueueEntry, reply: replies.Reply, actor: str, *, now: int) -> None:
+    """The answer, kept as the sender's sealed correspondence (not when the sender was erased meanwhile)."""
+    try:
+        cipher = ports.vault.cipher_for_writing(entry.subject)
+        ports.mail_store.keep(Correspondence(
+            entry.subject, f"{entry.entry_id}.answer", now, "out",
+            {"message_id": f"{entry.entry_id}.answer", "direction": "out", "in_reply_to_ses_id": entry.entry_id,
+             "reply_kind": "operator_answer", "answered_by": actor},
+            {"to": cipher.seal_json("to", reply.to), "subject": cipher.seal_json("subject", reply.subject_line),
+             "body": cipher.seal_json("body", reply.text)}))
+    except (SubjectSuppressedError, KeyShreddedError):
+        return

@@ -50,7 +50,7 @@ class QueueEntry:
     due_at: int
     kind: str  # other | unclear
     language: str
-    status: str = "open"  # open | answered
+    status: str = "open"  # open | answering (an operator is sending the answer) | answered
     reason: str | None = None
     answered_at: int | None = None
     answered_by: str | None = None
@@ -147,8 +147,17 @@ class MailStore(Protocol):
 
     def queue_entry(self, entry_id: str, *, now: int) -> QueueEntry | None: ...
 
-    def close_entry(self, entry_id: str, *, at: int, by: str, reply_message_id: str | None) -> bool:
-        """Mark an open entry answered (False when it is not open)."""
+    def claim_entry(self, entry_id: str, token: str, *, now: int, lease_seconds: int) -> bool:
+        """Take an open entry to answer it (`answering`, with a lease); False when it is not open (answered, or
+        being answered under a lease that has not run out)."""
+        ...
+
+    def release_entry(self, entry_id: str, token: str) -> None:
+        """Give a claimed entry back (`open`): the answer was not sent."""
+        ...
+
+    def close_entry(self, entry_id: str, token: str, *, at: int, by: str, reply_message_id: str | None) -> bool:
+        """Mark the entry claimed with `token` answered (False when the claim was lost)."""
         ...
 
 
@@ -293,15 +302,36 @@ class DynamoMailStore:
         item = self.table.get(f"MAILQ#{entry_id}", QUEUE_SK, now=now)
         return QueueEntry.from_data(dict(item["data"])) if item else None
 
-    def close_entry(self, entry_id: str, *, at: int, by: str, reply_message_id: str | None) -> bool:
+    def claim_entry(self, entry_id: str, token: str, *, now: int, lease_seconds: int) -> bool:
+        try:
+            self.table.update(
+                f"MAILQ#{entry_id}", QUEUE_SK,
+                expression="SET #d.#s = :answering, #d.#c = :token, #d.#l = :until, updated_at = :now",
+                condition="attribute_exists(pk) AND (#d.#s = :open OR (#d.#s = :answering AND #d.#l < :now))",
+                names={"#d": "data", "#s": "status", "#c": "claim", "#l": "lease_until"},
+                values={":answering": "answering", ":open": "open", ":token": token, ":until": now + lease_seconds,
+                        ":now": now})
+            return True
+        except ConditionFailed:
+            return False
+
+    def release_entry(self, entry_id: str, token: str) -> None:
+        with contextlib.suppress(ConditionFailed):
+            self.table.update(f"MAILQ#{entry_id}", QUEUE_SK, expression="SET #d.#s = :open REMOVE #d.#c, #d.#l",
+                              condition="#d.#s = :answering AND #d.#c = :token",
+                              names={"#d": "data", "#s": "status", "#c": "claim", "#l": "lease_until"},
+                              values={":open": "open", ":answering": "answering", ":token": token})
+
+    def close_entry(self, entry_id: str, token: str, *, at: int, by: str, reply_message_id: str | None) -> bool:
         try:
             self.table.update(
                 f"MAILQ#{entry_id}", QUEUE_SK,
                 expression=("SET #d.#s = :answered, #d.answered_at = :at, #d.answered_by = :by, "
-                            "#d.reply_message_id = :reply, updated_at = :at REMOVE open_pk, open_sk"),
-                condition="attribute_exists(pk) AND #d.#s = :open",
-                names={"#d": "data", "#s": "status"},
-                values={":answered": "answered", ":open": "open", ":at": at, ":by": by, ":reply": reply_message_id})
+                            "#d.reply_message_id = :reply, updated_at = :at REMOVE open_pk, open_sk, #d.#c, #d.#l"),
+                condition="#d.#s = :answering AND #d.#c = :token",
+                names={"#d": "data", "#s": "status", "#c": "claim", "#l": "lease_until"},
+                values={":answered": "answered", ":answering": "answering", ":token": token, ":at": at, ":by": by,
+                        ":reply": reply_message_id})
             return True
         except ConditionFailed:
             return False

@@ -108,9 +108,18 @@ def test_the_queue_lists_open_entries_by_due_date_and_closes_once(store: MailSto
     assert [e.entry_id for e in store.queue(now=NOW)] == ["m-soon", "m-late"]
     assert [e.entry_id for e in store.queue(now=NOW, due_before=NOW + 7 * 86_400)] == ["m-soon"]
     assert store.queue_entry("m-soon", now=NOW) == soon
-    assert store.close_entry("m-soon", at=NOW + 1, by="operator:dpo", reply_message_id="ses-out")
-    assert not store.close_entry("m-soon", at=NOW + 2, by="operator:x", reply_message_id=None)
-    assert not store.close_entry("nope", at=NOW + 2, by="operator:x", reply_message_id=None)
+    assert not store.close_entry("m-soon", "t1", at=NOW + 1, by="operator:dpo", reply_message_id="x")  # unclaimed
+    assert store.claim_entry("m-soon", "t1", now=NOW, lease_seconds=300)
+    assert not store.claim_entry("m-soon", "t2", now=NOW + 1, lease_seconds=300)  # being answered
+    store.release_entry("m-soon", "t2")  # not its claim: nothing changes
+    assert not store.claim_entry("m-soon", "t2", now=NOW + 1, lease_seconds=300)
+    store.release_entry("m-soon", "t1")  # the send failed: open again
+    assert store.claim_entry("m-soon", "t2", now=NOW + 2, lease_seconds=300)
+    assert store.claim_entry("m-soon", "t3", now=NOW + 400, lease_seconds=300)  # t2's lease ran out
+    assert not store.close_entry("m-soon", "t2", at=NOW + 401, by="operator:x", reply_message_id=None)
+    assert store.close_entry("m-soon", "t3", at=NOW + 1, by="operator:dpo", reply_message_id="ses-out")
+    assert not store.claim_entry("m-soon", "t4", now=NOW + 10**6, lease_seconds=300)  # answered: final
+    assert not store.claim_entry("nope", "t4", now=NOW, lease_seconds=300)
     closed = store.queue_entry("m-soon", now=NOW)
     assert closed is not None and (closed.status, closed.answered_by, closed.answered_at) == (
         "answered", "operator:dpo", NOW + 1)

@@ -28,6 +28,7 @@ class InMemoryMailStore:
         self.suppressed: set[str] = set()
         self.messages: dict[str, str] = {}
         self.entries: dict[str, QueueEntry] = {}
+        self.leases: dict[str, tuple[str | None, int]] = {}
 
     def claim(self, message_id: str, token: str, *, now: int, lease_seconds: int) -> Claim:
         found = self.receipts.get(message_id)
@@ -83,17 +84,33 @@ class InMemoryMailStore:
         self.entries.setdefault(entry.entry_id, entry)
 
     def queue(self, *, now: int, due_before: int | None = None, limit: int = 200) -> list[QueueEntry]:
-        found = sorted((e for e in self.entries.values() if e.status == "open"
+        found = sorted((e for e in self.entries.values() if e.status != "answered"
                         and (due_before is None or e.due_at < due_before)), key=lambda e: (e.due_at, e.entry_id))
         return found[:limit]
 
     def queue_entry(self, entry_id: str, *, now: int) -> QueueEntry | None:
         return self.entries.get(entry_id)
 
-    def close_entry(self, entry_id: str, *, at: int, by: str, reply_message_id: str | None) -> bool:
+    def claim_entry(self, entry_id: str, token: str, *, now: int, lease_seconds: int) -> bool:
         entry = self.entries.get(entry_id)
-        if entry is None or entry.status != "open":
+        lease = self.leases.get(entry_id, (None, 0))
+        if entry is None or not (entry.status == "open" or (entry.status == "answering" and lease[1] < now)):
+            return False
+        self.entries[entry_id] = replace(entry, status="answering")
+        self.leases[entry_id] = (token, now + lease_seconds)
+        return True
+
+    def release_entry(self, entry_id: str, token: str) -> None:
+        entry = self.entries.get(entry_id)
+        if entry is not None and entry.status == "answering" and self.leases.get(entry_id, (None, 0))[0] == token:
+            self.entries[entry_id] = replace(entry, status="open")
+            self.leases.pop(entry_id, None)
+
+    def close_entry(self, entry_id: str, token: str, *, at: int, by: str, reply_message_id: str | None) -> bool:
+        entry = self.entries.get(entry_id)
+        if entry is None or entry.status != "answering" or self.leases.get(entry_id, (None, 0))[0] != token:
             return False
         self.entries[entry_id] = replace(entry, status="answered", answered_at=at, answered_by=by,
                                          reply_message_id=reply_message_id)
+        self.leases.pop(entry_id, None)
         return True

@@ -347,3 +347,17 @@ def test_nothing_personal_from_the_new_paths_reaches_the_logs(container: Any, lo
                   "Una Unsure", "Baker Street", "lena.virtanen", "Virtanen", "Mannerheimintie", "Dear Lena",
                   "c3@example.org", "other-1@example.fi"):
         assert value not in logs, value
+
+
+def test_an_answer_that_could_not_be_sent_leaves_the_entry_open_to_answer_again(container: Any) -> None:
+    from chalicelib import aws
+    from tests.fakes.faults import refusing
+
+    deliver(container, "other-question.eml", "person000003")
+    with refusing(aws.ses(), "SendRawEmail"):
+        code, out = cli(container, "mail", "answer", "person000003", "--text", "Yes.")
+    assert code == 1 and "mail not sent" in out
+    entry = container.mail_store.queue_entry("person000003", now=container.now())
+    assert entry.status == "open" and entry.answered_at is None
+    assert cli(container, "mail", "answer", "person000003", "--text", "Yes.")[0] == 0
+    assert [body_of(m).startswith("Yes.") for m in sent_mail()] == [False, True]
