@@ -108,7 +108,8 @@ _DATA = re.compile(r"(?<!\w)(?:account|data|information|profile|konto|daten|prof
 
 # Words that negate a phrase following them within the same clause (up to _WINDOW words before).
 _NEGATION_BEFORE = re.compile(
-    r"(?<!\w)(?:not|don'?t|dont|do not|doesn'?t|never|no need to|under no|without|rather than|instead of|nothing|"
+    r"(?<!\w)(?:not|no|don'?t|dont|doesn'?t|didn'?t|won'?t|wouldn'?t|shouldn'?t|can'?t|cannot|haven'?t|never|"
+    r"without|rather than|instead of|nothing|"
     r"nicht|kein\w*|ohne|statt|anstatt|nie|niemals|"
     r"ärge|ära|ärgem|mitte|ei|ilma|asemel)(?!\w)", re.IGNORECASE)
 # Words that make a phrase a report or a question, not a request ("was deleted", "ob ... gelöscht").
@@ -117,7 +118,7 @@ _NOT_ASKED_BEFORE = re.compile(
     re.IGNORECASE)
 # German and Estonian put the negation after the verb: "löschen Sie meine Daten nicht", "kustutage ei".
 _NEGATION_AFTER = re.compile(r"(?<!\w)(?:nicht|keinesfalls|auf keinen fall|mitte)(?!\w)", re.IGNORECASE)
-_WINDOW = 5  # words before a phrase that may negate it
+_WINDOW = 8  # words before a phrase that may negate it (German and Estonian: "nicht, dass ...", "ei taha, et ...")
 _AFTER_WINDOW = 8  # words after it, up to a comma (German and Estonian word order)
 _CLAUSES = re.compile(r"[.!?;:\n]+|,\s*(?:but|aber|sondern|kuid|vaid|however)\b|\s(?:but|aber|sondern|kuid|vaid)\s",
                       re.IGNORECASE)
@@ -168,14 +169,27 @@ def own_text(body: str) -> str:
     return text or body
 
 
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
+_POLITE = frozenset({"please", "bitte", "palun", "kindly"})
+
+
 def _words_before(clause: str, start: int) -> str:
-    return " ".join(clause[:start].split()[-_WINDOW:])
+    """The words that may negate a phrase: up to _WINDOW before it, from the last "please" after a comma on ("I am
+    not happy, please delete my account": the request starts at "please"; "do not, please, delete" and "please do
+    not delete" keep their negation)."""
+    words = clause[:start].split()[-_WINDOW:]
+    polite = [n for n, word in enumerate(words) if word.strip(",;").casefold() in _POLITE
+              and n > 0 and words[n - 1].endswith((",", ";", ":"))  # after a comma: a new request ...
+              and not _NEGATION_BEFORE.fullmatch(words[n - 1].rstrip(",;:"))  # ... unless "do not, please, ..."
+              and words[n - 1].rstrip(",;:").casefold() not in _POLITE]
+    return " ".join(words[polite[-1]:] if polite else words)
 
 
 def _matches(text: str) -> tuple[dict[Asked, int], dict[Asked, int]]:
     """(asked, negated) counts of each kind's phrases, clause by clause."""
     asked: dict[Asked, int] = dict.fromkeys(KINDS, 0)
     negated: dict[Asked, int] = dict.fromkeys(KINDS, 0)
+    text = text.translate(_APOSTROPHES)  # "don’t" is "don't"
     for clause in _CLAUSES.split(text):
         for kind, patterns in _COMPILED.items():
             for pattern in patterns:

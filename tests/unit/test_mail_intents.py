@@ -54,7 +54,8 @@ DELETIONS = [
     ("de", "bitte meine Daten löschen"), ("de", "Löschung meiner Daten"),
     ("et", "kustutage minu andmed"), ("et", "palun kustutada minu konto"),
 ]
-NEGATIONS = {"en": ["do not", "don't", "never", "please do not"], "de": ["nicht", "bitte nicht", "keinesfalls"],
+NEGATIONS = {"en": ["do not", "don't", "don\u2019t", "never", "please do not", "I won't let you", "no need to",
+                    "do not, please,", "I am not sure, but never"], "de": ["nicht", "bitte nicht", "keinesfalls"],
              "et": ["ärge", "ära", "mitte"]}
 FILLER = st.sampled_from(["", "Hello,", "Thanks.", "Please send me a copy of my data.", "Guten Tag,",
                           "Tere,", "Bitte um Auskunft.", "I have a question.", "Restrict the processing instead."])
