@@ -241,7 +241,9 @@ def _compose(ports: MailPorts, envelope: Envelope, mail: ParsedMail, classificat
         regime = regime_for_subject(ports, subject, now=received)
         return replies.child_account_reply(thread, sender=signed_by, regime=regime, due_at=due_at(regime, received),
                                            language=language), None, None, False
-    needs_verification = not (request_type == "opt_out" and envelope.verdicts.authenticated)
+    # An authenticated opt-out needs no link; nor does an authenticated child's request: it is acted on at once (in
+    # the operator's list now), and the operator confirms the parent's or guardian's authority before any erasure.
+    needs_verification = not (envelope.verdicts.authenticated and (request_type == "opt_out" or child))
     try:
         submitted = submit_request(ports, email=mail.from_address, request_type=request_type,
                                    channel="email", received_at=received, needs_verification=needs_verification,

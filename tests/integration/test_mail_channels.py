@@ -231,16 +231,30 @@ def test_a_childs_message_becomes_a_child_deletion_request_due_in_three_days(
     assert (data["type"], data["child"], data["params"], data["channel"]) == ("deletion", True, {"source": "mail"},
                                                                               "email")
     assert data["due_at"] == RECEIVED + 3 * DAY and data["request_id"] == result.request_id
+    assert data["status"] == "pending"  # authenticated mail: acted on at once, the operator confirms the guardian
     text = body_of(sent_mail()[0])
-    assert phrase in text and result.request_id in text and "/privacy-requests/verify?token=" in text
-    from chalicelib.services.privacy_requests import verify_request
-
-    token = re.search(r"verify\?token=([\w-]+)", text).group(1)  # type: ignore[union-attr]
-    verify_request(container, token=token, now=container.now())  # the link: listed like any open request
+    assert phrase in text and result.request_id in text and "verify?token=" not in text
     code, listed = cli(container, "list", "--json")
     assert code == 0
     (row,) = [r for r in json.loads(listed) if r["request_id"] == result.request_id]
     assert row["type"] == "deletion" and row["days_left"] <= 3
+
+
+def test_a_childs_message_that_fails_authentication_needs_the_link_first(container: Any) -> None:
+    from chalicelib.services.privacy_requests import verify_request
+
+    seed_subject(container, PARENT, customer_id="63")
+    body = "My son created an account on your shop. Please delete his account."
+    result = deliver(container, raw_mail(PARENT, "Child", body), "child0000003",
+                     verdicts={"spf": "FAIL", "dkim": "FAIL", "dmarc": "FAIL"})
+    (request,) = requests_of(container, PARENT)
+    assert (request["data"]["status"], request["data"]["child"]) == ("unverified", True)
+    text = body_of(sent_mail()[0])
+    token = re.search(r"verify\?token=([\w-]+)", text).group(1)  # type: ignore[union-attr]
+    assert [r for r in json.loads(cli(container, "list", "--json")[1]) if r["request_id"] == result.request_id] == []
+    verify_request(container, token=token, now=container.now())
+    assert [r["type"] for r in json.loads(cli(container, "list", "--json")[1])
+            if r["request_id"] == result.request_id] == ["deletion"]
 
 
 @pytest.mark.parametrize(("body", "phrase"), [
