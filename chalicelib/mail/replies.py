@@ -138,8 +138,8 @@ def help_reply(thread: Thread, *, sender: Sender, offered: Sequence[str], regime
     queue's due date), and what can be asked (the request types the store offers), and how."""
     lang = reply_language(language, sender)
     words = texts(lang)
-    text = (words.hello + (words.person.format(date=date_in(lang, answer_by)) if answer_by else "")
-            + words.help_intro.format(privacy=sender.privacy) + _asks(words, offered) + "\n"
+    text = (words.hello + words.help_intro.format(privacy=sender.privacy) + _asks(words, offered) + "\n"
+            + (words.person.format(date=date_in(lang, answer_by)) if answer_by else "")
             + words.help_write_in.format(languages=_languages(sender, words), date=date_in(lang, due_at),
                                          period=words.periods[regime])
             + "\n\n" + words.customer_service) + _footer(sender, words)

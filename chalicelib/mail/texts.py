@@ -17,7 +17,7 @@ from chalicelib.domain.privacy_requests import Regime
 @dataclass(frozen=True)
 class Texts:
     months: tuple[str, ...]
-    date: str  # "{day} {month} {year}"
+    date: str  # "{day} {month} {year}" ({number}: the month's number)
     hello: str
     kinds: dict[str, str]  # each request type, as "we received your request for ..."
     asks: dict[str, str]  # one line each, what to write to ask for it
@@ -236,7 +236,7 @@ DE = Texts(
 ET = Texts(
     months=("jaanuar", "veebruar", "märts", "aprill", "mai", "juuni", "juuli", "august", "september", "oktoober",
             "november", "detsember"),
-    date="{day}. {month} {year}",
+    date="{day:02d}.{number:02d}.{year}",  # numeric: no case endings after "hiljemalt", "enne"
     hello="Tere!\n\n",
     kinds={"access": "koopia teie isikuandmetest (juurdepääs / ülekandmine)",
            "deletion": "teie isikuandmete kustutamine",
@@ -331,4 +331,5 @@ def texts(language: str) -> Texts:
 def date_in(language: str, epoch: int) -> str:
     moment = datetime.fromtimestamp(epoch, tz=UTC)
     words = texts(language)
-    return words.date.format(day=moment.day, month=words.months[moment.month - 1], year=moment.year)
+    return words.date.format(day=moment.day, month=words.months[moment.month - 1], number=moment.month,
+                             year=moment.year)
