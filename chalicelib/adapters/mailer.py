@@ -30,6 +30,7 @@ class OutgoingMail:
     in_reply_to: str | None = None
     references: Sequence[str] = field(default_factory=tuple)
     reply_to: str | None = None
+    automatic: bool = True  # False: a person's answer (no Auto-Submitted header)
 
 
 class Mailer(Protocol):
@@ -50,7 +51,8 @@ class SesMailer:
 
         message = build_message(sender=self.sender, to=mail.to, subject_line=mail.subject_line, text=mail.text,
                                 html=mail.html, in_reply_to=mail.in_reply_to, references=mail.references,
-                                domain=self.domain, sent_at=self._now(), reply_to=mail.reply_to)
+                                domain=self.domain, sent_at=self._now(), reply_to=mail.reply_to,
+                                automatic=mail.automatic)
         try:
             response = self._client().send_raw_email(Source=self.sender, Destinations=[parse_email(mail.to)],
                                                      RawMessage={"Data": message.as_bytes()})

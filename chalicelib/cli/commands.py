@@ -11,6 +11,7 @@
     python -m chalicelib.cli processors done REQUEST_ID PROCESSOR --note TEXT [--failed]
     python -m chalicelib.cli submit --channel letter|phone|in_person|agent --type TYPE --email ADDR --evidence TEXT
     python -m chalicelib.cli guardian confirm REQUEST_ID --note TEXT   (a child's request proceeds)
+    python -m chalicelib.cli mail list|show ID|answer ID --text TEXT   mail for a person (chalicelib/cli/mail.py)
 
 `--help` on the group and on every command says what each argument means.
 
@@ -50,6 +51,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from chalicelib.cli.mail import mail
 from chalicelib.cli.stages import stage_environment
 from chalicelib.cli.terminal import table, terminal_width
 from chalicelib.domain.clock import iso
@@ -411,6 +413,8 @@ channels.register(cli)
 from chalicelib.cli.marketing import marketing  # noqa: E402  (the mailing tool's commands)
 
 cli.add_command(marketing)
+
+cli.add_command(mail)  # mail for a person: list|show|answer (chalicelib/cli/mail.py)
 
 
 # -- entry point ---------------------------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ _MESSAGE_ID = re.compile(r"^<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>$")  # <printable, 
 def build_message(*, sender: str, to: str, subject_line: str, text: str, html: str | None = None,
                   in_reply_to: str | None = None, references: Sequence[str] | None = None,
                   domain: str | None = None, sent_at: float | None = None,
-                  reply_to: str | None = None) -> EmailMessage:
-    """The MIME message (text, plus an HTML alternative when given)."""
+                  reply_to: str | None = None, automatic: bool = True) -> EmailMessage:
+    """The MIME message (text, plus an HTML alternative when given).  `automatic=False`: a person's answer, without
+    `Auto-Submitted` (RFC 3834)."""
     from datetime import UTC, datetime
 
     message = EmailMessage()
@@ -34,7 +35,8 @@ def build_message(*, sender: str, to: str, subject_line: str, text: str, html: s
     message["Message-ID"] = make_msgid(domain=domain or sender.rpartition("@")[2])
     moment = datetime.fromtimestamp(sent_at, tz=UTC) if sent_at is not None else datetime.now(tz=UTC)
     message["Date"] = format_datetime(moment)
-    message["Auto-Submitted"] = "auto-generated" if in_reply_to is None else "auto-replied"
+    if automatic:
+        message["Auto-Submitted"] = "auto-generated" if in_reply_to is None else "auto-replied"
     if in_reply_to and _MESSAGE_ID.match(in_reply_to):
         message["In-Reply-To"] = in_reply_to
     refs = [ref for ref in references or [] if _MESSAGE_ID.match(ref)]

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chalicelib.domain.privacy_requests import Regime
-from chalicelib.mail.classify import Kind, Language
+from chalicelib.mail.classify import Language
 from chalicelib.mail.inbound import clean_line
-from chalicelib.mail.templates import Sender, deadline_text
+from chalicelib.mail.templates import Sender
+from chalicelib.mail.texts import TEXTS, Texts, date_in, texts
 
 MAX_REFERENCES = 20
 _REPLY_PREFIXES = ("re:", "aw:", "sv:", "vs:", "antw:")
@@ -48,12 +49,14 @@ def _reply(thread: Thread, text: str) -> Reply:
 
 @dataclass(frozen=True)
 class Acknowledgement:
-    kind: Kind
+    kind: str  # the request type registered
     request_id: str
     due_at: int
     verification_url: str | None
     grace_days: int
     regime: Regime = Regime.STRICTEST
+    also: tuple[str, ...] = ()  # asked too, registered only when asked again (deletion after a copy)
+    child: bool = False  # a parent's or guardian's request about a child's data
 
 
 def reply_subject(original: str) -> str:
@@ -72,124 +75,122 @@ def thread_references(message_id: str, references: list[str]) -> list[str]:
     return chain[-MAX_REFERENCES:]
 
 
-_NEXT_STEPS: dict[str, str] = {
-    "access": ("Once you confirm, we will prepare a copy of the personal data we hold about this address and e-mail "
-               "you a download link (valid for 7 days)."),
-    "deletion": ("Once you confirm, the deletion is scheduled and carried out after a grace period of {grace} days, "
-                 "during which you can still cancel it.{kept} We will e-mail you a confirmation when it is done."),
-    "correction": ("Once you confirm, please reply to this e-mail stating which details are wrong and what they "
-                   "should be (please do not send identity documents). We will correct them and let you know."),
-    "opt_out": ("We will stop sending marketing e-mails to this address. Service messages about orders or about this "
-                "request may still be sent."),
-    "restriction": ("Once you confirm, we keep your data but stop using it (no marketing, analytics or advertising) "
-                    "until the restriction is lifted; we will tell you before it is lifted."),
-    "objection": ("Once you confirm, we stop using your data for analytics, profiling, advertising and marketing, "
-                  "and tell the services that process it for us."),
-}
-
-_INTRO: dict[Language, str] = {
-    "en": "",
-    "de": ("Wir haben Ihre Datenschutzanfrage erhalten (Referenz {ref}). Bitte bestätigen Sie sie über den Link "
-           "unten; die Einzelheiten folgen auf Englisch.\n\n"),
-    "et": ("Saime teie andmekaitsepäringu kätte (viide {ref}). Palun kinnitage see allpool oleva lingi kaudu; "
-           "üksikasjad on allpool inglise keeles.\n\n"),
-}
-
-_KIND_NAMES: dict[str, str] = {
-    "access": "a copy of your personal data (access / export)",
-    "deletion": "deletion of your personal data",
-    "correction": "correction of your personal data",
-    "opt_out": "no more marketing e-mails (opt-out)",
-    "restriction": "restriction of the processing of your personal data",
-    "objection": "objection to the processing of your personal data (analytics, profiling, advertising)",
-}
-
-_ASK: dict[str, str] = {
-    "access": "- Access / export: \"Please send me a copy of my personal data.\"\n",
-    "deletion": "- Deletion: \"Please delete my personal data.\"\n",
-    "correction": "- Correction: \"Please correct my personal data: ...\"\n",
-    "opt_out": "- Marketing opt-out: \"Please unsubscribe me from marketing e-mails.\"\n",
-    "restriction": "- Restriction: \"Please restrict the processing of my personal data.\"\n",
-    "objection": "- Objection: \"I object to the use of my data for analytics and advertising.\"\n",
-}
-
-LANGUAGE_NAMES: dict[str, str] = {"en": "English", "de": "German (Deutsch)", "et": "Estonian (eesti keeles)"}
-
-_FOOTER = ("\n\nThis is an automatic reply. If you did not write to us, you can ignore this e-mail: nothing happens "
-           "without confirmation.\n")
-
-
-def reply_language(detected: Language, sender: Sender) -> Language:
-    """The language of the reply: the one the message was written in when the store lists it, else English (or
-    the store's first language when it does not list English)."""
-    listed: list[Language] = [code for code in _INTRO if code in sender.languages]
+def reply_language(detected: str, sender: Sender) -> Language:
+    """The language of the reply: the one the message was written in when the store lists it, else the store's
+    default (the first of its policy's `rights.languages`; English when it lists none we write)."""
+    listed: list[Language] = [code for code in sender.languages if code in TEXTS]  # type: ignore[misc]
     if detected in listed:
         return detected
-    return "en" if "en" in listed or not listed else listed[0]
+    return listed[0] if listed else "en"
 
 
-def _languages(sender: Sender) -> str:
-    names = [LANGUAGE_NAMES.get(code, code) for code in sender.languages] or [LANGUAGE_NAMES["en"]]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+def _languages(sender: Sender, words: Texts) -> str:
+    names = [words.language_names.get(code, code) for code in sender.languages] or [words.language_names["en"]]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {words.or_word} " + names[-1]
 
 
-def _footer(sender: Sender) -> str:
-    return _FOOTER + sender.signature()
+def signature(sender: Sender, words: Texts) -> str:
+    lines = ["", "-- ", words.team.format(name=sender.name) + (f", {sender.site}" if sender.site else ""),
+             words.contact.format(privacy=sender.privacy)]
+    if sender.dpo:
+        lines.append(words.dpo.format(dpo=sender.dpo))
+    return "\n".join(lines) + "\n"
 
 
-def acknowledgement(ack: Acknowledgement, thread: Thread, *, language: Language, sender: Sender) -> Reply:
-    kept = (f" Records the law obliges us to keep ({sender.kept_by_law}) are anonymised instead of deleted."
-            if sender.kept_by_law else "")
-    lines = [
-        _INTRO[reply_language(language, sender)].format(ref=ack.request_id),
-        "Hello,\n\n",
-        f"we have received your request for {_KIND_NAMES[ack.kind]}.\n\n",
-        f"Request reference: {ack.request_id}\n\n",
-    ]
+def _footer(sender: Sender, words: Texts) -> str:
+    return words.footer + signature(sender, words)
+
+
+def deadline_sentence(regime: Regime, due: int, words: Texts, language: str) -> str:
+    """The deadline that applies, in the reply's language: the date, the regime's period with its legal reference,
+    the extension the law allows (with notice) and, under the CCPA, the 10 business days to acknowledge."""
+    date = date_in(language, due)
+    sentence = words.deadline.format(date=date, period=words.periods[regime]) + words.extension[regime].format(
+        date=date)
+    return (words.ccpa_acknowledged + sentence) if regime is Regime.CCPA else sentence
+
+
+def acknowledgement(ack: Acknowledgement, thread: Thread, *, language: str, sender: Sender) -> Reply:
+    lang = reply_language(language, sender)
+    words = texts(lang)
+    kept = words.kept.format(kept=sender.kept_by_law) if sender.kept_by_law else ""
+    lines = [words.hello, words.child_received] if ack.child else [words.received.format(what=words.kinds[ack.kind])]
+    lines.append(words.reference.format(ref=ack.request_id))
     if ack.verification_url:
-        lines.append("To protect your data, we need to confirm that this request comes from the owner of this "
-                     "e-mail address. Please open this link within 24 hours:\n\n"
-                     f"{ack.verification_url}\n\n")
-    lines.append(_NEXT_STEPS[ack.kind].format(grace=ack.grace_days, kept=kept) + "\n\n")
-    lines.append(f"We will complete your request by {deadline_text(ack.regime, ack.due_at)} at the latest. "
-                 "If we need more time, we will tell you why before then.")
-    return _reply(thread, "".join(lines) + _footer(sender))
+        lines.append(words.verify.format(url=ack.verification_url))
+    if ack.child:
+        lines.append(words.child_next.format(kept=kept) + "\n\n")
+    else:
+        lines.append(words.next_steps[ack.kind].format(grace=ack.grace_days, kept=kept) + "\n\n")
+    if "deletion" in ack.also:
+        lines.append(words.also_deletion + "\n\n")
+    lines.append(deadline_sentence(ack.regime, ack.due_at, words, lang))
+    return _reply(thread, "".join(lines) + _footer(sender, words))
 
 
-def help_reply(thread: Thread, *, sender: Sender, offered: Sequence[str], regime: Regime, due_at: int) -> Reply:
-    """The reply to a message that is not a recognisable privacy request: what can be asked (the request types the
-    store offers), and how."""
-    text = (
-        "Hello,\n\n"
-        "thank you for your message to our privacy team. We could not tell which privacy request you would like to "
-        "make, so here is what you can ask for. Reply to this e-mail (or write to "
-        f"{sender.privacy}) with one of these in your own words:\n\n"
-        + "".join(_ASK[kind] for kind in offered if kind in _ASK) + "\n"
-        f"You can write in {_languages(sender)}. Every request is confirmed through a link we send to the address "
-        f"it came from; a request made today is answered by {deadline_text(regime, due_at)} at the latest.\n\n"
-        "For questions about an order, please contact our customer service instead."
-    ) + _footer(sender)
+def _asks(words: Texts, offered: Sequence[str]) -> str:
+    return "".join(words.asks[kind] for kind in offered if kind in words.asks)
+
+
+def help_reply(thread: Thread, *, sender: Sender, offered: Sequence[str], regime: Regime, due_at: int,
+               language: str = "en", answer_by: int | None = None) -> Reply:
+    """The reply to a message that is not a recognisable privacy request: a person answers it by `answer_by` (the
+    queue's due date), and what can be asked (the request types the store offers), and how."""
+    lang = reply_language(language, sender)
+    words = texts(lang)
+    text = (words.hello + words.help_intro.format(privacy=sender.privacy) + _asks(words, offered) + "\n"
+            + (words.person.format(date=date_in(lang, answer_by)) if answer_by else "")
+            + words.help_write_in.format(languages=_languages(sender, words), date=date_in(lang, due_at),
+                                         period=words.periods[regime])
+            + "\n\n" + words.customer_service) + _footer(sender, words)
     return _reply(thread, text)
 
 
-def not_offered_reply(thread: Thread, *, kind: Kind, sender: Sender, offered: Sequence[str]) -> Reply:
+def unclear_reply(thread: Thread, *, sender: Sender, offered: Sequence[str], regime: Regime, due_at: int,
+                  language: str = "en", answer_by: int | None = None) -> Reply:
+    """The reply to a message whose intent is unclear or conflicting: nothing is registered; it asks which
+    request is meant (and a person reads the message meanwhile)."""
+    lang = reply_language(language, sender)
+    words = texts(lang)
+    text = (words.hello + words.unclear + _asks(words, offered) + "\n"
+            + (words.person.format(date=date_in(lang, answer_by)) if answer_by else "")
+            + words.help_write_in.format(languages=_languages(sender, words), date=date_in(lang, due_at),
+                                         period=words.periods[regime])) + _footer(sender, words)
+    return _reply(thread, text)
+
+
+def not_offered_reply(thread: Thread, *, kind: str, sender: Sender, offered: Sequence[str],
+                      language: str = "en") -> Reply:
     """The reply to a request of a type the store does not offer: nothing is registered; what can be asked."""
-    text = (
-        "Hello,\n\n"
-        f"thank you for your message to our privacy team. You asked for {_KIND_NAMES.get(kind, kind)}, which this "
-        "store does not offer as a privacy request, so no request was registered. Here is what you can ask for "
-        f"(reply to this e-mail or write to {sender.privacy}):\n\n"
-        + "".join(_ASK[name] for name in offered if name in _ASK)
-        + "\nIf you believe this is wrong, write to us in your own words and we will answer you personally."
-    ) + _footer(sender)
+    words = texts(reply_language(language, sender))
+    text = (words.hello + words.not_offered.format(what=words.kinds.get(kind, kind), privacy=sender.privacy)
+            + _asks(words, offered) + words.not_offered_after) + _footer(sender, words)
     return _reply(thread, text)
 
 
-def received_reply(thread: Thread, *, sender: Sender, regime: Regime, due_at: int) -> Reply:
+def received_reply(thread: Thread, *, sender: Sender, regime: Regime, due_at: int, language: str = "en") -> Reply:
     """A plain acknowledgement when no request could be registered for the address (it reveals nothing)."""
-    text = ("Hello,\n\nwe have received your message to our privacy team and will answer it by "
-            f"{deadline_text(regime, due_at)} at the latest.") + _footer(sender)
+    lang = reply_language(language, sender)
+    words = texts(lang)
+    text = (words.hello + words.received_only.format(date=date_in(lang, due_at), period=words.periods[regime])
+            + _footer(sender, words))
     return _reply(thread, text)
+
+
+def child_account_reply(thread: Thread, *, sender: Sender, regime: Regime, due_at: int,
+                        language: str = "en") -> Reply:
+    """A parent's message about a child's data from an address with nothing on file: asks for the e-mail address
+    of the child's account (it says nothing of what is held); no request is registered."""
+    lang = reply_language(language, sender)
+    words = texts(lang)
+    text = words.hello + words.child_account + deadline_sentence(regime, due_at, words, lang) + _footer(sender, words)
+    return _reply(thread, text)
+
+
+def operator_answer(thread: Thread, *, text: str, sender: Sender, language: str = "en") -> Reply:
+    """The operator's own answer to a message of the queue, threaded under it and signed."""
+    words = texts(reply_language(language, sender))
+    return _reply(thread, text.rstrip() + "\n" + signature(sender, words))
 
 
 def without_secrets(text: str, url: str | None) -> str:

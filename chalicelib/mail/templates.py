@@ -157,7 +157,8 @@ def _processor_erasure(*, reference: str, processor: str, people: list[tuple[str
     return f"Erasure request {reference}: {len(people)} person(s)", _signed("\n".join(lines) + "\n", sender)
 
 
-def _digest(*, requests: list[Any], now: int, processors: list[Any] | None = None, **_: Any) -> tuple[str, str]:
+def _digest(*, requests: list[Any], now: int, processors: list[Any] | None = None, mail: list[Any] | None = None,
+            **_: Any) -> tuple[str, str]:
     overdue = sum(1 for request in requests if request.due_at < now)
     lines = [f"{len(requests)} privacy request(s) due within 7 days ({overdue} overdue):", ""]
     for request in requests:
@@ -171,10 +172,20 @@ def _digest(*, requests: list[Any], now: int, processors: list[Any] | None = Non
             lines.append(f"  {entry.request_id}  {state.key:<20} {state.status:<8} {state.kind:<6} "
                          f"due {iso(state.due_at)}")
         lines += ["", "Follow up, then: python -m chalicelib.cli processors done <request id> <processor>"]
+    queued = mail or []
+    mail_overdue = sum(1 for entry in queued if entry.due_at < now)
+    if queued:
+        lines += ["", f"{len(queued)} message(s) for a person due within 7 days ({mail_overdue} overdue):", ""]
+        for entry in queued:
+            lines.append(f"  {entry.entry_id}  {entry.kind:<8} {entry.language:<3} due {iso(entry.due_at)}  "
+                         f"({days_left(entry.due_at, now)} days left)")
+        lines += ["", "Read and answer: python -m chalicelib.cli mail show <id> / mail answer <id> --text ..."]
     lines += ["", "Details: python -m chalicelib.cli show <request id>"]
     title = f"Privacy requests due: {len(requests)} ({overdue} overdue)"
     if late:
         title += f"; processors overdue: {len(late)}"
+    if queued:
+        title += f"; mail for a person: {len(queued)} ({mail_overdue} overdue)"
     return title, "\n".join(lines) + "\n"
 
 

@@ -4,12 +4,17 @@
     -> spam/virus FAIL: quarantined, never answered
     -> auto-reply, bounce, list mail, null sender: never answered
     -> our own mail (loop guard): never answered
+    -> the same RFC 5322 message (Message-ID and sender) already taken by another SES message id (an MTA retry
+       delivered it again): never answered again (`duplicate_message`); keyed on an HMAC, nothing personal
     -> a processor's reply to a batched erasure request (its `ERB-` reference, from its domain, authenticated): the
        requests of the batch are marked acknowledged for it (processor_propagation); not answered, not kept
     -> keep the message as correspondence (sealed with the sender's key, so it is exported and erased with them)
     -> over MAIL_MAX_PER_SENDER_PER_DAY answered today: not answered
     -> classify; create the privacy request (channel email, clock from SES receipt time; SPF/DKIM/DMARC failing
-       always needs link verification); compose the reply (acknowledgement with the link, or what can be asked)
+       always needs link verification); compose the reply in the sender's language (acknowledgement with the link,
+       or what can be asked); a child's data: a deletion request marked child (due within 3 days), or, from an
+       address with nothing on file, a reply asking for the child's account address; not a request (`other`) or
+       unclear: the reply says a person answers, and the message goes into the queue for a person (one month)
     -> keep the composed reply sealed on the receipt (`replying`), send it, mark the receipt `done`.
 
 A crash or an SES failure after the request was created leaves the receipt `replying`: the next attempt (SNS retry
@@ -20,6 +25,8 @@ the inbound bucket once the message is done.  Nothing personal is logged: messag
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,8 +55,8 @@ KEPT_BODY_CHARS = 20_000
 @dataclass(frozen=True)
 class IngestResult:
     message_id: str
-    outcome: str  # answered | duplicate | quarantined | ignored_<why> | loop | processor_reply | rate_limited |
-    #               missing | resent
+    outcome: str  # answered | duplicate | duplicate_message | quarantined | ignored_<why> | loop | processor_reply |
+    #               rate_limited | missing | resent
     request_id: str | None = None
     kind: str | None = None
 
@@ -144,20 +151,18 @@ def _handle(ports: MailPorts, envelope: Envelope, token: str, raw: bytes | None)
     if raw is None:
         return _finish(ports, envelope, token, "missing")
     mail = parse_message(raw)
-    reason = automated_reason(mail, envelope.source)
-    if reason:
-        return _finish(ports, envelope, token, f"ignored_{reason}")
-    if _is_our_own(ports, mail, envelope):
-        return _finish(ports, envelope, token, "loop")
-    if _processor_reply(ports, envelope, mail):
-        return _finish(ports, envelope, token, "processor_reply")
+    unanswered = _unanswered(ports, envelope, mail)
+    if unanswered:
+        return _finish(ports, envelope, token, unanswered)
     settings = ports.settings
     subject = ports.subject_for_email(mail.from_address)
     classification = classify(mail.subject, mail.body)
     suppressed = not _keep(ports, subject, message_id, envelope.received_at, "in", mail, classification)
     if not ports.mail_store.take_quota(subject, now=ports.now(), limit=settings.mail_max_per_sender_per_day):
         return _finish(ports, envelope, token, "rate_limited", kind=classification.kind)
-    reply, request_id, url = _compose(ports, envelope, mail, classification, suppressed)
+    reply, request_id, url, for_person = _compose(ports, envelope, mail, classification, suppressed)
+    if for_person and not suppressed:
+        _enqueue(ports, envelope, subject, classification)
     sealed_reply = None
     if not suppressed:
         cipher = ports.vault.cipher_for_writing(subject)
@@ -169,6 +174,23 @@ def _handle(ports: MailPorts, envelope: Envelope, token: str, raw: bytes | None)
     if not moved:  # our claim ran out and another attempt took the message over
         return IngestResult(message_id, "duplicate")
     return _send(ports, envelope, token, subject, reply, url, suppressed, classification.kind, request_id)
+
+
+def _unanswered(ports: MailPorts, envelope: Envelope, mail: ParsedMail) -> str | None:
+    """The outcome of a message that is never answered (automatic, our own, a processor's reply, or the same
+    message already taken under another SES message id), else None."""
+    reason = automated_reason(mail, envelope.source)
+    if reason:
+        return f"ignored_{reason}"
+    if _is_our_own(ports, mail, envelope):
+        return "loop"
+    if _processor_reply(ports, envelope, mail):
+        return "processor_reply"
+    key = message_key(ports, mail.message_id, mail.from_address)
+    if key and ports.mail_store.claim_message(key, envelope.message_id, now=ports.now()) != envelope.message_id:
+        count("MailDuplicateMessage")  # the same message under another SES id (an MTA retry): answered once
+        return "duplicate_message"
+    return None
 
 
 def _processor_reply(ports: MailPorts, envelope: Envelope, mail: ParsedMail) -> bool:
@@ -186,7 +208,8 @@ def _processor_reply(ports: MailPorts, envelope: Envelope, mail: ParsedMail) -> 
 
 
 def _compose(ports: MailPorts, envelope: Envelope, mail: ParsedMail, classification: Classification,
-             suppressed: bool) -> tuple[replies.Reply, str | None, str | None]:
+             suppressed: bool) -> tuple[replies.Reply, str | None, str | None, bool]:
+    """(reply, request id, verification link, for a person): the request is created here when one is asked."""
     from chalicelib.domain.privacy_requests import due_at
     from chalicelib.services.privacy_requests import (
         offered_types,
@@ -198,28 +221,86 @@ def _compose(ports: MailPorts, envelope: Envelope, mail: ParsedMail, classificat
     settings = ports.settings
     signed_by = sender(ports)
     offered = [kind.value for kind in offered_types(ports)]
+    language = classification.language
     thread = replies.Thread(mail.from_address, mail.subject, mail.message_id, mail.references)
-    if classification.kind == "other":
-        regime = regime_for_subject(ports, ports.subject_for_email(mail.from_address), now=envelope.received_at)
-        return replies.help_reply(thread, sender=signed_by, offered=offered, regime=regime,
-                                  due_at=due_at(regime, envelope.received_at)), None, None
-    if classification.kind not in offered:  # a type the store does not offer: nothing is registered
+    subject = ports.subject_for_email(mail.from_address)
+    received = envelope.received_at
+    if classification.kind in ("other", "unclear"):  # for a person: answered by one, within a month
+        regime = regime_for_subject(ports, subject, now=received)
+        compose = replies.help_reply if classification.kind == "other" else replies.unclear_reply
+        return compose(thread, sender=signed_by, offered=offered, regime=regime, due_at=due_at(regime, received),
+                       language=language, answer_by=queue_due(received)), None, None, True
+    child = classification.kind == "child"
+    request_type = "deletion" if child else classification.kind
+    if request_type not in offered:  # a type the store does not offer: nothing is registered
         count("MailRequestNotOffered")
-        return replies.not_offered_reply(thread, kind=classification.kind, sender=signed_by,
-                                         offered=offered), None, None
-    needs_verification = not (classification.kind == "opt_out" and envelope.verdicts.authenticated)
+        return replies.not_offered_reply(thread, kind=request_type, sender=signed_by, offered=offered,
+                                         language=language), None, None, False
+    if child and not _has_data(ports, subject, now=received):  # ask for the child's account address
+        count("MailChildWithoutData")
+        regime = regime_for_subject(ports, subject, now=received)
+        return replies.child_account_reply(thread, sender=signed_by, regime=regime, due_at=due_at(regime, received),
+                                           language=language), None, None, False
+    # An authenticated opt-out needs no link; nor does an authenticated child's request: it is acted on at once (in
+    # the operator's list now), and the operator confirms the parent's or guardian's authority before any erasure.
+    needs_verification = not (envelope.verdicts.authenticated and (request_type == "opt_out" or child))
     try:
-        submitted = submit_request(ports, email=mail.from_address, request_type=classification.kind,
-                                   channel="email", received_at=envelope.received_at,
-                                   needs_verification=needs_verification, source_ref=envelope.message_id)
+        submitted = submit_request(ports, email=mail.from_address, request_type=request_type,
+                                   channel="email", received_at=received, needs_verification=needs_verification,
+                                   source_ref=envelope.message_id, child=child,
+                                   params={"source": "mail"} if child else None)
     except SubjectSuppressedError:  # an erased subject writes again: answer without registering anything
-        regime = regime_for_subject(ports, ports.subject_for_email(mail.from_address), now=envelope.received_at)
-        return replies.received_reply(thread, sender=signed_by, regime=regime,
-                                      due_at=due_at(regime, envelope.received_at)), None, None
-    ack = replies.Acknowledgement(classification.kind, submitted.request_id, submitted.due_at,
-                                  submitted.verification_url, settings.deletion_grace_days, submitted.regime)
-    reply = replies.acknowledgement(ack, thread, language=classification.language, sender=signed_by)
-    return reply, submitted.request_id, submitted.verification_url
+        regime = regime_for_subject(ports, subject, now=received)
+        return replies.received_reply(thread, sender=signed_by, regime=regime, due_at=due_at(regime, received),
+                                      language=language), None, None, False
+    if child:
+        count("MailChildRequest")
+    also = tuple(kind for kind in classification.also if kind in offered)
+    ack = replies.Acknowledgement(request_type, submitted.request_id, submitted.due_at,
+                                  submitted.verification_url, settings.deletion_grace_days, submitted.regime,
+                                  also=also, child=child)
+    reply = replies.acknowledgement(ack, thread, language=language, sender=signed_by)
+    return reply, submitted.request_id, submitted.verification_url, False
+
+
+# The categories that show an account or data on file (a child's message from an address with none of them gets
+# a reply asking for the child's account address).
+_DATA_ON_FILE = frozenset({"customer_profile", "order", "payment", "dispute", "consent_state", "consent_ledger",
+                           "marketing_preference", "analytics"})
+
+
+def _has_data(ports: MailPorts, subject: str, *, now: int) -> bool:
+    return any(category in _DATA_ON_FILE for category in ports.subject_data.categories(subject, now=now))
+
+
+def queue_due(received_at: int) -> int:
+    """Mail for a person is answered within one month."""
+    from chalicelib.domain.privacy_requests import add_months
+
+    return add_months(received_at, 1)
+
+
+def _enqueue(ports: MailPorts, envelope: Envelope, subject: str, classification: Classification) -> None:
+    from chalicelib.storage.mail import QueueEntry
+
+    ports.mail_store.enqueue(QueueEntry(envelope.message_id, subject, envelope.received_at,
+                                        queue_due(envelope.received_at), classification.kind,
+                                        classification.language, reason=classification.reason))
+    count("MailForAPerson")
+
+
+def normalise_message_id(message_id: str) -> str:
+    """A Message-ID as compared: without angle brackets, white space and case."""
+    return "".join(message_id.split()).strip("<>").casefold()
+
+
+def message_key(ports: MailPorts, message_id: str, sender: str) -> str | None:
+    """The keyed hash (HMAC-SHA256 with the pepper) of (normalised Message-ID, sender); None without an id."""
+    ident = normalise_message_id(message_id or "")
+    if not ident:
+        return None
+    material = f"mail-message\n{ident}\n{normalise_email(sender or '')}".encode()
+    return hmac.new(ports.pepper.encode(), material, hashlib.sha256).hexdigest()
 
 
 def _send(ports: MailPorts, envelope: Envelope, token: str, subject: str, reply: replies.Reply,
@@ -273,7 +354,10 @@ def _keep(ports: MailPorts, subject: str, message_id: str, at: int, direction: s
         cipher = ports.vault.cipher_for_writing(subject)
         sealed = {"from": cipher.seal_json("from", {"address": mail.from_address, "name": mail.from_name}),
                   "subject": cipher.seal_json("subject", mail.subject),
-                  "body": cipher.seal_json("body", mail.body[:KEPT_BODY_CHARS])}
+                  "body": cipher.seal_json("body", mail.body[:KEPT_BODY_CHARS]),
+                  # how to answer in the thread (the operator's `mail answer`)
+                  "thread": cipher.seal_json("thread", {"message_id": mail.message_id,
+                                                        "references": mail.references[-20:]})}
         ports.mail_store.keep(Correspondence(
             subject, message_id, at, "in",
             {"message_id": message_id, "direction": direction, "received_at": at, "channel": "email",

@@ -137,12 +137,12 @@ class RightsPorts(ConsentPorts, Protocol):
     @property
     def store_api(self) -> WooCommerceApi: ...
 
+    @property
+    def mail_store(self) -> MailStore: ...  # the queue of mail for a person reaches the operator's digest
+
 
 class MailPorts(RightsPorts, Protocol):
     """privacy@ mail: receipts, quotas and correspondence, the stored raw MIME."""
-
-    @property
-    def mail_store(self) -> MailStore: ...
 
     @property
     def inbound_mail(self) -> InboundMail: ...

@@ -10,6 +10,14 @@ Items:
 - correspondence `SUBJ#<subject>` / `CORR#<epoch>#<message id>#<in|out>`: the subject-item convention (kind and
               category `correspondence`, sender/subject/body sealed with the subject's key), so it appears in the
               subject's export and goes at erasure.  Written only if the subject is not suppressed.
+- message     `INMAILID#<keyed hash of (Message-ID, sender)>` / `MESSAGE` (category webhook_receipt): which SES
+              message id answers an RFC 5322 message.  An MTA retry delivers the same message under a new SES id;
+              the first SES id to claim the hash answers it, every other copy is a duplicate.  No personal data:
+              the key is an HMAC, the value an SES id.
+- queue entry `MAILQ#<SES message id>` / `ENTRY` (category correspondence): mail for a person (not a request, or
+              unclear), due in one month, listed by due date through open_index (`OPEN#MAILQUEUE`) while open.
+              Non-personal: ids, dates, the kind and language, who answered and when; the message itself stays
+              sealed correspondence of its subject.
 """
 
 from __future__ import annotations
@@ -27,6 +35,41 @@ from chalicelib.storage.table import ConditionFailed, DynamoTable, TransactionFa
 
 State = Literal["processing", "replying", "done"]
 RECEIPT_SK = "RECEIPT"
+MESSAGE_SK = "MESSAGE"
+QUEUE_SK = "ENTRY"
+OPEN_QUEUE = "OPEN#MAILQUEUE"
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """Mail for a person (non-personal: ids, dates, kind and language)."""
+
+    entry_id: str  # the SES message id of the message
+    subject: str
+    received_at: int
+    due_at: int
+    kind: str  # other | unclear
+    language: str
+    status: str = "open"  # open | answering (an operator is sending the answer) | answered
+    reason: str | None = None
+    answered_at: int | None = None
+    answered_by: str | None = None
+    reply_message_id: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        return {"entry_id": self.entry_id, "subject": self.subject, "received_at": self.received_at,
+                "due_at": self.due_at, "kind": self.kind, "language": self.language, "status": self.status,
+                "reason": self.reason, "answered_at": self.answered_at, "answered_by": self.answered_by,
+                "reply_message_id": self.reply_message_id}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> QueueEntry:
+        def opt_int(name: str) -> int | None:
+            return int(data[name]) if data.get(name) is not None else None
+
+        return cls(str(data["entry_id"]), str(data["subject"]), int(data["received_at"]), int(data["due_at"]),
+                   str(data["kind"]), str(data["language"]), str(data.get("status", "open")), data.get("reason"),
+                   opt_int("answered_at"), data.get("answered_by"), data.get("reply_message_id"))
 
 
 @dataclass(frozen=True)
@@ -88,6 +131,34 @@ class MailStore(Protocol):
         ...
 
     def correspondence(self, subject: str, *, now: int) -> list[Correspondence]: ...
+
+    def claim_message(self, key: str, message_id: str, *, now: int) -> str:
+        """Record that SES message `message_id` answers the message of `key` (a keyed hash), unless another SES
+        message id did first; returns the SES message id that answers it."""
+        ...
+
+    def enqueue(self, entry: QueueEntry) -> None:
+        """Put mail for a person in the queue once (idempotent)."""
+        ...
+
+    def queue(self, *, now: int, due_before: int | None = None, limit: int = 200) -> list[QueueEntry]:
+        """Open entries, earliest due first (only those due before `due_before` when given)."""
+        ...
+
+    def queue_entry(self, entry_id: str, *, now: int) -> QueueEntry | None: ...
+
+    def claim_entry(self, entry_id: str, token: str, *, now: int, lease_seconds: int) -> bool:
+        """Take an open entry to answer it (`answering`, with a lease); False when it is not open (answered, or
+        being answered under a lease that has not run out)."""
+        ...
+
+    def release_entry(self, entry_id: str, token: str) -> None:
+        """Give a claimed entry back (`open`): the answer was not sent."""
+        ...
+
+    def close_entry(self, entry_id: str, token: str, *, at: int, by: str, reply_message_id: str | None) -> bool:
+        """Mark the entry claimed with `token` answered (False when the claim was lost)."""
+        ...
 
 
 def correspondence_keys(record: Correspondence) -> tuple[str, str, str]:
@@ -192,3 +263,75 @@ class DynamoMailStore:
                                      values={":pk": subject_pk(subject), ":c": "CORR#"}, now=now, consistent=True)
         return [Correspondence(subject, str(i["data"]["message_id"]), int(i["created_at"]), i["data"]["direction"],
                                dict(i["data"]), dict(i.get("sealed", {}))) for i in items]
+
+    # -- the same message under another SES id, and the queue of mail for a person ----------------------------------
+    def claim_message(self, key: str, message_id: str, *, now: int) -> str:
+        pk = f"INMAILID#{key}"
+        item = {"pk": pk, "sk": MESSAGE_SK, "message_id": message_id, "created_at": now,
+                **retention_attributes(self.policy, Category.WEBHOOK_RECEIPT, now, pk, MESSAGE_SK)}
+        try:
+            self.table.put(item, condition="attribute_not_exists(pk) OR message_id = :m", values={":m": message_id})
+            return message_id
+        except ConditionFailed:
+            found = self.table.get(pk, MESSAGE_SK, now=now)
+            return str(found["message_id"]) if found else message_id
+
+    def enqueue(self, entry: QueueEntry) -> None:
+        pk = f"MAILQ#{entry.entry_id}"
+        item = {"pk": pk, "sk": QUEUE_SK, "data": entry.to_data(), "open_pk": OPEN_QUEUE,
+                "open_sk": f"{entry.due_at:010d}#{entry.entry_id}", "created_at": entry.received_at,
+                "updated_at": entry.received_at,
+                **retention_attributes(self.policy, Category.CORRESPONDENCE, entry.received_at, pk, QUEUE_SK)}
+        with contextlib.suppress(ConditionFailed):
+            self.table.put(item, condition="attribute_not_exists(pk)")
+
+    def queue(self, *, now: int, due_before: int | None = None, limit: int = 200) -> list[QueueEntry]:
+        condition, values = "open_pk = :o", {":o": OPEN_QUEUE}
+        if due_before is not None:
+            condition += " AND open_sk < :d"
+            values[":d"] = f"{due_before:010d}"
+        found: list[QueueEntry] = []
+        for item in self.table.query_all(index="open_index", key_condition=condition, values=values, now=now):
+            if str(item.get("pk", "")).startswith("MAILQ#"):
+                found.append(QueueEntry.from_data(dict(item["data"])))
+            if len(found) >= limit:
+                break
+        return found
+
+    def queue_entry(self, entry_id: str, *, now: int) -> QueueEntry | None:
+        item = self.table.get(f"MAILQ#{entry_id}", QUEUE_SK, now=now)
+        return QueueEntry.from_data(dict(item["data"])) if item else None
+
+    def claim_entry(self, entry_id: str, token: str, *, now: int, lease_seconds: int) -> bool:
+        try:
+            self.table.update(
+                f"MAILQ#{entry_id}", QUEUE_SK,
+                expression="SET #d.#s = :answering, #d.#c = :token, #d.#l = :until, updated_at = :now",
+                condition="attribute_exists(pk) AND (#d.#s = :open OR (#d.#s = :answering AND #d.#l < :now))",
+                names={"#d": "data", "#s": "status", "#c": "claim", "#l": "lease_until"},
+                values={":answering": "answering", ":open": "open", ":token": token, ":until": now + lease_seconds,
+                        ":now": now})
+            return True
+        except ConditionFailed:
+            return False
+
+    def release_entry(self, entry_id: str, token: str) -> None:
+        with contextlib.suppress(ConditionFailed):
+            self.table.update(f"MAILQ#{entry_id}", QUEUE_SK, expression="SET #d.#s = :open REMOVE #d.#c, #d.#l",
+                              condition="#d.#s = :answering AND #d.#c = :token",
+                              names={"#d": "data", "#s": "status", "#c": "claim", "#l": "lease_until"},
+                              values={":open": "open", ":answering": "answering", ":token": token})
+
+    def close_entry(self, entry_id: str, token: str, *, at: int, by: str, reply_message_id: str | None) -> bool:
+        try:
+            self.table.update(
+                f"MAILQ#{entry_id}", QUEUE_SK,
+                expression=("SET #d.#s = :answered, #d.answered_at = :at, #d.answered_by = :by, "
+                            "#d.reply_message_id = :reply, updated_at = :at REMOVE open_pk, open_sk, #d.#c, #d.#l"),
+                condition="#d.#s = :answering AND #d.#c = :token",
+                names={"#d": "data", "#s": "status", "#c": "claim", "#l": "lease_until"},
+                values={":answered": "answered", ":answering": "answering", ":token": token, ":at": at, ":by": by,
+                        ":reply": reply_message_id})
+            return True
+        except ConditionFailed:
+            return False

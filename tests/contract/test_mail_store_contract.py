@@ -89,3 +89,38 @@ def test_correspondence_of_an_erased_subject_is_refused(store: MailStore, reques
     with pytest.raises(SubjectSuppressedError):
         store.keep(Correspondence("s", "m1", NOW, "in", {"message_id": "m1", "direction": "in"}, {}))
     assert store.correspondence("s", now=NOW) == []
+
+
+def test_the_first_ses_message_id_answers_a_message_and_keeps_answering_it(store: MailStore) -> None:
+    assert store.claim_message("k1", "ses-a", now=NOW) == "ses-a"
+    assert store.claim_message("k1", "ses-b", now=NOW + 1) == "ses-a"  # the MTA's retry: a duplicate
+    assert store.claim_message("k1", "ses-a", now=NOW + 2) == "ses-a"  # the first one's own retry goes on
+    assert store.claim_message("k2", "ses-b", now=NOW) == "ses-b"
+
+
+def test_the_queue_lists_open_entries_by_due_date_and_closes_once(store: MailStore) -> None:
+    from chalicelib.storage.mail import QueueEntry
+
+    late = QueueEntry("m-late", "s1", NOW, NOW + 30 * 86_400, "other", "de")
+    soon = QueueEntry("m-soon", "s2", NOW - 25 * 86_400, NOW + 5 * 86_400, "unclear", "en", reason="conflicting")
+    for entry in (late, soon, late):
+        store.enqueue(entry)
+    assert [e.entry_id for e in store.queue(now=NOW)] == ["m-soon", "m-late"]
+    assert [e.entry_id for e in store.queue(now=NOW, due_before=NOW + 7 * 86_400)] == ["m-soon"]
+    assert store.queue_entry("m-soon", now=NOW) == soon
+    assert not store.close_entry("m-soon", "t1", at=NOW + 1, by="operator:dpo", reply_message_id="x")  # unclaimed
+    assert store.claim_entry("m-soon", "t1", now=NOW, lease_seconds=300)
+    assert not store.claim_entry("m-soon", "t2", now=NOW + 1, lease_seconds=300)  # being answered
+    store.release_entry("m-soon", "t2")  # not its claim: nothing changes
+    assert not store.claim_entry("m-soon", "t2", now=NOW + 1, lease_seconds=300)
+    store.release_entry("m-soon", "t1")  # the send failed: open again
+    assert store.claim_entry("m-soon", "t2", now=NOW + 2, lease_seconds=300)
+    assert store.claim_entry("m-soon", "t3", now=NOW + 400, lease_seconds=300)  # t2's lease ran out
+    assert not store.close_entry("m-soon", "t2", at=NOW + 401, by="operator:x", reply_message_id=None)
+    assert store.close_entry("m-soon", "t3", at=NOW + 1, by="operator:dpo", reply_message_id="ses-out")
+    assert not store.claim_entry("m-soon", "t4", now=NOW + 10**6, lease_seconds=300)  # answered: final
+    assert not store.claim_entry("nope", "t4", now=NOW, lease_seconds=300)
+    closed = store.queue_entry("m-soon", now=NOW)
+    assert closed is not None and (closed.status, closed.answered_by, closed.answered_at) == (
+        "answered", "operator:dpo", NOW + 1)
+    assert [e.entry_id for e in store.queue(now=NOW)] == ["m-late"]

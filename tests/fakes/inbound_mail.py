@@ -50,6 +50,14 @@ def store_raw(container: Any, message_id: str, raw: bytes, **verdicts: str) -> s
     return key
 
 
+def with_message_id(name_or_raw: str | bytes, message_id: str) -> bytes:
+    """The message with another RFC 5322 Message-ID (a new message, not an MTA retry of the same one)."""
+    import re
+
+    raw = name_or_raw if isinstance(name_or_raw, bytes) else (MAIL / name_or_raw).read_bytes()
+    return re.sub(rb"(?im)^Message-ID:[^\r\n]*", b"Message-ID: " + message_id.encode(), raw, count=1)
+
+
 def sent_mail() -> list[EmailMessage]:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends

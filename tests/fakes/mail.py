@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.errors import SubjectSuppressedError
-from chalicelib.storage.mail import Claim, Correspondence, ReceiptView, State, correspondence_keys, day_of
+from chalicelib.storage.mail import (
+    Claim,
+    Correspondence,
+    QueueEntry,
+    ReceiptView,
+    State,
+    correspondence_keys,
+    day_of,
+)
 from chalicelib.storage.subject_keys import subject_pk
 
 
@@ -17,6 +26,9 @@ class InMemoryMailStore:
         self.quotas: dict[tuple[str, str], int] = {}
         self.kept: dict[tuple[str, str], Correspondence] = {}
         self.suppressed: set[str] = set()
+        self.messages: dict[str, str] = {}
+        self.entries: dict[str, QueueEntry] = {}
+        self.leases: dict[str, tuple[str | None, int]] = {}
 
     def claim(self, message_id: str, token: str, *, now: int, lease_seconds: int) -> Claim:
         found = self.receipts.get(message_id)
@@ -64,3 +76,41 @@ class InMemoryMailStore:
     def correspondence(self, subject: str, *, now: int) -> list[Correspondence]:
         return [record for (pk, _), record in sorted(self.kept.items()) if pk == subject_pk(subject)]
 
+
+    def claim_message(self, key: str, message_id: str, *, now: int) -> str:
+        return self.messages.setdefault(key, message_id)
+
+    def enqueue(self, entry: QueueEntry) -> None:
+        self.entries.setdefault(entry.entry_id, entry)
+
+    def queue(self, *, now: int, due_before: int | None = None, limit: int = 200) -> list[QueueEntry]:
+        found = sorted((e for e in self.entries.values() if e.status != "answered"
+                        and (due_before is None or e.due_at < due_before)), key=lambda e: (e.due_at, e.entry_id))
+        return found[:limit]
+
+    def queue_entry(self, entry_id: str, *, now: int) -> QueueEntry | None:
+        return self.entries.get(entry_id)
+
+    def claim_entry(self, entry_id: str, token: str, *, now: int, lease_seconds: int) -> bool:
+        entry = self.entries.get(entry_id)
+        lease = self.leases.get(entry_id, (None, 0))
+        if entry is None or not (entry.status == "open" or (entry.status == "answering" and lease[1] < now)):
+            return False
+        self.entries[entry_id] = replace(entry, status="answering")
+        self.leases[entry_id] = (token, now + lease_seconds)
+        return True
+
+    def release_entry(self, entry_id: str, token: str) -> None:
+        entry = self.entries.get(entry_id)
+        if entry is not None and entry.status == "answering" and self.leases.get(entry_id, (None, 0))[0] == token:
+            self.entries[entry_id] = replace(entry, status="open")
+            self.leases.pop(entry_id, None)
+
+    def close_entry(self, entry_id: str, token: str, *, at: int, by: str, reply_message_id: str | None) -> bool:
+        entry = self.entries.get(entry_id)
+        if entry is None or entry.status != "answering" or self.leases.get(entry_id, (None, 0))[0] != token:
+            return False
+        self.entries[entry_id] = replace(entry, status="answered", answered_at=at, answered_by=by,
+                                         reply_message_id=reply_message_id)
+        self.leases.pop(entry_id, None)
+        return True

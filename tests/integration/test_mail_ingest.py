@@ -23,6 +23,7 @@ from tests.fakes.inbound_mail import (
     sent_mail,
     ses_headers,
     store_raw,
+    with_message_id,
 )
 
 CORPUS: dict[str, dict[str, Any]] = json.loads((MAIL / "corpus.json").read_text())
@@ -193,10 +194,12 @@ def test_auto_submitted_no_is_answered(container: Any) -> None:
 
 def test_at_most_n_answers_per_sender_per_day(container: Any, clock: Any) -> None:
     limit = container.settings.mail_max_per_sender_per_day
-    outcomes = [deliver(container, "other-question.eml", f"rate{n:08d}").outcome for n in range(limit + 2)]
+    outcomes = [deliver(container, with_message_id("other-question.eml", f"<q{n}@example.fi>"),
+                        f"rate{n:08d}").outcome for n in range(limit + 2)]
     assert outcomes == ["answered"] * limit + ["rate_limited"] * 2
     clock.advance(86_400)
-    assert deliver(container, "other-question.eml", "rate99999999").outcome == "answered"
+    assert deliver(container, with_message_id("other-question.eml", "<q99@example.fi>"),
+                   "rate99999999").outcome == "answered"
     assert len(sent_mail()) == limit + 1
 
 

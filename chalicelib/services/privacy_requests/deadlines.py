@@ -81,19 +81,20 @@ def _drop_marker(ports: RightsPorts, request: PrivacyRequest, queue: str) -> Non
 
 
 def _digest(ports: RightsPorts, *, now: int, dry_run: bool) -> int:
-    """At most once a day: the requests due within 7 days, or overdue, and the processors overdue with their
-    confirmation of an erasure, mailed to the operator (ids only)."""
+    """At most once a day: the requests due within 7 days, or overdue, the processors overdue with their
+    confirmation of an erasure, and the mail for a person due within 7 days, mailed to the operator (ids only)."""
     from chalicelib.services.processor_propagation import open_processors
 
     repo = ports.privacy_requests
     due = repo.open_requests(now=now, due_before=now + 7 * DAY, limit=200)
     due = [request for request in due if request.status is not Status.UNVERIFIED]
     late = [entry for entry in open_processors(ports, now=now) if entry.state.overdue(now)]
-    if not (due or late) or dry_run:
-        return 1 if due or late else 0
+    mail = ports.mail_store.queue(now=now, due_before=now + 7 * DAY)  # mail for a person, overdue or near due
+    if not (due or late or mail) or dry_run:
+        return 1 if due or late or mail else 0
     day = iso(now)[:10]
     if not ports.rate_limits.first_time(f"digest#{day}", expires_at=now + 2 * DAY):
         return 0
-    subject_line, text = templates.render("digest", requests=due, processors=late, now=now)
+    subject_line, text = templates.render("digest", requests=due, processors=late, mail=mail, now=now)
     ports.mailer.send(OutgoingMail(ports.settings.operator_email, subject_line, text, kind="digest"))
     return 1
