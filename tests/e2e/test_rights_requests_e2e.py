@@ -113,3 +113,35 @@ def test_customer_exports_then_deletes_and_nothing_personal_is_left(served: Stac
         assert value not in table, value
     exports = served.client("s3").list_objects_v2(Bucket=served.env["EXPORTS_BUCKET"], Prefix="exports/")
     assert not any(exported["request_id"] in obj["Key"] for obj in exports.get("Contents", []))
+
+
+def test_a_restricted_customer_is_kept_not_used_and_later_orders_are_marked(served: Stack) -> None:
+    """Restriction through the served stack: the account asks, the next order is still stored (sealed) and marked,
+    the mailing tool is told no, and the export shows the restriction with the marked order."""
+    tag = uuid.uuid4().hex[:8]
+    email = f"e2e.restrict.{tag}@example.org"
+    customer_id = str(800_000 + int(tag[:4], 16))
+    order = load_event("woocommerce/order.created.payload.json")
+    body = {**order, "id": int(customer_id) * 10, "customer_id": int(customer_id), "order_key": f"wc_order_r{tag}",
+            "billing": {**order["billing"], "email": email}}
+    send_order(served, body)
+    auth = {**bearer(account_token(customer_id, email, now=time.time())), "Content-Type": "application/json"}
+    opt_in = json.dumps({"email_marketing": True}).encode()
+    status, marketing = call(served, "PUT", "/account/privacy/marketing", opt_in, auth)
+    assert status == 200, marketing
+    status, restricted = call(served, "POST", "/account/restriction", b"", auth)
+    assert status == 202 and restricted["status"] == "completed", restricted
+    send_order(served, {**body, "id": int(customer_id) * 10 + 1, "order_key": f"wc_order_r{tag}1"})
+    key = {"Content-Type": "application/json",
+           "Authorization": "Bearer local-dev-marketing-api-key-do-not-use-in-production"}
+    status, answer = call(served, "POST", "/marketing/permission", json.dumps({"email": email}).encode(), key)
+    assert status == 200 and answer == {"allowed": False}
+    status, view = call(served, "GET", f"/account/requests/{restricted['request_id']}", headers=auth)
+    assert status == 200 and view["restriction"]["status"] == "active"
+    status, exported = call(served, "POST", "/account/export", b"", auth)
+    status, view = call(served, "GET", f"/account/requests/{exported['request_id']}", headers=auth)
+    with urllib.request.urlopen(view["download"]["json"], timeout=20) as response:
+        document = json.loads(response.read())
+    kinds = [record["kind"] for record in document["records"]]
+    assert kinds.count("restricted_delivery") == 1 and "restriction" in kinds and kinds.count("order") == 2
+    assert email not in scan(served)

@@ -111,3 +111,13 @@ def check(client: Any, world: Callable[[], Any], route: Route, body: bytes, host
     if status >= 400:
         assert world() == before, f"{route.name} / {hostile.name}: a refused request changed the stored state"
         assert json.loads(response.body)["error"]  # a clear error, never a stack trace
+
+
+def hostile_anywhere(client: Any, world: Callable[[], Any], route: Route, data: Any) -> None:
+    """One example of the property every JSON route keeps: a hostile value at any place of a valid body is refused
+    (nothing changed) or harmless, never a 5xx.  `data` is hypothesis' `st.data()`."""
+    from hypothesis import strategies as st
+
+    path = data.draw(st.sampled_from(paths(route.base)), label="path")
+    hostile = data.draw(st.sampled_from(HOSTILE), label="hostile")
+    check(client, world, route, with_hostile(route.base, path, hostile), hostile)

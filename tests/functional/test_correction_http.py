@@ -5,7 +5,6 @@ WooCommerce REST API on 127.0.0.1): `POST /account/requests` (JWT), the guest fo
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,9 +19,17 @@ from chalicelib.services import privacy_requests as service
 from chalicelib.services.store_account_deletion import request_id_for
 from tests.conftest import EVENTS, NOW
 from tests.fakes import woocommerce_api
-from tests.fakes.hostile_json import HOSTILE, HOSTILE_SETTINGS, NEVER_ACCEPTED, Route, check, paths, with_hostile
+from tests.fakes.hostile import (
+    HOSTILE_SETTINGS,
+    NEVER_ACCEPTED,
+    Route,
+    check,
+    hostile_anywhere,
+    stored_state,
+    with_hostile,
+)
 from tests.fakes.subjects import sent_mail
-from tests.helpers import account_token, bearer, drain_intake, wc_post
+from tests.helpers import account_token, bearer, drain_intake, jwt_attacks, wc_post
 
 WC = EVENTS / "woocommerce"
 EMAIL = "jana.mueller@example.org"
@@ -36,29 +43,6 @@ PERSONAL = ["Schmidt-Korrigiert", "Neue Allee 99", "Potsdam", EMAIL, "Müller", 
 @pytest.fixture
 def store(local_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[woocommerce_api.FakeWooCommerce]:
     yield from woocommerce_api.running(monkeypatch)
-
-
-def _b64(data: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-
-def _attacks(now: float) -> dict[str, str | None]:
-    """The account token's attacks (as tests/functional/test_account_privacy_api.py runs them on its routes)."""
-    good = account_token(now=now)
-    header, payload, signature = good.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    return {
-        "missing": None,
-        "alg_none": _b64({"alg": "none", "typ": "JWT"}) + "." + _b64(claims) + ".",
-        "wrong_audience": account_token(now=now, aud="someone-else"),
-        "wrong_issuer": account_token(now=now, iss="https://evil.example"),
-        "expired": account_token(now=now - 7200),
-        "too_long_lived": account_token(now=now, lifetime=86_400),
-        "other_secret": account_token(now=now, secret="not-the-storefront-secret-0123456789"),
-        "tampered_sub": ".".join([header, _b64({**claims, "sub": "58", "email": "max@example.com"}), signature]),
-        "no_email": account_token(now=now, email=None),
-        "garbage": "not.a.jwt",
-    }
 
 
 def auth(customer_id: str = "57", address: str = EMAIL) -> dict[str, str]:
@@ -123,10 +107,10 @@ def test_bad_corrections_are_400_naming_the_field_and_change_nothing(store: Any,
     assert table_items() == before and store.calls == []
 
 
-@pytest.mark.parametrize("attack", list(_attacks(0)))
+@pytest.mark.parametrize("attack", list(jwt_attacks(0)))
 def test_jwt_attacks_on_the_request_route_are_401_and_nothing_is_stored(client: Any, clock: Any, table_items: Any,
                                                                         attack: str) -> None:
-    bad = _attacks(clock.now())[attack]
+    bad = jwt_attacks(clock.now())[attack]
     headers = {**JSON, **(bearer(bad) if bad is not None else {})}
     before = table_items()
     response = client.http.post("/account/requests", headers=headers, body=json.dumps(CORRECTION))
@@ -232,20 +216,7 @@ ROUTES = [
 
 @pytest.fixture
 def world(client: Any, container: Any, table_items: Any) -> Callable[[], Any]:
-    from chalicelib import aws
-
-    sqs, url = aws.client("sqs"), container.settings.intake_queue_url
-
-    def state() -> Any:
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.ses.models import ses_backends
-
-        queued = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-        sent = len(ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages)
-        items = sorted(json.dumps(item, sort_keys=True, default=repr) for item in table_items())
-        return items, queued["Attributes"]["ApproximateNumberOfMessages"], sent
-
-    return state
+    return stored_state(container, table_items)
 
 
 @pytest.mark.slow
@@ -254,9 +225,7 @@ def world(client: Any, container: Any, table_items: Any) -> Callable[[], Any]:
 @given(data=st.data())
 def test_a_hostile_value_anywhere_in_a_correction_is_refused_or_harmless(client: Any, world: Any, route: Route,
                                                                          data: st.DataObject) -> None:
-    path = data.draw(st.sampled_from(paths(route.base)), label="path")
-    hostile = data.draw(st.sampled_from(HOSTILE), label="hostile")
-    check(client, world, route, with_hostile(route.base, path, hostile), hostile)
+    hostile_anywhere(client, world, route, data)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])

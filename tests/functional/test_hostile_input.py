@@ -27,6 +27,7 @@ from tests.fakes.hostile import (
     Hostile,
     Route,
     check,
+    hostile_anywhere,
     paths,
     stored_state,
     with_hostile,
@@ -103,9 +104,7 @@ def world(client: Any, container: Any, table_items: Any) -> Callable[[], Any]:
 @given(data=st.data())
 def test_a_hostile_value_anywhere_is_refused_or_harmless(client: Any, world: Any, route: Route,
                                                          data: st.DataObject) -> None:
-    path = data.draw(st.sampled_from(paths(route.base)), label="path")
-    hostile = data.draw(st.sampled_from(HOSTILE), label="hostile")
-    check(client, world, route, with_hostile(route.base, path, hostile), hostile)
+    hostile_anywhere(client, world, route, data)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])
@@ -142,9 +141,7 @@ def store(request: pytest.FixtureRequest, container: Any) -> str:
 def test_a_hostile_value_in_a_consent_of_each_store_is_refused_or_harmless(client: Any, store: str, world: Any,
                                                                           data: st.DataObject) -> None:
     route = Route(f"consent {store}", store_consent(store), _plain("post", "/consent"))
-    path = data.draw(st.sampled_from(paths(route.base)), label="path")
-    hostile = data.draw(st.sampled_from(HOSTILE), label="hostile")
-    check(client, world, route, with_hostile(route.base, path, hostile), hostile)
+    hostile_anywhere(client, world, route, data)
 
 
 category_names = st.one_of(st.sampled_from(["essential", "preferences", "analytics", "marketing", "support",

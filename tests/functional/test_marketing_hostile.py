@@ -13,13 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fakes.hostile import (
-    HOSTILE,
     HOSTILE_SETTINGS,
     NEVER_ACCEPTED,
     Hostile,
     Route,
     check,
-    paths,
+    hostile_anywhere,
     stored_state,
     with_hostile,
 )
@@ -51,9 +50,7 @@ ROUTES = [Route("permission", {"email": "jana.mueller@example.org"}, _post("/mar
 @given(data=st.data())
 def test_a_hostile_value_anywhere_is_refused_or_harmless(client: Any, world: Any, route: Route,
                                                          data: st.DataObject) -> None:
-    path = data.draw(st.sampled_from(paths(route.base)), label="path")
-    hostile = data.draw(st.sampled_from(HOSTILE), label="hostile")
-    check(client, world, route, with_hostile(route.base, path, hostile), hostile)
+    hostile_anywhere(client, world, route, data)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])
