@@ -15,7 +15,7 @@ export AWS_DEFAULT_REGION ?= eu-west-1
 # of the stack in .serve/stack.json.
 MOTO_OVERRIDE := $(if $(filter file,$(origin MOTO_PORT)),,MOTO_PORT=$(MOTO_PORT))
 
-.PHONY: venv serve test lint typecheck unit package bench mail tick clean
+.PHONY: venv serve test browser lint typecheck unit package bench mail tick clean
 
 # Everything (runtime, emulator, dev tools): make test, lint, typecheck, unit, package, bench.
 $(STAMP): pyproject.toml scripts/deps.py
@@ -36,8 +36,12 @@ venv: $(STAMP)
 serve: $(SERVE_STAMP)
 	MOTO_PORT=$(MOTO_PORT) PORT=$(PORT) $(if $(STORE_POLICY),STORE_POLICY=$(STORE_POLICY)) $(PY) -m scripts.serve
 
-## Lint, type-check and run the whole test suite.
-test: $(STAMP) lint typecheck unit
+## Lint, type-check and run the whole test suite (the browser tests need Debian's Chromium and axe-core: `browser`).
+test: $(STAMP) browser lint typecheck unit
+
+## The test browser: Debian's chromium (apt-get, as root) and axe-core from npm into .browser/ (scripts/browser.py).
+browser: $(STAMP)
+	$(PY) -m scripts.browser install
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -71,4 +75,4 @@ tick: $(SERVE_STAMP)
 	$(MOTO_OVERRIDE) DRY_RUN=$(DRY_RUN) $(PY) -m scripts.tick
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis .serve
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis .serve .browser
