@@ -5,6 +5,7 @@ from chalice.app import Chalice
 from chalicelib.handlers import (
     account_privacy,
     account_requests,
+    banner,
     consent,
     health,
     intake,
@@ -20,5 +21,5 @@ from chalicelib.handlers import (
 app = Chalice(app_name="privacy-backend", configure_logs=False)
 app.register_middleware(middleware.observe, "all")
 for blueprint in (health, webhooks, consent, account_privacy, account_requests, privacy_requests, mail, intake,
-                  scheduled, marketing):
+                  scheduled, marketing, banner):
     app.register_blueprint(blueprint.bp)

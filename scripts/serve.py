@@ -154,6 +154,7 @@ class Stack:
     stage: str = "local"
     log_dir: Path | None = None  # each process writes <log_dir>/<name>.log; None: inherit the terminal
     terminal: tuple[str, ...] = ()  # names ("api", "moto") whose output goes to the terminal anyway
+    extra_origins: tuple[str, ...] = ()  # more ALLOWED_ORIGINS (the browser tests' storefront); `make serve`: none
     env: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     moto_process: subprocess.Popen[bytes] | None = None
@@ -198,12 +199,13 @@ class Stack:
 
     def url_settings(self, env: dict[str, str] | None = None) -> dict[str, str]:
         """What follows the served port: PUBLIC_BASE_URL (links in mails) is the API's URL, and the API's origin is
-        one of ALLOWED_ORIGINS (the others from the configuration are kept); and the store's policy file when the
-        caller names one (STORE_POLICY), over the stage's default."""
+        one of ALLOWED_ORIGINS (the others from the configuration are kept, `extra_origins` are added); and the
+        store's policy file when the caller names one (STORE_POLICY), over the stage's default."""
         source = self.env if env is None else env
         origins = [origin.strip() for origin in source.get("ALLOWED_ORIGINS", "").split(",") if origin.strip()]
-        if self.api not in origins:
-            origins.append(self.api)
+        for origin in (self.api, *self.extra_origins):
+            if origin not in origins:
+                origins.append(origin)
         served = {"PUBLIC_BASE_URL": self.api, "ALLOWED_ORIGINS": ",".join(origins)}
         if os.environ.get("STORE_POLICY"):  # `make serve STORE_POLICY=policies/jetrack.toml`: another store
             served["STORE_POLICY"] = os.environ["STORE_POLICY"]
@@ -335,14 +337,18 @@ class Stack:
 
 
 def start(*, port: int | None = None, moto_port: int | None = None, stage: str = "local",
-          log_dir: Path | None = None, timeout: float = START_TIMEOUT) -> Stack:
+          log_dir: Path | None = None, timeout: float = START_TIMEOUT, extra_origins: tuple[str, ...] = ()) -> Stack:
     """Start the whole stack (free ports when none are given) and return it, ready (/health is 200).
+
+    `extra_origins` are allowed by the API's CORS check besides the configured ALLOWED_ORIGINS and the API's own
+    origin (the browser tests pass their storefront's origin, a free port); `make serve` passes none.
 
     A port picked here may be taken by someone else before the server binds it: then it retries on new ports.
     """
     attempts = 1 if port and moto_port else 3
     for attempt in range(1, attempts + 1):
-        stack = Stack(api_port=port or free_port(), moto_port=moto_port or free_port(), stage=stage, log_dir=log_dir)
+        stack = Stack(api_port=port or free_port(), moto_port=moto_port or free_port(), stage=stage, log_dir=log_dir,
+                      extra_origins=tuple(extra_origins))
         while stack.api_port == stack.moto_port:
             stack.moto_port = free_port()
         try:

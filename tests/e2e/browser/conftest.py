@@ -5,7 +5,10 @@
 - `page`: a fresh context and page per test (no cookies or storage carried over), phone-sized when the test asks
   with `@pytest.mark.parametrize("viewport", [...], indirect=True)`;
 - `storefront`: a tiny storefront page server on 127.0.0.1 (another origin than the API, as a real shop is), whose
-  pages a test writes with `storefront.page(name, html)`;
+  pages a test writes with `storefront.page(name, html)` (or any file with `storefront.file(name, text, type)`);
+  `storefront.hits` lists the paths it was asked for.  One server per session, started BEFORE the stack: `served`
+  is overridden here to pass its origin to `scripts.serve.start(extra_origins=...)`, so the API's CORS check allows
+  the storefront's pages (use unique page names per test);
 - `axe(page)`: runs axe-core (from .browser/, installed by `make browser`) in the page and returns its violations;
 - `shot(page, name)`: a screenshot into build/screenshots/ (the README names the folder).
 
@@ -26,6 +29,7 @@ from typing import Any
 import pytest
 
 from scripts import browser as setup
+from scripts.serve import STACK_FILE_ENV, Stack, start, write_state
 from tests.fakes.browser import shot
 
 PHONE = {"width": 390, "height": 844}
@@ -78,28 +82,36 @@ class Storefront:
     """Pages of a storefront on its own origin (127.0.0.1, a free port)."""
 
     url: str
-    pages: dict[str, str] = field(default_factory=dict)
+    files: dict[str, tuple[str, str]] = field(default_factory=dict)
+    hits: list[str] = field(default_factory=list)
 
-    def page(self, name: str, html: str) -> str:
-        self.pages[name] = html
+    def file(self, name: str, text: str, content_type: str = "text/javascript; charset=utf-8") -> str:
+        self.files[name] = (text, content_type)
         return f"{self.url}/{name}"
 
+    def page(self, name: str, html: str) -> str:
+        return self.file(name, html, "text/html; charset=utf-8")
 
-@pytest.fixture
-def storefront() -> Iterator[Storefront]:
-    pages: dict[str, str] = {}
+
+@pytest.fixture(scope="session")
+def storefront_server() -> Iterator[Storefront]:
+    files: dict[str, tuple[str, str]] = {}
+    hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = pages.get(self.path.lstrip("/").split("?")[0])
-            if body is None:
+            name = self.path.lstrip("/").split("?")[0]
+            hits.append(name)
+            found = files.get(name)
+            if found is None:
                 self.send_response(404)
                 self.end_headers()
                 return
-            data = body.encode()
+            data = found[0].encode()
             self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Type", found[1])
             self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
             self.end_headers()
             self.wfile.write(data)
 
@@ -110,11 +122,33 @@ def storefront() -> Iterator[Storefront]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Storefront(f"http://127.0.0.1:{server.server_address[1]}", pages)
+        yield Storefront(f"http://127.0.0.1:{server.server_address[1]}", files, hits)
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def storefront(storefront_server: Storefront) -> Storefront:
+    return storefront_server
+
+
+@pytest.fixture(scope="session")
+def served(storefront_server: Storefront, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """tests/e2e/conftest.py's stack, with the storefront's origin among the API's allowed origins."""
+    log_dir = tmp_path_factory.mktemp("served")
+    stack = start(log_dir=log_dir, extra_origins=(storefront_server.url,))  # stops what it started if it fails
+    previous = os.environ.get(STACK_FILE_ENV)
+    try:
+        os.environ[STACK_FILE_ENV] = str(write_state(stack, log_dir))
+        yield stack
+    finally:
+        stack.stop()
+        if previous is None:
+            os.environ.pop(STACK_FILE_ENV, None)
+        else:
+            os.environ[STACK_FILE_ENV] = previous
 
 
 @pytest.fixture
