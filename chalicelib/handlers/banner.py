@@ -31,8 +31,9 @@ def asset(name: str) -> tuple[str, str]:
 
 def _answer(name: str) -> Response:
     text, etag = asset(name)
-    headers = {"Content-Type": TYPES[name], "Cache-Control": f"public, max-age={MAX_AGE}", "ETag": etag,
-               "X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "cross-origin"}
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": TYPES[name], "Cache-Control": f"public, max-age={MAX_AGE}", "ETag": etag,
+        "X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "cross-origin"}
     asked = bp.current_request.headers.get("if-none-match") or ""
     if etag in (tag.strip().removeprefix("W/") for tag in asked[:1024].split(",")):
         return Response(body="", status_code=304, headers=headers)
