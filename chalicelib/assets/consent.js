@@ -89,7 +89,7 @@
       old.parentNode.insertBefore(s, old.nextSibling);
     });
   }
-  /* Withdrawal: the category's cookies the policy names that this page can see (first-party: on the store's own
+  /* A denied category (withdrawal included): its cookies the policy names that this page can see (first-party: on the store's own
      domain, whoever set them); "name_*" is a prefix. */
   function deleteCookies(cat) {
     var names = d.cookie.split('; ').map(function (p) { return p.split('=')[0]; });
@@ -109,7 +109,7 @@
     cfg.categories.forEach(function (cat) {
       var on = granted(choices, cat);
       cat.vendors.forEach(function (v) {
-        if (/meta|facebook/i.test(v.key) && typeof w.fbq === 'function') w.fbq('consent', on ? 'grant' : 'revoke');
+        if (/(^|_)(meta|facebook|fb)(_|$)/i.test(v.key) && typeof w.fbq === 'function') w.fbq('consent', on ? 'grant' : 'revoke');
         if (/tiktok/i.test(v.key) && w.ttq) {
           if (on && w.ttq.grantConsent) w.ttq.grantConsent();
           if (!on && w.ttq.revokeConsent) w.ttq.revokeConsent();
@@ -117,13 +117,13 @@
       });
     });
   }
-  function apply(choices, before) {
+  function apply(choices) {
     var update = {};
     SIGNALS.forEach(function (s) { update[s] = 'denied'; });
     cfg.categories.forEach(function (cat) {
       var on = granted(choices, cat);
       cat.consent_mode.forEach(function (s) { if (on) update[s] = 'granted'; });
-      if (!on && before && granted(before, cat)) deleteCookies(cat);
+      if (!on) deleteCookies(cat);  /* a withdrawal, or left over from before */
     });
     w.gtag('consent', 'update', update);
     runScripts(choices);
@@ -161,7 +161,7 @@
     state = {v: visitorId(), p: cfg.policy_version, c: choices, a: action, t: Date.now(), e: Date.now() + 180 * DAY};
     writeState(state);
     close();
-    apply(choices, before);
+    apply(choices);
     w.dispatchEvent(new CustomEvent('privacy:consent', {detail: get()}));
     return record(state);
   }
@@ -264,11 +264,12 @@
     box.setAttribute('lang', lang);
     var title = el('h2', 'pc-title', T.title);
     title.id = 'pc-title';
-    var text = el('p', 'pc-body', T.body + ' (' + cfg.controller + ')');
+    var text = el('p', 'pc-body', T.body);
     text.id = 'pc-body';
     box.appendChild(title);
     box.appendChild(text);
     var links = el('p', 'pc-links');
+    links.appendChild(el('span', 'pc-controller', cfg.controller));
     [[T.policy, cfg.privacy_policy_url], [T.cookies, cfg.cookie_policy_url]].forEach(function (l, i) {
       if (!l[1] || !/^https?:/.test(l[1]) || (i === 1 && l[1] === cfg.privacy_policy_url)) return;
       var a = el('a', null, l[0]);
@@ -311,9 +312,10 @@
     cfg = config;
     state = readState();
     if (valid(state)) {
-      apply(state.c, null);
+      apply(state.c);
       if (state.s !== 1) record(state);
     } else {
+      vendorCalls({});
       open(false);
     }
   }
