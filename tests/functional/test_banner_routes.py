@@ -80,3 +80,19 @@ def test_hostile_queries_and_headers_get_the_same_file_or_a_4xx(client: Any, con
     if response.status_code == 200:
         assert response.body == (ASSETS / path.lstrip("/")).read_bytes()
     assert world() == before
+
+
+def test_personal_data_in_a_query_or_header_never_reaches_the_logs(client: Any, log_output: Any) -> None:
+    from tests.functional.test_consent_logs import personal_values
+
+    person = personal_values()
+    query = urlencode({"email": person["email"], "name": person["last_name"]})
+    headers = {"User-Agent": person["user_agent"], "CloudFront-Viewer-Address": f"{person['ip']}:50123",
+               "Referer": f"https://store.example/?phone={person['phone']}", "If-None-Match": person["address"]}
+    statuses = [client.http.get(f"{path}?{query}", headers=headers).status_code
+                for path in ("/consent.js", "/consent.css")]
+    statuses.append(client.http.post(f"/consent.js?{query}", headers=headers, body=b"x").status_code)
+    assert statuses == [200, 200, 405]
+    logs = log_output()
+    for name, value in person.items():
+        assert value not in logs, f"{name} leaked into the logs"

@@ -16,7 +16,7 @@ from chalicelib.policy import load_policy
 from chalicelib.services.consent_config import consent_config
 from scripts.serve import Stack
 from tests.e2e.browser.conftest import PHONE, Storefront
-from tests.fakes.browser import shot
+from tests.fakes.browser import SCREENSHOTS, shot
 
 SIGNALS = {"ad_storage", "ad_user_data", "ad_personalization", "analytics_storage", "functionality_storage",
            "personalization_storage", "security_storage"}
@@ -89,6 +89,7 @@ def test_before_a_choice_nothing_blocked_runs_and_consent_mode_is_denied(browser
     dialog = banner(page)
     dialog.wait_for()
     shot(page, "banner-01-first-layer")
+    dialog.screenshot(path=str(SCREENSHOTS / "banner-01-dialog.png"))  # the banner alone (docs/img/banner.png)
     assert ran(page) == []
     assert f"{tag}-analytics.js" not in storefront.hits and f"{tag}-marketing.js" not in storefront.hits
     calls = consent_calls(page)
