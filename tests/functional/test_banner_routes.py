@@ -83,9 +83,13 @@ def test_hostile_queries_and_headers_get_the_same_file_or_a_4xx(client: Any, con
 
 
 def test_personal_data_in_a_query_or_header_never_reaches_the_logs(client: Any, log_output: Any) -> None:
-    from tests.functional.test_consent_logs import personal_values
+    from tests.conftest import load_event
 
-    person = personal_values()
+    customer = load_event("woocommerce/customer.created.payload.json")
+    order = load_event("woocommerce/order.created.payload.json")
+    person = {"email": customer["email"], "last_name": customer["last_name"], "phone": customer["billing"]["phone"],
+              "address": customer["billing"]["address_1"], "ip": order["customer_ip_address"],
+              "user_agent": order["customer_user_agent"]}
     query = urlencode({"email": person["email"], "name": person["last_name"]})
     headers = {"User-Agent": person["user_agent"], "CloudFront-Viewer-Address": f"{person['ip']}:50123",
                "Referer": f"https://store.example/?phone={person['phone']}", "If-None-Match": person["address"]}
