@@ -14,8 +14,9 @@
   /* All text, one place per language; chosen from <html lang>.  Category names here win over the policy's
      (English) label in a language that has them. */
   var TEXTS = {
-    en: {title: 'Your privacy choices', body: 'We use cookies and similar tools. Essential ones keep the shop working. ' +
-      'Others are used only if you agree. You can change your choice at any time.', accept: 'Accept all',
+    en: {title: 'Your privacy choices', body: 'We use cookies and similar tools. ' +
+      'Essential ones keep the shop working. Others are used only if you agree. ' +
+      'You can change your choice at any time.', accept: 'Accept all',
       reject: 'Reject all', customise: 'Customise', save: 'Save choices', policy: 'Privacy policy',
       cookies: 'Cookie policy', on: 'On', off: 'Off', locked: 'Always on', vendors: 'Providers',
       cookieList: 'Cookies', none: 'None', gpc: 'Off: your browser sends a Global Privacy Control signal.',
@@ -89,8 +90,8 @@
       old.parentNode.insertBefore(s, old.nextSibling);
     });
   }
-  /* A denied category (withdrawal included): its cookies the policy names that this page can see (first-party: on the store's own
-     domain, whoever set them); "name_*" is a prefix. */
+  /* A denied category (withdrawal included): its cookies the policy names that this page can see
+     (first-party: on the store's own domain, whoever set them); "name_*" is a prefix. */
   function deleteCookies(cat) {
     var names = d.cookie.split('; ').map(function (p) { return p.split('=')[0]; });
     cat.cookies.forEach(function (ck) {
@@ -109,7 +110,9 @@
     cfg.categories.forEach(function (cat) {
       var on = granted(choices, cat);
       cat.vendors.forEach(function (v) {
-        if (/(^|_)(meta|facebook|fb)(_|$)/i.test(v.key) && typeof w.fbq === 'function') w.fbq('consent', on ? 'grant' : 'revoke');
+        if (/(^|_)(meta|facebook|fb)(_|$)/i.test(v.key) && typeof w.fbq === 'function') {
+          w.fbq('consent', on ? 'grant' : 'revoke');
+        }
         if (/tiktok/i.test(v.key) && w.ttq) {
           if (on && w.ttq.grantConsent) w.ttq.grantConsent();
           if (!on && w.ttq.revokeConsent) w.ttq.revokeConsent();
@@ -171,7 +174,8 @@
     return c;
   }
 
-  /* The dialog: built with DOM calls and textContent only (no HTML parsing, no inline style: CSP-safe); styles from consent.css. */
+  /* The dialog: built with DOM calls and textContent only (no HTML parsing, no inline style: CSP-safe);
+     styles from consent.css. */
   function el(tag, cls, text) {
     var e = d.createElement(tag);
     if (cls) e.className = cls;
@@ -323,16 +327,27 @@
     if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', fn); else fn();
   }
 
+  /* The stylesheet first (no unstyled flash): the dialog waits for it, 3 s at most. */
   var css = d.createElement('link');
   css.rel = 'stylesheet';
   css.href = API + '/consent.css';
+  var styled = new Promise(function (ok) {
+    css.addEventListener('load', ok);
+    css.addEventListener('error', ok);
+    w.setTimeout(ok, 3000);
+  });
   d.head.appendChild(css);
 
+  var ready = w.fetch(API + '/consent/config', {mode: 'cors', credentials: 'omit'})
+    .then(function (r) { if (!r.ok) throw new Error('consent config: HTTP ' + r.status); return r.json(); })
+    .then(function (config) {
+      return styled.then(function () {
+        return new Promise(function (ok) { whenReady(function () { start(config); ok(); }); });
+      });
+    })['catch'](function (e) { /* fails closed: nothing granted, nothing run */ w.console.warn(e); });
   w.privacyConsent = {
-    open: function () { open(true); },
+    open: function () { ready.then(function () { open(true); }); },
     get: get,
-    ready: w.fetch(API + '/consent/config', {mode: 'cors', credentials: 'omit'})
-      .then(function (r) { if (!r.ok) throw new Error('consent config: HTTP ' + r.status); return r.json(); })
-      .then(function (config) { return new Promise(function (ok) { whenReady(function () { start(config); ok(); }); }); })
+    ready: ready
   };
 })(window, document);

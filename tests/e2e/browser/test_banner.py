@@ -239,6 +239,7 @@ def test_keyboard_only_focus_stays_in_the_dialog_and_a_custom_choice_is_recorded
     assert state["action"] == "custom"
     assert state["effective"] == {"essential": True, "preferences": False, "analytics": True, "marketing": False}
     page.evaluate("() => privacyConsent.open()")  # the API re-opens it with the current choices
+    banner(page).wait_for()
     assert page.locator("#pc-cat-analytics").is_checked() and not page.locator("#pc-cat-marketing").is_checked()
     page.keyboard.press("Escape")
     assert banner(page).count() == 0
@@ -251,6 +252,7 @@ def test_axe_finds_no_serious_or_critical_violation(browser: Any, served: Stack,
     open_shop(page, url)
     banner(page).wait_for()
     page.evaluate("() => privacyConsent.open()")  # the customise layer: switches, vendors, cookies
+    page.locator("#pc-cat-analytics").wait_for()
     page.locator("#privacy-consent details").first.evaluate("d => { d.open = true; }")
     shot(page, "banner-11-customise")
     # axe runs outside the page's CSP rules: injected by Playwright into a page without the meta CSP.
@@ -320,6 +322,7 @@ def test_meta_and_tiktok_consent_and_cookie_deletion_for_a_store_with_those_vend
                                             ["fbq", "consent", "grant"], ["ttq", "grant"]]
     page.evaluate("() => privacyConsent.open()")
     banner(page).get_by_role("button", name="Reject all").click()  # a withdrawal
+    page.wait_for_function("() => calls.length === 6")
     assert page.evaluate("() => calls.slice(4)") == [["fbq", "consent", "revoke"], ["ttq", "revoke"]]
     cookies = page.evaluate("() => document.cookie")
     assert "_ga=" not in cookies and "_ga_ABC=" not in cookies and "other=1" in cookies
