@@ -49,9 +49,10 @@ def shop(storefront: Storefront, api: str, *, lang: str = "en") -> tuple[str, st
     return storefront.page(f"{tag}.html", html), tag
 
 
-def context(browser: Any, viewport: dict[str, int] | None = None, *, gpc: bool = False) -> Any:
+def context(browser: Any, viewport: dict[str, int] | None = None, *, gpc: bool = False,
+            color_scheme: str = "light") -> Any:
     ctx = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, locale="en-GB",
-                              extra_http_headers={"Sec-GPC": "1"} if gpc else None)
+                              extra_http_headers={"Sec-GPC": "1"} if gpc else None, color_scheme=color_scheme)
     ctx.add_init_script(WATCH + (GPC if gpc else ""))
     return ctx
 
@@ -107,6 +108,8 @@ def test_before_a_choice_nothing_blocked_runs_and_consent_mode_is_denied(browser
     assert (round(a["width"]), round(a["height"])) == (round(r["width"]), round(r["height"]))
     assert dialog.get_by_role("button", name="Customise").is_visible()
     assert page.evaluate("() => window.__csp") == []  # nothing the strict CSP had to block
+    page.evaluate("() => document.body.setAttribute('style', 'color: red')")  # the watcher does see a violation
+    page.wait_for_function("() => window.__csp.length === 1")
     page.context.close()
 
 
@@ -246,15 +249,17 @@ def test_keyboard_only_focus_stays_in_the_dialog_and_a_custom_choice_is_recorded
     page.context.close()
 
 
-def test_axe_finds_no_serious_or_critical_violation(browser: Any, served: Stack, storefront: Storefront) -> None:
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_or_critical_violation(browser: Any, served: Stack, storefront: Storefront,
+                                                    scheme: str) -> None:
     url, _ = shop(storefront, served.api)
-    page = context(browser).new_page()
+    page = context(browser, color_scheme=scheme).new_page()
     open_shop(page, url)
     banner(page).wait_for()
     page.evaluate("() => privacyConsent.open()")  # the customise layer: switches, vendors, cookies
     page.locator("#pc-cat-analytics").wait_for()
     page.locator("#privacy-consent details").first.evaluate("d => { d.open = true; }")
-    shot(page, "banner-11-customise")
+    shot(page, f"banner-11-customise-{scheme}")
     # axe runs outside the page's CSP rules: injected by Playwright into a page without the meta CSP.
     page.evaluate("() => document.querySelector('meta[http-equiv]').remove()")
     found = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in axe_any(page)]
