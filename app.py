@@ -11,6 +11,7 @@ from chalicelib.handlers import (
     mail,
     marketing,
     middleware,
+    privacy_center,
     privacy_requests,
     scheduled,
     webhooks,
@@ -20,5 +21,5 @@ from chalicelib.handlers import (
 app = Chalice(app_name="privacy-backend", configure_logs=False)
 app.register_middleware(middleware.observe, "all")
 for blueprint in (health, webhooks, consent, account_privacy, account_requests, privacy_requests, mail, intake,
-                  scheduled, marketing):
+                  scheduled, marketing, privacy_center):
     app.register_blueprint(blueprint.bp)

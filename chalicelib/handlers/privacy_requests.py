@@ -10,6 +10,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.container import get_container
 from chalicelib.errors import InvalidInputError
+from chalicelib.handlers import pages
 from chalicelib.handlers.http import api_route, json_body, json_response, raw_body
 from chalicelib.payloads.privacy_requests import MAX_BODY, WebRequestBody
 from chalicelib.services import privacy_requests as service
@@ -19,10 +20,6 @@ bp = Blueprint(__name__)
 
 ACCEPTED = {"status": "received",
             "message": "If the address is valid, we sent it a link to confirm the request. It expires in 24 hours."}
-
-PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Privacy request</title></head>"
-        "<body><h1>{title}</h1><p>{text}</p></body></html>")
-
 
 def _source_ip() -> str | None:
     identity: dict[str, Any] = (bp.current_request.context or {}).get("identity") or {}
@@ -45,10 +42,13 @@ def _form_token() -> str:
     return values[0][:256]
 
 
-def _page(status: int, title: str, text: str) -> Response:
-    return Response(body=PAGE.format(title=title, text=text), status_code=status,
-                    headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-                             "Referrer-Policy": "no-referrer"})
+def _page(status: int, title: str, text: str, form: str = "") -> Response:
+    """The privacy center's style and security headers (handlers/pages.py); `text` is escaped here."""
+    container = get_container()
+    body = (f"<section class=\"card\"><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{form}"
+            "<p><a href=\"/privacy-center\">Privacy center</a></p></section>")
+    return pages.page(status=status, title=title, body_html=body, policy=container.store_policy,
+                      origins=container.settings.allowed_origins)
 
 
 @api_route(bp, "/privacy-requests", methods=["POST"])
@@ -62,8 +62,8 @@ def post_request() -> Response:
     return json_response(202, ACCEPTED)
 
 
-CONFIRM_FORM = ("<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"token\" "
-                "value=\"{token}\"><button type=\"submit\">Confirm my request</button></form>")
+CONFIRM_FORM = ("<form method=\"post\" action=\"{action}\" class=\"actions\"><input type=\"hidden\" name=\"token\" "
+                "value=\"{token}\"><button type=\"submit\" id=\"confirm\">Confirm my request</button></form>")
 
 
 @api_route(bp, "/privacy-requests/verify", methods=["GET"])
@@ -76,7 +76,7 @@ def confirm_page() -> Response:
     form = CONFIRM_FORM.format(action="/privacy-requests/verify", token=html.escape(token, quote=True))
     return _page(200, "Confirm your privacy request",
                  "To confirm the request you made, press the button below. "
-                 "If you did not ask for this, ignore this page and the e-mail.</p>" + form + "<p>")
+                 "If you did not ask for this, ignore this page and the e-mail.", form)
 
 
 @api_route(bp, "/privacy-requests/verify", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
