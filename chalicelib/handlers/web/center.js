@@ -1,5 +1,5 @@
 /* The privacy center: no framework, no build step.  Every text goes into the page through textContent or
-   attribute setters (never innerHTML), so whatever the API or a person typed is shown as text.  The account token
+   attribute setters (never as markup), so whatever the API or a person typed is shown as text.  The account token
    the storefront put in the URL is taken out of it at once (history.replaceState) and kept in this closure only. */
 (function () {
   "use strict";
