@@ -20,6 +20,7 @@ from chalicelib.policy.model import StorePolicy
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?$")
 STYLESHEET = "/privacy-center/app.css"
 SCRIPT = "/privacy-center/app.js"
+ICON = "/privacy-center/icon.svg"
 
 
 def frame_ancestors(origins: Iterable[str]) -> str:
@@ -50,7 +51,7 @@ def page(*, status: int, title: str, body_html: str, policy: StorePolicy, origin
     head = (f"<!doctype html><html lang=\"{html.escape(lang, quote=True)}\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(title)} · {name}</title>"
-            f"<link rel=\"stylesheet\" href=\"{STYLESHEET}\">"
+            f"<link rel=\"stylesheet\" href=\"{STYLESHEET}\"><link rel=\"icon\" href=\"{ICON}\">"
             + (f"<script src=\"{SCRIPT}\" defer></script>" if script else "")
             + "</head><body>")
     header = f"<header class=\"brand\"><p class=\"store\" id=\"store-name\">{name}</p></header>"

@@ -59,3 +59,12 @@ def stylesheet() -> Response:
     primary = get_container().store_policy.branding.primary  # validated #rrggbb: safe in CSS
     css = f":root{{--primary:{primary};--on-primary:{text_on(primary)}}}\n" + _asset("center.css")
     return Response(body=css, status_code=200, headers=security_headers(_origins(), "text/css; charset=utf-8"))
+
+
+@api_route(bp, "/privacy-center/icon.svg", methods=["GET"])
+def icon() -> Response:
+    """The pages' icon (a browser asks for one): a dot in the store's colour."""
+    primary = get_container().store_policy.branding.primary
+    svg = (f"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><circle cx=\"8\" cy=\"8\" r=\"7\" "
+           f"fill=\"{primary}\"/></svg>")
+    return Response(body=svg, status_code=200, headers=security_headers(_origins(), "image/svg+xml"))

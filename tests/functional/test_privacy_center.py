@@ -23,7 +23,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
        "form-action 'self'; base-uri 'none'; object-src 'none'; "
        "frame-ancestors http://127.0.0.1:8000 http://localhost:3000 https://store.example")
 PAGES = {"/privacy-center": "text/html; charset=utf-8", "/privacy-center/app.js": "text/javascript; charset=utf-8",
-         "/privacy-center/app.css": "text/css; charset=utf-8"}
+         "/privacy-center/app.css": "text/css; charset=utf-8", "/privacy-center/icon.svg": "image/svg+xml"}
 JSON = {"Content-Type": "application/json"}
 XSS = "<script>alert(1)</script>"
 

@@ -141,7 +141,8 @@
   var POLL_TRIES = 60;
 
   function pickLanguage() {
-    var wanted = [document.documentElement.lang].concat(navigator.languages || [navigator.language || "en"]);
+    /* the browser's languages first: the page's own `lang` is the server's default (English) */
+    var wanted = (navigator.languages || [navigator.language || "en"]).concat([document.documentElement.lang]);
     for (var i = 0; i < wanted.length; i++) {
       var code = String(wanted[i] || "").slice(0, 2).toLowerCase();
       if (TEXTS[code] && offered.indexOf(code) >= 0) { return code; }
@@ -227,8 +228,8 @@
     return { input: input, node: el("label", { "class": "switch", "for": id }, input, el("span", { text: label })) };
   }
 
-  function textField(name, label, type) {
-    var id = "field-" + name.replace(/\./g, "-");
+  function textField(name, label, type, id) {
+    id = id || "field-" + name.replace(/\./g, "-");
     var input = el("input", { type: type || "text", id: id, name: name, autocomplete: "off" });
     return { input: input, node: el("div", {}, el("label", { "for": id, text: label }), input) };
   }
@@ -465,7 +466,7 @@
     var types = (root.getAttribute("data-guest-types") || "access").split(" ");
     var section = card("guest", t("guestForm"), t("guestIntro"));
     var form = el("form", { id: "guest-form", novalidate: true });
-    var email = textField("email", t("email"), "email");
+    var email = textField("email", t("email"), "email", "guest-email");
     email.input.setAttribute("autocomplete", "email");
     email.input.required = true;
     var select = el("select", { id: "guest-type", name: "type" });
