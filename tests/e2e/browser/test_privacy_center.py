@@ -21,7 +21,7 @@ import pytest
 from scripts.serve import Stack
 from tests.conftest import load_event
 from tests.e2e.browser.conftest import PHONE
-from tests.fakes.browser import axe, shot
+from tests.fakes.browser import SCREENSHOTS, axe, shot
 from tests.helpers import account_token, bearer, wc_signature
 
 XSS = "<script>window.__xss=1</script>"
@@ -288,6 +288,8 @@ def test_a_phone_sized_screen(page: Any, served: Stack, customer: Customer, csp_
     width = page.evaluate("document.getElementById('export-button').getBoundingClientRect().width")
     assert width > PHONE["width"] * 0.7  # buttons take the width of the screen
     shot(page, "privacy-center-phone")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / "privacy-center-phone-top.png"))  # one screen: the README's picture
     open_center(page, served)
     assert page.evaluate(no_sideways)
     shot(page, "privacy-center-phone-guest")
