@@ -9,9 +9,10 @@ from urllib.parse import parse_qs
 from chalice.app import Blueprint, Response
 
 from chalicelib.container import get_container
-from chalicelib.errors import InvalidInputError
+from chalicelib.errors import DomainError, InvalidInputError
 from chalicelib.handlers import pages
 from chalicelib.handlers.http import api_route, json_body, json_response, raw_body
+from chalicelib.observability import logger
 from chalicelib.payloads.privacy_requests import MAX_BODY, WebRequestBody
 from chalicelib.services import privacy_requests as service
 from chalicelib.services.request_intake import accept_web_request
@@ -66,10 +67,31 @@ CONFIRM_FORM = ("<form method=\"post\" action=\"{action}\" class=\"actions\"><in
                 "value=\"{token}\"><button type=\"submit\" id=\"confirm\">Confirm my request</button></form>")
 
 
+def _refused_page(error: DomainError) -> Response:
+    """A refused link in a browser: the same status and message as the API's answer, as a page in the center's
+    style (a person opened it, not a program)."""
+    logger.info("request refused", extra={"error": error.code, "status": error.status})
+    response = _page(error.status, "This link cannot be used",
+                     f"{error.message[:1].upper()}{error.message[1:]}. If you still want to make the request, "
+                     "ask again from the privacy center.")
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 @api_route(bp, "/privacy-requests/verify", methods=["GET"])
 def confirm_page() -> Response:
     """The e-mailed link opens a confirmation page; only its button (a POST) uses the single-use token, so mail
     scanners and link previews that fetch the link cannot confirm or burn a request."""
+    try:
+        return _confirm_page()
+    except DomainError as error:
+        if error.status >= 500:
+            raise
+        return _refused_page(error)
+
+
+def _confirm_page() -> Response:
     token = _query("token")
     if not token or not token.replace("-", "").replace("_", "").isalnum():
         raise InvalidInputError("the link is incomplete", field="token")
@@ -82,8 +104,13 @@ def confirm_page() -> Response:
 @api_route(bp, "/privacy-requests/verify", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
 def verify() -> Response:
     container = get_container()
-    token = _form_token()
-    request = service.verify_request(container, token=token, now=container.now())
+    try:
+        token = _form_token()
+        request = service.verify_request(container, token=token, now=container.now())
+    except DomainError as error:
+        if error.status >= 500:
+            raise
+        return _refused_page(error)
     texts = {"access": "We are preparing your data export; the download link will come by e-mail.",
              "deletion": "Your deletion request is confirmed.",
              "correction": "Your correction request is confirmed; we will contact you.",

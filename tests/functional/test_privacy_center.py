@@ -235,3 +235,22 @@ def test_the_confirm_page_has_the_centers_style_and_headers(client: Any, contain
                             headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert_secure(done, "text/html; charset=utf-8")
     assert b"Request confirmed" in done.body and parse(done.body).inline == []
+
+
+def test_a_used_or_bad_link_is_a_page_in_the_same_style_not_json(client: Any, container: Any) -> None:
+    address = "guest.twice@example.org"
+    client.http.post("/privacy-requests", headers=JSON, body=json.dumps({"email": address, "type": "opt_out"}))
+    drain_intake(client)
+    mail = next(m for m in sent_mail() if m["To"] == address)
+    link = next(line for line in mail_text(mail).splitlines() if "/privacy-requests/verify?token=" in line)
+    token = parse_qs(urlparse(link.strip()).query)["token"][0]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert client.http.post("/privacy-requests/verify", body=f"token={token}", headers=form).status_code == 200
+    for refused in (client.http.post("/privacy-requests/verify", body=f"token={token}", headers=form),
+                    client.http.post("/privacy-requests/verify", body="", headers=form),
+                    client.http.get("/privacy-requests/verify?token=%3Cscript%3E")):
+        assert refused.status_code == 400
+        assert refused.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert refused.headers["Content-Security-Policy"] == CSP
+        assert b"This link cannot be used" in refused.body and b"<script>" not in refused.body
+        assert parse(refused.body).inline == []

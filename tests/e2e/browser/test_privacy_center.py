@@ -222,7 +222,20 @@ def test_a_guest_exports_through_the_mailed_link_and_the_confirm_page(page: Any,
     page.wait_for_selector("text=Request confirmed")
     assert "We are preparing your data export" in page.locator("main").inner_text()
     shot(page, "privacy-confirm-done")
-    assert csp_errors == []
+    page.goto(link)  # the link again: its button now meets a used token, and says so in the same style
+    page.locator("#confirm").click()
+    page.wait_for_selector("text=This link cannot be used")
+    shot(page, "privacy-confirm-used")
+    assert [e for e in csp_errors if "status of 400" not in e] == []
+
+
+def test_an_expired_token_says_so_and_shows_nothing(page: Any, served: Stack, customer: Customer,
+                                                    csp_errors: list[str]) -> None:
+    expired = account_token(customer.customer_id, customer.email, now=time.time() - 7200)
+    page.goto(f"{served.api}/privacy-center#token={expired}")
+    wait_status(page, "Your session has expired.")
+    assert "token" not in page.url and page.locator("#marketing-switch").count() == 0
+    assert [e for e in csp_errors if "status of 401" not in e] == []
 
 
 def focus_by_tab(page: Any, selector: str, limit: int = 80) -> None:
