@@ -18,9 +18,11 @@ from chalice.app import Response
 from chalicelib.policy.model import StorePolicy
 
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?$")
-STYLESHEET = "/privacy-center/app.css"
-SCRIPT = "/privacy-center/app.js"
-ICON = "/privacy-center/icon.svg"
+# Relative to the page (`root` is "" for /privacy-center, "../" for /privacy-requests/verify), so the pages also work
+# under an API Gateway stage prefix (/api/privacy-center).
+STYLESHEET = "privacy-center/app.css"
+SCRIPT = "privacy-center/app.js"
+ICON = "privacy-center/icon.svg"
 
 
 def frame_ancestors(origins: Iterable[str]) -> str:
@@ -45,14 +47,14 @@ def store_name(policy: StorePolicy) -> str:
 
 
 def page(*, status: int, title: str, body_html: str, policy: StorePolicy, origins: Iterable[str],
-         script: bool = False, lang: str = "en") -> Response:
+         script: bool = False, lang: str = "en", root: str = "") -> Response:
     """A page in the store's style.  `title` is text (escaped here); `body_html` must already be escaped."""
     name = html.escape(store_name(policy))
     head = (f"<!doctype html><html lang=\"{html.escape(lang, quote=True)}\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(title)} · {name}</title>"
-            f"<link rel=\"stylesheet\" href=\"{STYLESHEET}\"><link rel=\"icon\" href=\"{ICON}\">"
-            + (f"<script src=\"{SCRIPT}\" defer></script>" if script else "")
+            f"<link rel=\"stylesheet\" href=\"{root}{STYLESHEET}\"><link rel=\"icon\" href=\"{root}{ICON}\">"
+            + (f"<script src=\"{root}{SCRIPT}\" defer></script>" if script else "")
             + "</head><body>")
     header = f"<header class=\"brand\"><p class=\"store\" id=\"store-name\">{name}</p></header>"
     document = f"{head}{header}<main id=\"main\">{body_html}</main></body></html>"

@@ -47,9 +47,9 @@ def _page(status: int, title: str, text: str, form: str = "") -> Response:
     """The privacy center's style and security headers (handlers/pages.py); `text` is escaped here."""
     container = get_container()
     body = (f"<section class=\"card\"><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{form}"
-            "<p><a href=\"/privacy-center\">Privacy center</a></p></section>")
+            "<p><a href=\"../privacy-center\">Privacy center</a></p></section>")
     return pages.page(status=status, title=title, body_html=body, policy=container.store_policy,
-                      origins=container.settings.allowed_origins)
+                      origins=container.settings.allowed_origins, root="../")
 
 
 @api_route(bp, "/privacy-requests", methods=["POST"])
@@ -95,7 +95,7 @@ def _confirm_page() -> Response:
     token = _query("token")
     if not token or not token.replace("-", "").replace("_", "").isalnum():
         raise InvalidInputError("the link is incomplete", field="token")
-    form = CONFIRM_FORM.format(action="/privacy-requests/verify", token=html.escape(token, quote=True))
+    form = CONFIRM_FORM.format(action="verify", token=html.escape(token, quote=True))
     return _page(200, "Confirm your privacy request",
                  "To confirm the request you made, press the button below. "
                  "If you did not ask for this, ignore this page and the e-mail.", form)

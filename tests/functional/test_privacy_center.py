@@ -87,7 +87,7 @@ def test_every_part_has_the_strict_headers_and_its_content_type(client: Any, pat
 def test_the_page_has_no_inline_script_style_or_handler_and_names_the_store(client: Any) -> None:
     document = parse(client.http.get("/privacy-center").body)
     assert document.inline == []
-    assert [script.get("src") for script in document.scripts] == ["/privacy-center/app.js"]
+    assert [script.get("src") for script in document.scripts] == ["privacy-center/app.js"]
     assert "JETCARDS" in "".join(document.text)
 
 
@@ -229,7 +229,7 @@ def test_the_confirm_page_has_the_centers_style_and_headers(client: Any, contain
     page = client.http.get(f"/privacy-requests/verify?token={token}")
     assert_secure(page, "text/html; charset=utf-8")
     document = parse(page.body)
-    assert document.inline == [] and b'href="/privacy-center/app.css"' in page.body
+    assert document.inline == [] and b'href="../privacy-center/app.css"' in page.body
     assert b"JETCARDS" in page.body and b"Confirm my request" in page.body
     done = client.http.post("/privacy-requests/verify", body=f"token={token}",
                             headers={"Content-Type": "application/x-www-form-urlencoded"})

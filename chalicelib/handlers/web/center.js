@@ -137,6 +137,8 @@
   var offered = (root.getAttribute("data-languages") || "en").split(" ");
   var lang = pickLanguage();
   var token = takeToken();
+  /* The API's base: the page's own path without "privacy-center" ("/" or a stage prefix such as "/api/"). */
+  var BASE = window.location.pathname.replace(/privacy-center\/?$/, "");
   var POLL_MS = 1500;
   var POLL_TRIES = 60;
 
@@ -199,7 +201,7 @@
     if (token) { headers.Authorization = "Bearer " + token; }
     var options = { method: method, headers: headers, credentials: "omit", cache: "no-store" };
     if (body !== undefined) { headers["Content-Type"] = "application/json"; options.body = JSON.stringify(body); }
-    return fetch(path, options).then(function (response) {
+    return fetch(BASE + path, options).then(function (response) {
       return response.text().then(function (raw) {
         var data = null;
         try { data = raw ? JSON.parse(raw) : null; } catch (ignored) { data = null; }
@@ -276,7 +278,7 @@
       control.input.addEventListener("change", function () {
         var choices = {};
         Object.keys(switches).forEach(function (name) { choices[name] = switches[name].checked; });
-        api("PUT", "/account/privacy/consent", { action: "custom", choices: choices, policy_version: config.policy_version,
+        api("PUT", "account/privacy/consent", { action: "custom", choices: choices, policy_version: config.policy_version,
           locale: lang }).then(function () { say(t("saved")); }, fail);
       });
     });
@@ -288,7 +290,7 @@
     var control = switchControl("marketing-switch", t("marketingSwitch"), privacy.marketing && privacy.marketing.email_marketing === true);
     control.input.addEventListener("change", function () {
       var wanted = control.input.checked;
-      api("PUT", "/account/privacy/marketing", { email_marketing: wanted }).then(function () { say(t("saved")); }, function (error) {
+      api("PUT", "account/privacy/marketing", { email_marketing: wanted }).then(function () { say(t("saved")); }, function (error) {
         control.input.checked = !wanted;
         fail(error);
       });
@@ -324,7 +326,7 @@
     button.addEventListener("click", function () {
       button.disabled = true;
       result.replaceChildren(el("p", { text: t("exportWaiting") }));
-      api("POST", "/account/export").then(function (made) {
+      api("POST", "account/export").then(function (made) {
         return poll(made.request_id, 0);
       }).then(function (view) {
         button.disabled = false;
@@ -340,7 +342,7 @@
   }
 
   function poll(requestId, tries) {
-    return api("GET", "/account/requests/" + encodeURIComponent(requestId)).then(function (view) {
+    return api("GET", "account/requests/" + encodeURIComponent(requestId)).then(function (view) {
       if (view.download || ["completed", "denied", "cancelled", "expired"].indexOf(view.status) >= 0 || tries >= POLL_TRIES) {
         return view;
       }
@@ -357,7 +359,7 @@
       var cancel = el("button", { type: "button", "class": "secondary", id: "cancel-deletion", text: t("cancelDeletion") });
       cancel.addEventListener("click", function () {
         cancel.disabled = true;
-        api("DELETE", "/account/deletion/" + encodeURIComponent(request.request_id)).then(function () {
+        api("DELETE", "account/deletion/" + encodeURIComponent(request.request_id)).then(function () {
           say(t("deletionCancelled"));
           showForm();
           refresh();
@@ -372,7 +374,7 @@
       button.addEventListener("click", function () {
         if (!check.checked) { say(t("confirmFirst"), true); check.focus(); return; }
         button.disabled = true;
-        api("POST", "/account/deletion", { confirm: true }).then(function (made) {
+        api("POST", "account/deletion", { confirm: true }).then(function (made) {
           showScheduled(made);
           say(t("deletionScheduled", { date: date(made.execute_after) }));
           refresh();
@@ -397,8 +399,8 @@
           .then(function () { button.disabled = false; });
       });
     }
-    send(restrict, "/account/restriction", "restricted");
-    send(object, "/account/objection", "objected");
+    send(restrict, "account/restriction", "restricted");
+    send(object, "account/objection", "objected");
     section.append(el("div", { "class": "actions" }, restrict, object));
     return section;
   }
@@ -412,7 +414,7 @@
       event.preventDefault();
       var asked = changes();
       if (!Object.keys(asked).length) { say(t("nothingToCorrect"), true); return; }
-      api("POST", "/account/requests", { type: "correction", changes: asked }).then(function () {
+      api("POST", "account/requests", { type: "correction", changes: asked }).then(function () {
         form.reset();
         say(t("corrected"));
         refresh();
@@ -445,11 +447,11 @@
 
   function signedIn() {
     say(t("loading"));
-    Promise.all([api("GET", "/consent/config"), api("GET", "/account/privacy"), api("GET", "/account/requests")])
+    Promise.all([api("GET", "consent/config"), api("GET", "account/privacy"), api("GET", "account/requests")])
       .then(function (answers) {
         var history = historyCard();
         var refresh = function () {
-          api("GET", "/account/requests").then(function (list) { history.show(list.requests || []); }, fail);
+          api("GET", "account/requests").then(function (list) { history.show(list.requests || []); }, fail);
         };
         var requests = answers[2].requests || [];
         app.replaceChildren(cookiesCard(answers[0], answers[1]), marketingCard(answers[1]), dataCard(answers[1]),
@@ -486,7 +488,7 @@
         body.changes = asked;
       }
       button.disabled = true;
-      api("POST", "/privacy-requests", body).then(function () {
+      api("POST", "privacy-requests", body).then(function () {
         form.reset();
         correction.hidden = true;
         say(t("guestAnswer"));
