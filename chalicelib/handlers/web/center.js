@@ -26,6 +26,7 @@
       cancelDeletion: "Cancel the deletion", deletionCancelled: "The deletion is cancelled.",
       confirmFirst: "Please tick the box to confirm first.",
       restrict: "Restrict or object", restrictHint: "Restriction: we keep your data but stop using it. Objection: we stop analytics, profiling, advertising and marketing.",
+      restrictConfirm: "I understand what the button I press does.",
       restrictButton: "Restrict the use of my data", objectButton: "Object to analytics and marketing",
       restricted: "Your restriction request is recorded.", objected: "Your objection is recorded.",
       correction: "Correct your data", correctionHint: "Fill in only what should change.",
@@ -68,6 +69,7 @@
       cancelDeletion: "Löschung abbrechen", deletionCancelled: "Die Löschung ist abgebrochen.",
       confirmFirst: "Bitte bestätigen Sie zuerst mit dem Häkchen.",
       restrict: "Einschränken oder widersprechen", restrictHint: "Einschränkung: wir behalten Ihre Daten, nutzen sie aber nicht mehr. Widerspruch: keine Analyse, kein Profiling, keine Werbung.",
+      restrictConfirm: "Ich verstehe, was der gedrückte Knopf bewirkt.",
       restrictButton: "Nutzung meiner Daten einschränken", objectButton: "Analyse und Werbung widersprechen",
       restricted: "Ihre Einschränkung ist erfasst.", objected: "Ihr Widerspruch ist erfasst.",
       correction: "Daten berichtigen", correctionHint: "Füllen Sie nur aus, was sich ändern soll.",
@@ -109,6 +111,7 @@
       cancelDeletion: "Tühista kustutamine", deletionCancelled: "Kustutamine on tühistatud.",
       confirmFirst: "Palun kinnitage kõigepealt linnukesega.",
       restrict: "Piiramine või vastuväide", restrictHint: "Piiramine: hoiame teie andmeid, kuid ei kasuta neid. Vastuväide: lõpetame analüütika, profiilianalüüsi, reklaami ja turunduse.",
+      restrictConfirm: "Saan aru, mida vajutatav nupp teeb.",
       restrictButton: "Piira minu andmete kasutamist", objectButton: "Esita vastuväide analüütikale ja turundusele",
       restricted: "Teie piiramise taotlus on registreeritud.", objected: "Teie vastuväide on registreeritud.",
       correction: "Andmete parandamine", correctionHint: "Täitke ainult see, mis peab muutuma.",
@@ -392,8 +395,10 @@
     var section = card("restrict", t("restrict"), t("restrictHint"));
     var restrict = el("button", { type: "button", "class": "secondary", id: "restrict-button", text: t("restrictButton") });
     var object = el("button", { type: "button", "class": "secondary", id: "object-button", text: t("objectButton") });
+    var check = el("input", { type: "checkbox", id: "restrict-confirm" });
     function send(button, path, done) {
       button.addEventListener("click", function () {
+        if (!check.checked) { say(t("confirmFirst"), true); check.focus(); return; }
         button.disabled = true;
         api("POST", path, { confirm: true }).then(function () { say(t(done)); refresh(); }, fail)
           .then(function () { button.disabled = false; });
@@ -401,7 +406,8 @@
     }
     send(restrict, "account/restriction", "restricted");
     send(object, "account/objection", "objected");
-    section.append(el("div", { "class": "actions" }, restrict, object));
+    section.append(el("label", { "class": "check", "for": "restrict-confirm" }, check, el("span", { text: t("restrictConfirm") })),
+      el("div", { "class": "actions" }, restrict, object));
     return section;
   }
 

@@ -159,6 +159,23 @@ def test_a_deletion_is_asked_then_cancelled(page: Any, served: Stack, customer: 
     assert csp_errors == []
 
 
+def test_restriction_and_objection_need_the_box_then_are_recorded(page: Any, served: Stack, customer: Customer,
+                                                                  csp_errors: list[str]) -> None:
+    open_center(page, served, customer.token())
+    page.locator("#object-button").click()
+    wait_status(page, "Please tick the box")
+    page.locator("#restrict-confirm").check()
+    page.locator("#object-button").click()
+    wait_status(page, "Your objection is recorded.")
+    page.locator("#restrict-button").click()
+    wait_status(page, "Your restriction request is recorded.")
+    page.locator("#history-table >> text=Restrict the use of my data").wait_for()
+    shot(page, "privacy-center-restricted")
+    status, listed = call(served, "GET", "/account/requests", headers=customer.auth())
+    assert status == 200 and sorted(r["type"] for r in listed["requests"]) == ["objection", "restriction"]
+    assert csp_errors == []
+
+
 def test_script_typed_into_every_field_stays_text(page: Any, served: Stack, customer: Customer,
                                                   csp_errors: list[str]) -> None:
     open_center(page, served, customer.token())
