@@ -254,3 +254,29 @@ def test_a_used_or_bad_link_is_a_page_in_the_same_style_not_json(client: Any, co
         assert refused.headers["Content-Security-Policy"] == CSP
         assert b"This link cannot be used" in refused.body and b"<script>" not in refused.body
         assert parse(refused.body).inline == []
+
+
+@pytest.mark.parametrize(("header", "offered", "expected"), [
+    (None, ["en", "de", "et"], "en"),
+    ("de-DE,de;q=0.9,en;q=0.8", ["en", "de", "et"], "de"),
+    ("fr-FR, et;q=0.5, de;q=0.4", ["en", "de", "et"], "et"),
+    ("de;q=0.2, et;q=0.9", ["en", "de", "et"], "et"),
+    ("de-AT", ["en"], "en"),  # the store answers in English only
+    ("de;q=abc, et;q=nan, de;q=0, ;;;,,," + "x" * 2000, ["en", "de", "et"], "en"),
+])
+def test_the_confirm_page_speaks_the_browsers_language_among_the_stores(header: str | None, offered: list[str],
+                                                                        expected: str) -> None:
+    from chalicelib.handlers.page_texts import TEXTS, language
+
+    assert language(header, offered) == expected
+    assert {lang: set(texts) for lang, texts in TEXTS.items()} == {lang: set(TEXTS["en"]) for lang in TEXTS}
+
+
+def test_the_confirm_page_in_german(client: Any, container: Any) -> None:
+    page = client.http.get("/privacy-requests/verify?token=abc-def_0123456789",
+                           headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert page.status_code == 200 and page.headers["Vary"] == "Accept-Language"
+    assert '<html lang="de">' in page.body.decode() and "Meine Anfrage bestätigen" in page.body.decode()
+    refused = client.http.post("/privacy-requests/verify", body="token=abc",
+                               headers={"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "et"})
+    assert refused.status_code == 400 and "Seda linki ei saa kasutada" in refused.body.decode()
