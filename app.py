@@ -12,6 +12,7 @@ from chalicelib.handlers import (
     mail,
     marketing,
     middleware,
+    privacy_center,
     privacy_requests,
     scheduled,
     webhooks,
@@ -21,5 +22,5 @@ from chalicelib.handlers import (
 app = Chalice(app_name="privacy-backend", configure_logs=False)
 app.register_middleware(middleware.observe, "all")
 for blueprint in (health, webhooks, consent, account_privacy, account_requests, privacy_requests, mail, intake,
-                  scheduled, marketing, banner):
+                  scheduled, marketing, banner, privacy_center):
     app.register_blueprint(blueprint.bp)

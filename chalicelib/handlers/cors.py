@@ -5,7 +5,8 @@ path) carries the CORS headers.
 - A request whose `Origin` is in ALLOWED_ORIGINS gets `Access-Control-Allow-Origin: <that origin>` and `Vary: Origin`.
 - A request from any other origin is refused (403) before anything is stored: a browser would not let the page read
   the answer anyway, and a disallowed site must not be able to write consent records for our visitors.
-- Requests without `Origin` (server to server, curl) are not cross-origin and pass.
+- Requests without `Origin` (server to server, curl) are not cross-origin and pass, and so do the API's own pages
+  (the privacy center): an `Origin` whose host is the request's `Host` is same-origin, needing no CORS headers.
 - Preflight (`OPTIONS`) answers 204 with the allowed methods and headers for an allowed origin, 403 otherwise.
 """
 
@@ -27,10 +28,15 @@ def _origin(headers: Mapping[str, str]) -> str | None:
     return value.strip() if value else None
 
 
+def _same_origin(origin: str, headers: Mapping[str, str]) -> bool:
+    host = headers.get("host") or headers.get("Host")
+    return bool(host) and origin.partition("://")[2] == str(host).strip().lower()
+
+
 def check_origin(headers: Mapping[str, str], allowed: Iterable[str]) -> dict[str, str]:
     """The CORS headers of an actual request; ForbiddenError for an origin that is not allowed."""
     origin = _origin(headers)
-    if origin is None:
+    if origin is None or _same_origin(origin, headers):
         return {}
     if origin not in set(allowed):
         raise ForbiddenError("origin not allowed", field="Origin")

@@ -9,8 +9,10 @@ from urllib.parse import parse_qs
 from chalice.app import Blueprint, Response
 
 from chalicelib.container import get_container
-from chalicelib.errors import InvalidInputError
+from chalicelib.errors import DomainError, InvalidInputError
+from chalicelib.handlers import page_texts, pages
 from chalicelib.handlers.http import api_route, json_body, json_response, raw_body
+from chalicelib.observability import logger
 from chalicelib.payloads.privacy_requests import MAX_BODY, WebRequestBody
 from chalicelib.services import privacy_requests as service
 from chalicelib.services.request_intake import accept_web_request
@@ -19,9 +21,6 @@ bp = Blueprint(__name__)
 
 ACCEPTED = {"status": "received",
             "message": "If the address is valid, we sent it a link to confirm the request. It expires in 24 hours."}
-
-PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Privacy request</title></head>"
-        "<body><h1>{title}</h1><p>{text}</p></body></html>")
 
 
 def _source_ip() -> str | None:
@@ -45,10 +44,23 @@ def _form_token() -> str:
     return values[0][:256]
 
 
-def _page(status: int, title: str, text: str) -> Response:
-    return Response(body=PAGE.format(title=title, text=text), status_code=status,
-                    headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-                             "Referrer-Policy": "no-referrer"})
+def _texts() -> tuple[str, dict[str, str]]:
+    offered = get_container().store_policy.rights.languages
+    lang = page_texts.language(bp.current_request.headers.get("accept-language"), offered)
+    return lang, page_texts.TEXTS[lang]
+
+
+def _page(status: int, title: str, text: str, form: str = "") -> Response:
+    """The privacy center's style and security headers (handlers/pages.py), in the browser's language among the
+    store's; `title` and `text` are escaped here."""
+    container = get_container()
+    lang, texts = _texts()
+    body = (f"<section class=\"card\"><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{form}"
+            f"<p><a href=\"../privacy-center\">{html.escape(texts['center'])}</a></p></section>")
+    response = pages.page(status=status, title=title, body_html=body, policy=container.store_policy,
+                          origins=container.settings.allowed_origins, root="../", lang=lang)
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 @api_route(bp, "/privacy-requests", methods=["POST"])
@@ -62,35 +74,56 @@ def post_request() -> Response:
     return json_response(202, ACCEPTED)
 
 
-CONFIRM_FORM = ("<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"token\" "
-                "value=\"{token}\"><button type=\"submit\">Confirm my request</button></form>")
+CONFIRM_FORM = ("<form method=\"post\" action=\"{action}\" class=\"actions\"><input type=\"hidden\" name=\"token\" "
+                "value=\"{token}\"><button type=\"submit\" id=\"confirm\">{button}</button></form>")
+
+
+def _refused_page(error: DomainError) -> Response:
+    """A refused link in a browser: the same status and message as the API's answer, as a page in the center's
+    style (a person opened it, not a program)."""
+    logger.info("request refused", extra={"error": error.code, "status": error.status})
+    texts = _texts()[1]
+    response = _page(error.status, texts["refused_title"], texts["refused_text"])
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @api_route(bp, "/privacy-requests/verify", methods=["GET"])
 def confirm_page() -> Response:
     """The e-mailed link opens a confirmation page; only its button (a POST) uses the single-use token, so mail
     scanners and link previews that fetch the link cannot confirm or burn a request."""
+    try:
+        return _confirm_page()
+    except DomainError as error:
+        if error.status >= 500:
+            raise
+        return _refused_page(error)
+
+
+def _confirm_page() -> Response:
     token = _query("token")
     if not token or not token.replace("-", "").replace("_", "").isalnum():
         raise InvalidInputError("the link is incomplete", field="token")
-    form = CONFIRM_FORM.format(action="/privacy-requests/verify", token=html.escape(token, quote=True))
-    return _page(200, "Confirm your privacy request",
-                 "To confirm the request you made, press the button below. "
-                 "If you did not ask for this, ignore this page and the e-mail.</p>" + form + "<p>")
+    texts = _texts()[1]
+    form = CONFIRM_FORM.format(action="verify", token=html.escape(token, quote=True),
+                               button=html.escape(texts["confirm_button"]))
+    return _page(200, texts["confirm_title"], texts["confirm_text"], form)
 
 
 @api_route(bp, "/privacy-requests/verify", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
 def verify() -> Response:
     container = get_container()
-    token = _form_token()
-    request = service.verify_request(container, token=token, now=container.now())
-    texts = {"access": "We are preparing your data export; the download link will come by e-mail.",
-             "deletion": "Your deletion request is confirmed.",
-             "correction": "Your correction request is confirmed; we will contact you.",
-             "opt_out": "You will no longer receive marketing e-mails.",
-             "restriction": "Your restriction request is confirmed: your data is kept but no longer used.",
-             "objection": "Your objection is confirmed: your data is no longer used for analytics or advertising."}
-    return _page(200, "Request confirmed", f"Request {request.request_id}: {texts[request.type.value]}")
+    try:
+        token = _form_token()
+        request = service.verify_request(container, token=token, now=container.now())
+    except DomainError as error:
+        if error.status >= 500:
+            raise
+        return _refused_page(error)
+    texts = _texts()[1]
+    done = texts["done_request"].format(request_id=request.request_id)
+    return _page(200, texts["done_title"], f"{done}: {texts[request.type.value]}")
 
 
 @api_route(bp, "/privacy-requests/download", methods=["GET"])

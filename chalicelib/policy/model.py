@@ -210,6 +210,13 @@ class Rights(_Section):
     cites: Text
 
 
+class Branding(_Section):
+    """How the customer-facing pages (the privacy center, the confirm page) look: not a promise, so optional."""
+
+    primary: str = Field(default="#1d4ed8", pattern=r"^#[0-9A-Fa-f]{6}$")  # a hex colour, e.g. "#0f766e"
+    cites: Text = "silent: the project's default colour"
+
+
 class StorePolicy(_Section):
     schema_version: Literal[1] = Field(alias="schema")
     policy: PolicyInfo
@@ -221,6 +228,7 @@ class StorePolicy(_Section):
     cookies: dict[CookieCategoryName, CookieCategory]
     ip_addresses: IpAddresses
     rights: Rights
+    branding: Branding = Field(default_factory=Branding)
 
     def category(self, name: Category | str) -> DataCategory | None:
         return self.categories.get(str(name))
