@@ -45,8 +45,16 @@
   /* Google Consent Mode v2: everything denied before any tag runs (this script is synchronous). */
   w.dataLayer = w.dataLayer || [];
   if (typeof w.gtag !== 'function') w.gtag = function () { w.dataLayer.push(arguments); };
-  var defaults = {wait_for_update: 500};
+  /* The store policy's [consent_mode] (written in by GET /consent.js): regions where consent is needed. */
+  var MODE = {"regions": [], "wait_for_update_ms": 500};
+  var defaults = {wait_for_update: MODE.wait_for_update_ms};
   SIGNALS.forEach(function (s) { defaults[s] = 'denied'; });
+  if (MODE.regions.length) {
+    defaults.region = MODE.regions;  /* denied there until a choice; granted elsewhere */
+    var elsewhere = {};
+    SIGNALS.forEach(function (s) { elsewhere[s] = 'granted'; });
+    w.gtag('consent', 'default', elsewhere);
+  }
   w.gtag('consent', 'default', defaults);
 
   var cfg = null, state = null, root = null, lastFocus = null;

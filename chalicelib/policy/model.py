@@ -217,6 +217,17 @@ class Branding(_Section):
     cites: Text = "silent: the project's default colour"
 
 
+class ConsentMode(_Section):
+    """Google Consent Mode v2 defaults of the banner.  `regions` (ISO 3166-1 or 3166-2 codes): where the seven
+    signals are denied until a choice; elsewhere Consent Mode starts granted.  Empty (the default): denied
+    everywhere, the strictest reading."""
+
+    regions: list[Annotated[str, Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]] = Field(default_factory=list,
+                                                                                       max_length=300)
+    wait_for_update_ms: int = Field(default=500, ge=0, le=10_000)
+    cites: Text = "silent: denied everywhere until a choice (project default)"
+
+
 class StorePolicy(_Section):
     schema_version: Literal[1] = Field(alias="schema")
     policy: PolicyInfo
@@ -229,6 +240,7 @@ class StorePolicy(_Section):
     ip_addresses: IpAddresses
     rights: Rights
     branding: Branding = Field(default_factory=Branding)
+    consent_mode: ConsentMode = Field(default_factory=ConsentMode)
 
     def category(self, name: Category | str) -> DataCategory | None:
         return self.categories.get(str(name))

@@ -100,3 +100,30 @@ def test_personal_data_in_a_query_or_header_never_reaches_the_logs(client: Any, 
     logs = log_output()
     for name, value in person.items():
         assert value not in logs, f"{name} leaked into the logs"
+
+
+def test_the_policys_consent_mode_regions_are_written_into_the_script(client: Any, container: Any) -> None:
+    from chalicelib.policy.model import ConsentMode
+    from tests.helpers import store_policy
+
+    default = client.http.get("/consent.js")
+    assert b'var MODE = {"regions": [], "wait_for_update_ms": 500};' in default.body  # denied everywhere
+    policy = store_policy("jetkrate")
+    container.override(store_policy=policy.model_copy(update={"consent_mode": ConsentMode(
+        regions=["AT", "DE", "US-CA"], wait_for_update_ms=800)}))
+    regional = client.http.get("/consent.js")
+    assert b'var MODE = {"regions": ["AT", "DE", "US-CA"], "wait_for_update_ms": 800};' in regional.body
+    assert regional.headers["ETag"] != default.headers["ETag"]  # a cached copy of the other policy is not reused
+
+
+def test_consent_mode_regions_must_be_iso_codes() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from chalicelib.policy.model import ConsentMode
+
+    for bad in (["de"], ["EEA"], ['DE"]};alert(1)//'], ["D"], ["DE-"]):
+        with pytest.raises(ValidationError):
+            ConsentMode(regions=bad)
+    with pytest.raises(ValidationError):
+        ConsentMode(wait_for_update_ms=10_001)
