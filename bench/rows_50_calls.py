@@ -40,7 +40,10 @@ def _row(name: str, calls: AwsCalls, samples: list[float], per: int, extra: str 
     by_service = calls.by_service(per)
     ordered = sorted(samples)
     median = ordered[len(ordered) // 2]
-    notes = f"AWS calls per operation {by_service} ({calls.operations()} over {per}){extra}"
+    counts = ", ".join(f"{service.upper()} {value:g}" for service, value in by_service.items()
+                       if not service.startswith("dynamodb_"))
+    notes = (f"AWS calls per operation: {counts}; DynamoDB request units {by_service['dynamodb_wru']:g} WRU, "
+             f"{by_service['dynamodb_rru']:g} RRU ({calls.operations()}; over {per}){extra}")
     return Row(name, per, median, ordered[-1], None, notes, round_trips=by_service.get("dynamodb", 0.0),
                calls=by_service)
 
