@@ -158,6 +158,29 @@ def _write_units(item: dict[str, Any] | None) -> int:
     return max(1, -(-item_size(item) // KIB)) if item else 1  # an update/delete/check: 1 KB assumed
 
 
+def index_projections() -> dict[str, tuple[list[str], str]]:
+    """Global secondary indexes of infra/template.json: partition key attribute -> (key attributes, projection)."""
+    template = json.loads((ROOT / "infra" / "template.json").read_text())
+    found: dict[str, tuple[list[str], str]] = {}
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            for index in resource["Properties"].get("GlobalSecondaryIndexes", []):
+                keys = [key["AttributeName"] for key in index["KeySchema"]]
+                found[keys[0]] = (keys, index["Projection"]["ProjectionType"])
+    return found
+
+
+def index_write_units(item: dict[str, Any], indexes: dict[str, tuple[list[str], str]]) -> int:
+    """A put of an item carrying an index's key also writes that index (1 WRU per KB of the projected item; the
+    table's own keys are projected too)."""
+    units = 0
+    for partition_key, (keys, projection) in indexes.items():
+        if partition_key in item:
+            projected = item if projection == "ALL" else {k: item[k] for k in ("pk", "sk", *keys) if k in item}
+            units += _write_units(projected)
+    return units
+
+
 def _read_units(items: list[dict[str, Any]], consistent: bool) -> float:
     units = max(1, -(-sum(item_size(item) for item in items) // (4 * KIB)))
     return float(units) if consistent else units / 2
@@ -166,7 +189,8 @@ def _read_units(items: list[dict[str, Any]], consistent: bool) -> float:
 class AwsCalls:
     """Counts the AWS API calls the app makes, by service and operation, through botocore event hooks on the app's
     own (cached) clients, and estimates DynamoDB's on-demand request units from each call's own parameters (writes:
-    1 per KB of the item written, 2 in a transaction; an update, delete or condition check: 1 KB assumed) and
+    1 per KB of the item written, 2 in a transaction, + 1 per KB projected into each index whose key the item
+    carries; an update, delete or condition check: 1 KB assumed, their index writes not counted) and
     answer (reads: 1 per 4 KB returned, half when eventually consistent): the input of bench/costs.py.  A cancelled
     transaction is counted as billed in full (the conservative reading)."""
 
@@ -177,6 +201,7 @@ class AwsCalls:
         self.write_units = 0.0
         self.read_units = 0.0
         self._consistent = False
+        self._indexes = index_projections()
         self._clients = [aws.client(service) for service in SERVICES]
         for client in self._clients:
             client.meta.events.register("before-send", self._on_send)
@@ -189,16 +214,21 @@ class AwsCalls:
     def _on_params(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         name = model.name
         self._consistent = bool(params.get("ConsistentRead"))
+        puts: list[dict[str, Any]] = []
         if name == "PutItem":
             self.write_units += _write_units(params["Item"])
+            puts.append(params["Item"])
         elif name in ("UpdateItem", "DeleteItem"):
             self.write_units += 1
         elif name == "BatchWriteItem":
             for requests in params["RequestItems"].values():
                 self.write_units += sum(_write_units(r.get("PutRequest", {}).get("Item")) for r in requests)
+                puts += [r["PutRequest"]["Item"] for r in requests if "PutRequest" in r]
         elif name == "TransactWriteItems":
             self.write_units += sum(2 * _write_units(entry.get("Put", {}).get("Item"))
                                     for entry in params["TransactItems"])
+            puts += [entry["Put"]["Item"] for entry in params["TransactItems"] if "Put" in entry]
+        self.write_units += sum(index_write_units(item, self._indexes) for item in puts)
 
     def _on_answer(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         name = model.name

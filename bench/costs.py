@@ -50,6 +50,8 @@ SCHEDULED_MEMORY_GB = 1.0  # scheduled_job 1024 (erasures run there)
 # Assumptions (not measured), named in the document:
 DELIVERIES_PER_ORDER = 2  # WooCommerce sends order.created and at least one order.updated (e.g. completed)
 NEW_CUSTOMER_SHARE = 0.5  # share of orders whose first delivery is for a subject with no key yet
+BANNER_LOADS_PER_CONSENT_EVENT = 3  # GET /consent.js without a CDN (cached 1 h by the browser): visits per choice
+BANNER_SECONDS = 0.010  # Lambda time of GET /consent.js (a file read once per warm function; not measured)
 
 # Hosted consent managers: published plan prices as remembered from the vendors' pricing pages (2024), per domain
 # and month, billed monthly.  Marked as such in the document; check cookiebot.com/pricing and cookieyes.com/pricing.
@@ -119,11 +121,20 @@ def lines(document: dict[str, Any]) -> list[Line]:
              f"{units(warm_row)}; new customer's: {units(cold_row)}"),
         Line("consent events (anonymous visitor)", 1_000, anonymous * 1_000, units(anonymous_row)),
         Line("consent events (logged-in customer)", 1_000, logged_in * 1_000, units(logged_row)),
+        Line("banner loads (GET /consent.js, no CDN)", 1_000,
+             aws_cost({}, seconds=BANNER_SECONDS, memory_gb=API_MEMORY_GB, http=True) * 1_000,
+             f"API Gateway + 1 Lambda invocation of {BANNER_SECONDS * 1000:.0f} ms (assumed), no AWS calls; "
+             f"{_consent_js_bytes(document)}"),
         Line("erasure, 10-item subject", 1, erase10, units(erase10_row) + " (scheduled_job, 1 GB)"),
         Line("erasure, 100-item subject", 1, erase100, units(erase100_row) + " (scheduled_job, 1 GB)"),
         Line("restriction", 1, restriction, units(restriction_row)),
         Line("order deliveries for a restricted subject", 1_000, restricted * 1_000, units(restricted_row)),
     ]
+
+
+def _consent_js_bytes(document: dict[str, Any]) -> str:
+    sizes = _row(document, "size: consent.js")["calls"]
+    return f"{sizes['gzip_bytes'] / 1024:.1f} KiB gzipped ({sizes['bytes'] / 1024:.1f} KiB as stored)"
 
 
 def _usd(value: float) -> str:
@@ -134,6 +145,8 @@ def monthly(document: dict[str, Any], orders: int, consent_events: int, erasures
     by_what = {line.what: line for line in lines(document)}
     return (KMS_KEY_MONTH + by_what["orders"].usd * orders / 1_000
             + by_what["consent events (anonymous visitor)"].usd * consent_events / 1_000
+            + by_what["banner loads (GET /consent.js, no CDN)"].usd * consent_events * BANNER_LOADS_PER_CONSENT_EVENT
+            / 1_000
             + by_what["erasure, 100-item subject"].usd * erasures)
 
 
@@ -148,7 +161,9 @@ def markdown(document: dict[str, Any]) -> str:
     out += [f"| {name} | {price.usd * 1e6:.4f} per million (unit: {price.unit}) | {price.source} |"
             for name, price in PRICES.items()]
     out += [f"| KMS key | {KMS_KEY_MONTH:.2f} per month | aws.amazon.com/kms/pricing/ |", ""]
-    out += ["A store's month (the API's side only; CloudWatch Logs, storage, backups and data transfer not included):",
+    out += [f"A store's month: the orders, consent events ({BANNER_LOADS_PER_CONSENT_EVENT} banner loads each, no "
+            "CDN) and erasures of 100-item subjects above, plus the KMS key; CloudWatch Logs, storage, backups and "
+            "data transfer not included:",
             "", "| orders | consent events | erasures | AWS, per month |", "|---|---|---|---|"]
     for orders, consents, erasures in ((1_000, 30_000, 2), (10_000, 300_000, 20), (100_000, 3_000_000, 200)):
         out.append(f"| {orders:,} | {consents:,} | {erasures} | {_usd(monthly(document, orders, consents, erasures))} |"

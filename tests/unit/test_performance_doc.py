@@ -95,3 +95,15 @@ def test_the_app_never_imports_matplotlib() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_index_writes_are_counted_from_the_template() -> None:
+    from bench.common import index_projections, index_write_units
+
+    indexes = index_projections()
+    assert indexes["due_pk"][1] == "KEYS_ONLY" and indexes["subject_pk"][1] == "ALL"
+    big = {"pk": {"S": "ORDER#1"}, "sk": {"S": "ORDER"}, "blob": {"S": "x" * 2900},
+           "subject_pk": {"S": "SUBJ#a"}, "subject_sk": {"S": "order#1"}, "due_pk": {"S": "DUE#order"},
+           "due_sk": {"S": "1#ORDER#1#ORDER"}}
+    assert index_write_units(big, indexes) == 3 + 1  # the whole item into subject_index, keys into due_index
+    assert index_write_units({"pk": {"S": "X"}, "sk": {"S": "Y"}}, indexes) == 0
