@@ -18,7 +18,7 @@ DOC = ROOT / "docs" / "PERFORMANCE.md"
 DATA = ROOT / "docs" / "bench"
 SOURCES = {  # section -> (JSON file, the command that wrote it)
     "quick": ("quick.json", "BENCH_QUICK=1 BENCH_JSON=docs/bench/quick.json python -m bench"),
-    "scaling": ("scaling.json", "BENCH_JSON=docs/bench/scaling.json python -m bench rows_05"),
+    "scaling": ("scaling.json", "BENCH_JSON=docs/bench/scaling.json python -m bench rows_05 rows_40"),
     "rights": ("rights.json", "BENCH_JSON=docs/bench/rights.json python -m bench rows_30"),
     "calls": ("calls.json", "BENCH_JSON=docs/bench/calls.json python -m bench rows_50"),
     "coldstart": ("coldstart.json", "BENCH_JSON=docs/bench/coldstart.json python -m bench coldstart"),

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +108,27 @@ def test_index_writes_are_counted_from_the_template() -> None:
            "due_sk": {"S": "1#ORDER#1#ORDER"}}
     assert index_write_units(big, indexes) == 3 + 1  # the whole item into subject_index, keys into due_index
     assert index_write_units({"pk": {"S": "X"}, "sk": {"S": "Y"}}, indexes) == 0
+
+
+def test_each_json_names_the_command_that_wrote_it() -> None:
+    for file, command in publish.SOURCES.values():
+        document = json.loads((publish.DATA / file).read_text())
+        words = command.split("python -m bench", 1)[1].split()
+        assert document["quick"] == ("BENCH_QUICK=1" in command), file
+        if words:
+            assert all(any(word in module for word in words) for module in document["modules"]), file
+        else:
+            assert len(document["modules"]) > 5, file
+
+
+def test_the_figure_is_drawn_from_the_bench_output(tmp_path: Path) -> None:
+    from bench import plot
+
+    found = plot.series(plot.load_rows(plot.DEFAULT_INPUTS))
+    transactions = found["emulator: TransactWriteItems among N items of the table"]
+    assert [items for items, _, _ in transactions] == [1_000, 10_000, 100_000]
+    assert {trips for _, _, trips in transactions} == {1.0}
+    assert [items for items, _, _ in found["export of a subject with N items"]] == [10, 1_000, 10_000]
+    drawn = plot.draw(found, tmp_path / "scaling.png")
+    assert drawn.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (ROOT / "docs" / "img" / "scaling.png").exists()
