@@ -1,10 +1,16 @@
-"""`python -m bench [WORD ...]`: run every bench/rows_*.py (or those whose name contains a WORD) and print one table."""
+"""`python -m bench [WORD ...]`: run every bench/rows_*.py (or those whose name contains a WORD) and print one table.
+With BENCH_JSON=path the rows are also written there as JSON (with their structured figures: items, round trips,
+AWS calls by service), the input of `python -m bench.plot` and `python -m bench.costs`."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import importlib
+import json
 import os
 import pkgutil
+import platform
 import sys
 import time
 import traceback
@@ -79,7 +85,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     sys.stdout.flush()
     print(table(rows), file=output, flush=True)
+    if os.environ.get("BENCH_JSON"):
+        write_json(Path(os.environ["BENCH_JSON"]), rows, modules)
     return 1 if failed else 0
+
+
+def write_json(path: Path, rows: list[Row], modules: list[str]) -> None:
+    document = {
+        "measured_at": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "quick": os.environ.get("BENCH_QUICK") == "1",
+        "modules": modules,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "rows": [dataclasses.asdict(row) for row in rows],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -300,7 +300,8 @@ def _transactions() -> list[Row]:
             found.append(Row(f"emulator: TransactWriteItems (2 puts) among {size:,} items".replace(",", " "),
                              len(samples), median, p99, peak,
                              f"emulator RSS {rss:.0f} MiB (peak column: VmHWM); {median / baseline:.2f}x the "
-                             f"1 000-item median (goal <= 2x); filled with BatchWriteItem in {fill_seconds:.0f} s"))
+                             f"1 000-item median (goal <= 2x); filled with BatchWriteItem in {fill_seconds:.0f} s",
+                             items=size, round_trips=1.0, calls={"dynamodb": 1.0}))
     finally:
         _stop(process)
     return found

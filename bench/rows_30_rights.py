@@ -80,7 +80,8 @@ def _run(container: Any, address: str, items: int, label: str, note: str = "") -
                       trace=trace)
     export_trips = trips.count
     found = [Row(f"rights: export subject ({label})", 1, ms, ms, peak,
-                 f"{items} items; DynamoDB round trips {export_trips} (subject_index pages of 250)")]
+                 f"{items} items; DynamoDB round trips {export_trips} (subject_index pages of 250)",
+                 items=None if note else items, round_trips=float(export_trips))]
     submitted = service.submit_request(container, email=address, request_type="deletion", channel="account",
                                        received_at=NOW, needs_verification=False)
     request = service.get_request(container, submitted.request_id, now=NOW)
@@ -88,7 +89,7 @@ def _run(container: Any, address: str, items: int, label: str, note: str = "") -
     ms, peak = _timed(lambda: service.execute_deletion(container, request, now=NOW), trace=trace)
     found.append(Row(f"rights: erase subject ({label})", 1, ms, ms, peak,
                      f"{items} items; DynamoDB round trips {trips.count} (plan pass + BatchWriteItem of 25 + steps)"
-                     + note))
+                     + note, items=None if note else items, round_trips=float(trips.count)))
     container.table.client.meta.events.unregister("before-send.dynamodb", trips._on_send)
     return found
 
