@@ -112,3 +112,60 @@ def test_no_address_adds_a_recipient_or_a_header(address: str) -> None:
 
     with pytest.raises(ValueError):  # InvalidEmailError is a ValueError: refused, never sent
         build_message(sender="privacy@store.example", to=address, subject_line="Your request", text="body")
+
+
+# -- replayed signatures: the exact signed bytes and headers again change nothing stored --------------------------
+def _replayed(client: Any, table_items: Any, send: Any) -> list[Any]:
+    first = send()
+    assert first.status_code == 200, first.body
+    before = table_items()
+    again = [send() for _ in range(3)]
+    assert table_items() == before
+    return [json.loads(r.body).get("status") if r.status_code == 200 else r.status_code for r in again]
+
+
+def test_a_replayed_woocommerce_delivery_stores_nothing_new(client: Any, table_items: Any) -> None:
+    from tests.conftest import EVENTS
+    from tests.helpers import wc_post
+
+    body = (EVENTS / "woocommerce" / "order.created.payload.json").read_bytes()
+    assert _replayed(client, table_items, lambda: wc_post(client, "order.created", body)) == ["duplicate"] * 3
+
+
+def test_a_replayed_paypal_delivery_stores_nothing_new(client: Any, table_items: Any, paypal: Any) -> None:
+    from tests.conftest import EVENTS
+
+    body = (EVENTS / "paypal" / "PAYMENT.CAPTURE.COMPLETED.json").read_bytes()
+    headers = {**JSON, **paypal.headers(body)}  # signed once, sent four times
+
+    def send() -> Any:
+        return client.http.post("/webhooks/paypal", body=body, headers=headers)
+
+    assert _replayed(client, table_items, send) == ["duplicate"] * 3
+
+
+def test_a_replayed_airwallex_delivery_stores_nothing_new(client: Any, table_items: Any) -> None:
+    from tests.conftest import EVENTS
+    from tests.functional.test_airwallex_http import aw_post
+
+    body = json.dumps(json.loads((EVENTS / "airwallex" / "payment_intent.succeeded.json").read_text())).encode()
+    # inside the 5-minute window a replay is a duplicate; outside it a 401 (tests/unit/test_airwallex_signature.py)
+    assert _replayed(client, table_items, lambda: aw_post(client, body)) == ["duplicate"] * 3
+
+
+def test_a_replayed_bitpay_delivery_stores_nothing_new(bitpay_server: Any, client: Any, table_items: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.signatures import bitpay as signature
+    from tests.functional.test_bitpay_webhook import api_invoice, extended
+
+    monkeypatch.setenv("BITPAY_WEBHOOK_TOKEN", "replay-test-token-0123456789")
+    ipn = extended()
+    bitpay_server.invoices[ipn["data"]["id"]] = api_invoice(ipn)
+    raw = json.dumps(ipn).encode()
+    headers = {**JSON, "x-signature": signature.sign(raw, "replay-test-token-0123456789")}
+
+    def send() -> Any:
+        return client.http.post("/webhooks/bitpay", body=raw, headers=headers)
+
+    # the IPN is only a hint: the invoice is fetched from BitPay again, and the same state is a duplicate
+    assert _replayed(client, table_items, send) == ["duplicate"] * 3
