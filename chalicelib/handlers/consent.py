@@ -14,7 +14,7 @@ from chalicelib.errors import InvalidInputError
 from chalicelib.handlers.auth import authenticate
 from chalicelib.handlers.http import api_route, json_body, json_response
 from chalicelib.handlers.openapi import ACCOUNT
-from chalicelib.payloads.consent import MAX_BODY, VISITOR_ID_PATTERN, ConsentIn
+from chalicelib.payloads.consent import MAX_BODY, VISITOR_ID_PATTERN, ConsentConfigOut, ConsentIn
 from chalicelib.services.consent_config import consent_config
 from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, read_consent, record_consent
 
@@ -43,7 +43,8 @@ def _has_credentials(blueprint: Blueprint) -> bool:
     return blueprint.current_request.headers.get("authorization") is not None
 
 
-@api_route(bp, "/consent/config", methods=["GET"], cors=allowed_origins, responses=(200, 304))
+@api_route(bp, "/consent/config", methods=["GET"], cors=allowed_origins, responses=(200, 304),
+           returns=ConsentConfigOut)
 def get_consent_config() -> Response:
     """What the consent banner shows, from the store's policy file: public and cacheable (an ETag of the policy
     version; `If-None-Match` with it answers 304)."""

@@ -64,12 +64,13 @@ def response_for(error: BaseException) -> Response:
 def api_route(bp: Blueprint, path: str, *, cors: Callable[[], Iterable[str]] | None = None,
               body: Any = None, responses: Iterable[int] = (200,), summary: str | None = None,
               auth: str | None = None, query: Iterable[str] = (), produces: str = "application/json",
-              signed: str | None = None, **options: Any) -> Callable[[View], View]:
+              signed: str | None = None, returns: Any = None, **options: Any) -> Callable[[View], View]:
     """Register a view whose errors go through `response_for`.  With `cors` (the allowed origins), the origin is
     checked before the view runs (403 for another origin, nothing stored), every answer carries the CORS headers,
     and the path gets its preflight route.  `body` (the pydantic model(s) the view validates with), `responses`
-    (its success codes and the 4xx it raises itself), `summary`, `auth` (a security scheme), `query`, `produces`
-    and `signed` (a webhook provider) describe the route in `GET /openapi.json` (handlers/openapi.py)."""
+    (its success codes and the 4xx it raises itself), `returns` (the first success code's body), `summary`, `auth`
+    (a security scheme), `query`, `produces` and `signed` (a webhook provider) describe the route in
+    `GET /openapi.json` (handlers/openapi.py)."""
     methods: list[str] = list(options.get("methods") or ["GET"])
 
     def register(view: View) -> View:
@@ -92,7 +93,7 @@ def api_route(bp: Blueprint, path: str, *, cors: Callable[[], Iterable[str]] | N
                            summary=summary or (view.__doc__ or "").strip().split("\n")[0] or None,
                            body_types=options.get("content_types") or (), query=query, produces=produces,
                            headers=openapi.SIGNATURES.get(signed or "", ()), cors=cors is not None,
-                           module=str(getattr(bp, "_import_name", "")))
+                           module=str(getattr(bp, "_import_name", "")), returns=returns)
         if cors is not None:
             register_preflight(bp, path, methods, cors, view.__name__, api_route)
         return view

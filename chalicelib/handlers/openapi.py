@@ -79,6 +79,7 @@ class Operation:
     headers: tuple[tuple[str, str], ...] = ()
     cors: bool = False
     tags: tuple[str, ...] = field(default=())
+    returns: Any = None  # the success body: a model, "module:Name" or a schema (dict); None: any JSON object
     module: str = ""
 
 
@@ -89,13 +90,13 @@ APP_MODULES = "chalicelib.handlers."  # routes tests register on blueprints of t
 def record(path: str, method: str, *, name: str, summary: str | None, body: Any = None,
            body_types: Iterable[str] = (), responses: Iterable[int] = (200,), produces: str = JSON,
            auth: str | None = None, query: Iterable[str] = (), headers: Iterable[tuple[str, str]] = (),
-           cors: bool = False, module: str = "") -> None:
+           cors: bool = False, module: str = "", returns: Any = None) -> None:
     """One route's entry (called by http.api_route as the route is registered).  A query name ending in `!` is
     required."""
     params = tuple((q.rstrip("!"), q.endswith("!")) for q in query)
     OPERATIONS[(path, method.upper())] = Operation(
         path, method.upper(), name, summary or name.replace("_", " "), body, tuple(body_types), tuple(responses),
-        produces, auth, params, tuple(headers), cors, (path.strip("/").split("/")[0] or "root",), module)
+        produces, auth, params, tuple(headers), cors, (path.strip("/").split("/")[0] or "root",), module=module, returns=returns)
     document.cache_clear()
 
 
@@ -113,13 +114,15 @@ def _alternatives(body: Any) -> tuple[Any, ...]:
     return body if isinstance(body, tuple) else (body,)
 
 
-def _models(operations: Iterable[Operation]) -> list[type[Any]]:
-    found: dict[str, type[Any]] = {}
+def _models(operations: Iterable[Operation]) -> list[tuple[type[Any], Any]]:
+    """(model, mode): request bodies as they are validated, answers as they are serialised."""
+    found: dict[str, tuple[type[Any], Any]] = {}
     for op in operations:
-        for candidate in _alternatives(op.body):
-            if candidate is not None and not isinstance(candidate, dict):
-                model = _model(candidate)
-                found[model.__name__] = model
+        for candidates, mode in ((op.body, "validation"), (op.returns, "serialization")):
+            for candidate in _alternatives(candidates):
+                if candidate is not None and not isinstance(candidate, dict):
+                    model = _model(candidate)
+                    found[model.__name__] = (model, mode)
     return list(found.values())
 
 
@@ -154,6 +157,8 @@ def _success(op: Operation, status: int) -> dict[str, Any]:
         answer["headers"] = {"Location": {"description": "a short-lived signed URL", "schema": {"type": "string"}}}
         return answer
     schema: dict[str, Any] = {"type": "object"} if op.produces == JSON else {"type": "string"}
+    if op.returns is not None and status == min(op.responses):
+        schema = _body_schema(op.returns)
     answer["content"] = _content(op.produces, schema)
     return answer
 
@@ -220,7 +225,7 @@ def document(version: str = "0") -> dict[str, Any]:
 
     operations = sorted((op for op in OPERATIONS.values() if op.module.startswith(APP_MODULES)),
                         key=lambda op: (op.path, op.method))
-    _, generated = models_json_schema([(model, "validation") for model in _models(operations)],
+    _, generated = models_json_schema(_models(operations),
                                       ref_template="#/components/schemas/{model}")
     schemas: dict[str, Any] = dict(generated.get("$defs", {}))
     schemas["Error"] = ERROR_SCHEMA

@@ -21,6 +21,8 @@ from chalicelib.services.request_intake import accept_web_request
 bp = Blueprint(__name__)
 TOKEN_FORM = {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}
 
+RECEIVED = {"type": "object", "required": ["status", "message"], "additionalProperties": False,
+            "properties": {"status": {"const": "received"}, "message": {"type": "string"}}}
 ACCEPTED = {"status": "received",
             "message": "If the address is valid, we sent it a link to confirm the request. It expires in 24 hours."}
 
@@ -65,7 +67,8 @@ def _page(status: int, title: str, text: str, form: str = "") -> Response:
     return response
 
 
-@api_route(bp, "/privacy-requests", methods=["POST"], body=WebRequestBody, responses=(202, 429))
+@api_route(bp, "/privacy-requests", methods=["POST"], body=WebRequestBody, responses=(202, 429),
+           returns=RECEIVED)
 def post_request() -> Response:
     """Always the same 202 after the same work (the per-IP limit and one enqueue), known address or not: the
     per-address work runs in the intake queue's consumer (chalicelib.services.request_intake)."""
