@@ -96,7 +96,8 @@ def record(path: str, method: str, *, name: str, summary: str | None, body: Any 
     params = tuple((q.rstrip("!"), q.endswith("!")) for q in query)
     OPERATIONS[(path, method.upper())] = Operation(
         path, method.upper(), name, summary or name.replace("_", " "), body, tuple(body_types), tuple(responses),
-        produces, auth, params, tuple(headers), cors, (path.strip("/").split("/")[0] or "root",), module=module, returns=returns)
+        produces, auth, params, tuple(headers), cors, (path.strip("/").split("/")[0] or "root",), module=module,
+        returns=returns)
     document.cache_clear()
 
 

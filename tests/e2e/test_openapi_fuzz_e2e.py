@@ -11,13 +11,15 @@ Relaxed, and why:
 - `positive_data_acceptance` is off: a body valid by the schema is still refused for reasons no JSON Schema says
   (a webhook without a valid signature: 401; a one-time token that does not exist: 404; the per-IP limit: 429).
   Those refusals are documented status codes and checked by the properties above.
-- `negative_data_rejection` is off: query values are truncated, not refused (handlers/privacy_requests._query),
-  and header parameters are free text.
+- both generation modes run: positive (valid by the document) and negative (not; operations without parameters
+  or body have nothing to make invalid).  The same properties hold for both; `negative_data_rejection` itself
+  (a 4xx for every invalid request) is off: query values are truncated, not refused
+  (handlers/privacy_requests._query), and header parameters are free text.
 - account and marketing routes get a valid credential (else every case would stop at the 401), the other
   credentials schemathesis generates are left as they are.
 
-FAST (in `make test`, about a minute): a few examples per operation.  DEEP (`-m slow`, and only with
-FUZZ_PROFILE=deep, since `make test` runs the slow suites too): ten times as many examples, every phase.
+FAST (in `make test`, about a minute): 3 valid and 2 invalid requests per operation.  DEEP (`-m slow`, and only
+with FUZZ_PROFILE=deep, since `make test` runs the slow suites too): 40 + 40 per operation, every phase.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from tests.helpers import account_token  # noqa: E402
 pytestmark = pytest.mark.e2e
 
 MARKETING_KEY = "local-dev-marketing-api-key-do-not-use-in-production"
-FAST_EXAMPLES = 4
-DEEP_EXAMPLES = 40
+FAST_EXAMPLES = {"positive": 3, "negative": 2}
+DEEP_EXAMPLES = {"positive": 40, "negative": 40}
 
 
 @pytest.fixture(scope="module")
@@ -156,22 +158,29 @@ COMMON = {"deadline": None, "derandomize": True, "database": None,
           "suppress_health_check": list(HealthCheck)}
 
 
-def _fuzz(api_schema: Any, emulator: Emulator, path: str, method: str, **options: Any) -> None:
+def _fuzz(api_schema: Any, emulator: Emulator, path: str, method: str, examples: dict[str, int],
+          **options: Any) -> None:
+    """`examples`: how many cases of each generation mode (positive: valid by the document; negative: not)."""
     from hypothesis import given
+    from schemathesis import GenerationMode
 
     operation = api_schema[path][method]
+    raw = operation.definition.raw
+    for mode, count in examples.items():
+        if mode == "negative" and not raw.get("parameters") and "requestBody" not in raw:
+            continue  # nothing to make invalid
 
-    @settings(**COMMON, **options)
-    @given(case=operation.as_strategy())
-    def run(case: Any) -> None:
-        _run(case, emulator)
+        @settings(**COMMON, max_examples=count, **options)
+        @given(case=operation.as_strategy(generation_mode=GenerationMode(mode)))
+        def run(case: Any) -> None:
+            _run(case, emulator)
 
-    run()
+        run()
 
 
 @pytest.mark.parametrize(("path", "method"), OPERATIONS)
 def test_every_operation_fast(api_schema: Any, emulator: Emulator, path: str, method: str) -> None:
-    _fuzz(api_schema, emulator, path, method, max_examples=FAST_EXAMPLES, phases=[Phase.explicit, Phase.generate])
+    _fuzz(api_schema, emulator, path, method, FAST_EXAMPLES, phases=[Phase.explicit, Phase.generate])
 
 
 @pytest.mark.slow
@@ -179,4 +188,4 @@ def test_every_operation_fast(api_schema: Any, emulator: Emulator, path: str, me
                     reason="the deep profile takes about 10 minutes: FUZZ_PROFILE=deep pytest -m slow this file")
 @pytest.mark.parametrize(("path", "method"), OPERATIONS)
 def test_every_operation_deep(api_schema: Any, emulator: Emulator, path: str, method: str) -> None:
-    _fuzz(api_schema, emulator, path, method, max_examples=DEEP_EXAMPLES)
+    _fuzz(api_schema, emulator, path, method, DEEP_EXAMPLES)
