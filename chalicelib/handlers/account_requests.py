@@ -98,7 +98,7 @@ def delete_deletion(request_id: str) -> Response:
 
 
 @api_route(bp, "/account/requests", methods=["POST"], auth=ACCOUNT, body=AccountRequestBody,
-           responses=(202, 404, 409, 410, 429))
+           responses=(202, 404, 409, 410, 429), summary="Any other request the store offers (e.g. a correction)")
 def post_request() -> Response:
     """`{"type": "correction", "changes": {"first_name": "...", "billing": {"city": "..."}}}` (or any other type
     the store offers): the request is made and fulfilled at once where it can be."""
