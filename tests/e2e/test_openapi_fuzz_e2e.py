@@ -103,7 +103,9 @@ class Emulator:
 
 @pytest.fixture(scope="module")
 def emulator(served: Stack) -> Emulator:
-    return Emulator(served)
+    emulator = Emulator(served)
+    _intake_settled(emulator, timeout=30.0)  # what earlier e2e modules on this worker left for the consumer
+    return emulator
 
 
 def _stored(emulator: Emulator) -> list[Any]:
