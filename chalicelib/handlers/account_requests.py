@@ -11,6 +11,7 @@ from chalicelib.domain.privacy_requests import PrivacyRequest, RequestType
 from chalicelib.errors import InvalidInputError, NotFoundError
 from chalicelib.handlers.auth import authenticate
 from chalicelib.handlers.http import api_route, json_body, json_response
+from chalicelib.handlers.openapi import ACCOUNT
 from chalicelib.payloads.privacy_requests import MAX_BODY, AccountDeletionBody, AccountRequestBody
 from chalicelib.services import privacy_requests as service
 
@@ -33,7 +34,8 @@ def _submit(principal: Principal, request_type: str, body: AccountRequestBody | 
     return service.fulfil_safely(container, request, now=now)
 
 
-@api_route(bp, "/account/export", methods=["POST"])
+@api_route(bp, "/account/export", methods=["POST"], auth=ACCOUNT, responses=(202, 404, 409, 410, 429),
+           summary="Export the account's data (GDPR Art. 15/20)")
 def post_export() -> Response:
     request = _submit(_principal(), "access")
     view = service.describe(request, now=get_container().now())
@@ -41,7 +43,8 @@ def post_export() -> Response:
                                "due_at": view["due_at"]})
 
 
-@api_route(bp, "/account/deletion", methods=["POST"])
+@api_route(bp, "/account/deletion", methods=["POST"], auth=ACCOUNT, body=AccountDeletionBody,
+           responses=(202, 404, 409, 410, 429), summary="Delete the account after a grace period (GDPR Art. 17)")
 def post_deletion() -> Response:
     principal = _principal()
     if bp.current_request.raw_body:
@@ -66,19 +69,22 @@ def _confirmed_request(request_type: str) -> Response:
                                "due_at": view["due_at"]})
 
 
-@api_route(bp, "/account/restriction", methods=["POST"])
+@api_route(bp, "/account/restriction", methods=["POST"], auth=ACCOUNT, body=AccountDeletionBody,
+           responses=(202, 404, 409, 410, 429))
 def post_restriction() -> Response:
     """GDPR Art. 18: the account's data is kept but no longer used, until an operator lifts it (told first)."""
     return _confirmed_request("restriction")
 
 
-@api_route(bp, "/account/objection", methods=["POST"])
+@api_route(bp, "/account/objection", methods=["POST"], auth=ACCOUNT, body=AccountDeletionBody,
+           responses=(202, 404, 409, 410, 429))
 def post_objection() -> Response:
     """GDPR Art. 21: analytics, profiling, advertising and marketing stop for the account."""
     return _confirmed_request("objection")
 
 
-@api_route(bp, "/account/deletion/{request_id}", methods=["DELETE"])
+@api_route(bp, "/account/deletion/{request_id}", methods=["DELETE"], auth=ACCOUNT,
+           responses=(200, 404, 409), summary="Cancel a deletion during its grace period")
 def delete_deletion(request_id: str) -> Response:
     principal = _principal()
     container = get_container()
@@ -91,7 +97,8 @@ def delete_deletion(request_id: str) -> Response:
     return json_response(200, service.describe(cancelled, now=now))
 
 
-@api_route(bp, "/account/requests", methods=["POST"])
+@api_route(bp, "/account/requests", methods=["POST"], auth=ACCOUNT, body=AccountRequestBody,
+           responses=(202, 404, 409, 410, 429), summary="Any other request the store offers (e.g. a correction)")
 def post_request() -> Response:
     """`{"type": "correction", "changes": {"first_name": "...", "billing": {"city": "..."}}}` (or any other type
     the store offers): the request is made and fulfilled at once where it can be."""
@@ -105,7 +112,8 @@ def post_request() -> Response:
                                "status": request.status.value, "due_at": view["due_at"]})
 
 
-@api_route(bp, "/account/requests", methods=["GET"])
+@api_route(bp, "/account/requests", methods=["GET"], auth=ACCOUNT,
+           summary="The account's privacy requests")
 def list_requests() -> Response:
     principal = _principal()
     container = get_container()
@@ -114,7 +122,8 @@ def list_requests() -> Response:
     return json_response(200, {"requests": [service.describe(r, now=now) for r in requests]})
 
 
-@api_route(bp, "/account/requests/{request_id}", methods=["GET"])
+@api_route(bp, "/account/requests/{request_id}", methods=["GET"], auth=ACCOUNT, responses=(200, 404),
+           summary="One of the account's requests (404 for any other)")
 def get_request(request_id: str) -> Response:
     principal = _principal()
     container = get_container()

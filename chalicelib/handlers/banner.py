@@ -57,11 +57,13 @@ def _answer(name: str) -> Response:
     return Response(body=text, status_code=200, headers=headers)
 
 
-@api_route(bp, "/consent.js", methods=["GET"])
+@api_route(bp, "/consent.js", methods=["GET"], responses=(200, 304), produces=TYPES["consent.js"],
+           summary="The consent banner's script")
 def consent_script() -> Response:
     return _answer("consent.js")
 
 
-@api_route(bp, "/consent.css", methods=["GET"])
+@api_route(bp, "/consent.css", methods=["GET"], responses=(200, 304), produces=TYPES["consent.css"],
+           summary="The consent banner's styles")
 def consent_styles() -> Response:
     return _answer("consent.css")

@@ -13,7 +13,8 @@ from chalicelib.domain.consent import ProofContext, holder_for_visitor
 from chalicelib.errors import InvalidInputError
 from chalicelib.handlers.auth import authenticate
 from chalicelib.handlers.http import api_route, json_body, json_response
-from chalicelib.payloads.consent import MAX_BODY, VISITOR_ID_PATTERN, ConsentIn
+from chalicelib.handlers.openapi import ACCOUNT
+from chalicelib.payloads.consent import MAX_BODY, VISITOR_ID_PATTERN, ConsentConfigOut, ConsentIn
 from chalicelib.services.consent_config import consent_config
 from chalicelib.services.record_consent import ConsentCommand, ConsentRules, Owner, read_consent, record_consent
 
@@ -42,7 +43,8 @@ def _has_credentials(blueprint: Blueprint) -> bool:
     return blueprint.current_request.headers.get("authorization") is not None
 
 
-@api_route(bp, "/consent/config", methods=["GET"], cors=allowed_origins)
+@api_route(bp, "/consent/config", methods=["GET"], cors=allowed_origins, responses=(200, 304),
+           returns=ConsentConfigOut)
 def get_consent_config() -> Response:
     """What the consent banner shows, from the store's policy file: public and cacheable (an ETag of the policy
     version; `If-None-Match` with it answers 304)."""
@@ -55,7 +57,8 @@ def get_consent_config() -> Response:
     return json_response(200, consent_config(policy).model_dump(mode="json"), headers)
 
 
-@api_route(bp, "/consent", methods=["POST"], cors=allowed_origins)
+@api_route(bp, "/consent", methods=["POST"], cors=allowed_origins, auth=ACCOUNT + "?", body=ConsentIn,
+           responses=(201, 409, 410, 429), summary="Record a visitor's consent choice (a receipt)")
 def post_consent() -> Response:
     container = get_container()
     owner = None
@@ -71,7 +74,8 @@ def post_consent() -> Response:
     return json_response(201, receipt.as_json())
 
 
-@api_route(bp, "/consent/{visitor_id}", methods=["GET"], cors=allowed_origins)
+@api_route(bp, "/consent/{visitor_id}", methods=["GET"], cors=allowed_origins,
+           summary="A visitor's current consent")
 def get_consent(visitor_id: str) -> Response:
     if not re.fullmatch(VISITOR_ID_PATTERN, visitor_id):
         raise InvalidInputError("visitor_id: not a visitor id", field="visitor_id")

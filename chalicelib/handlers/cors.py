@@ -67,7 +67,7 @@ def register_preflight(bp: Blueprint, path: str, methods: list[str], allowed: Ca
         return Response(body="", status_code=204, headers={**headers, "Cache-Control": "no-store"})
 
     preflight.__name__ = f"{name}_preflight"
-    route(bp, path, methods=["OPTIONS"])(preflight)
+    route(bp, path, methods=["OPTIONS"], responses=(204, 403), summary="CORS preflight")(preflight)
 
 
 _PREFLIGHTS: dict[tuple[int, str], list[str]] = {}

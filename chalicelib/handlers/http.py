@@ -18,6 +18,7 @@ from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.errors import DomainError, InvalidInputError, PayloadTooLargeError
+from chalicelib.handlers import openapi
 from chalicelib.handlers.cors import check_origin, register_preflight
 from chalicelib.observability import logger
 
@@ -61,10 +62,15 @@ def response_for(error: BaseException) -> Response:
 
 
 def api_route(bp: Blueprint, path: str, *, cors: Callable[[], Iterable[str]] | None = None,
-              **options: Any) -> Callable[[View], View]:
+              body: Any = None, responses: Iterable[int] = (200,), summary: str | None = None,
+              auth: str | None = None, query: Iterable[str] = (), produces: str = "application/json",
+              signed: str | None = None, returns: Any = None, **options: Any) -> Callable[[View], View]:
     """Register a view whose errors go through `response_for`.  With `cors` (the allowed origins), the origin is
     checked before the view runs (403 for another origin, nothing stored), every answer carries the CORS headers,
-    and the path gets its preflight route."""
+    and the path gets its preflight route.  `body` (the pydantic model(s) the view validates with), `responses`
+    (its success codes and the 4xx it raises itself), `returns` (the first success code's body), `summary`, `auth`
+    (a security scheme), `query`, `produces` and `signed` (a webhook provider) describe the route in
+    `GET /openapi.json` (handlers/openapi.py)."""
     methods: list[str] = list(options.get("methods") or ["GET"])
 
     def register(view: View) -> View:
@@ -82,6 +88,12 @@ def api_route(bp: Blueprint, path: str, *, cors: Callable[[], Iterable[str]] | N
         wrapper.__name__ = view.__name__
         wrapper.__doc__ = view.__doc__
         bp.route(path, **options)(wrapper)
+        for method in methods:
+            openapi.record(path, method, name=view.__name__, body=body, responses=responses, auth=auth,
+                           summary=summary or (view.__doc__ or "").strip().split("\n")[0] or None,
+                           body_types=options.get("content_types") or (), query=query, produces=produces,
+                           headers=openapi.SIGNATURES.get(signed or "", ()), cors=cors is not None,
+                           module=str(getattr(bp, "_import_name", "")), returns=returns)
         if cors is not None:
             register_preflight(bp, path, methods, cors, view.__name__, api_route)
         return view

@@ -22,6 +22,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.container import get_container
 from chalicelib.errors import InvalidInputError
 from chalicelib.handlers.http import api_route, header, json_body, json_response, raw_body
+from chalicelib.handlers.openapi import HTML, MARKETING_KEY
 from chalicelib.payloads.marketing import (
     MAX_BODY,
     MAX_FORM,
@@ -34,6 +35,9 @@ from chalicelib.payloads.marketing import (
 from chalicelib.services import marketing_senders as service
 
 bp = Blueprint(__name__)
+# The one-click form (RFC 8058), as GET /openapi.json describes it.
+ONE_CLICK = {"type": "object", "required": ["List-Unsubscribe"],
+             "properties": {"List-Unsubscribe": {"const": "One-Click"}}}
 
 JSON = ["application/json"]
 FORMS = ["application/x-www-form-urlencoded", "multipart/form-data"]
@@ -69,7 +73,8 @@ def _page(status: int, title: str, text: str, form: str = "") -> Response:
                     status_code=status, headers=dict(PAGE_HEADERS))
 
 
-@api_route(bp, "/marketing/permission", methods=["POST"], content_types=JSON)
+@api_route(bp, "/marketing/permission", methods=["POST"], content_types=JSON, auth=MARKETING_KEY,
+           body=AddressIn, responses=(200, 429), summary="May this address get marketing e-mail?")
 def marketing_permission() -> Response:
     container, key_id = _sender()
     body = json_body(bp, AddressIn, MAX_BODY)
@@ -77,7 +82,8 @@ def marketing_permission() -> Response:
     return json_response(200, {"allowed": service.may_email(container, body.email)})
 
 
-@api_route(bp, "/marketing/unsubscribe-headers", methods=["POST"], content_types=JSON)
+@api_route(bp, "/marketing/unsubscribe-headers", methods=["POST"], content_types=JSON, auth=MARKETING_KEY,
+           body=AddressIn, responses=(200, 429), summary="List-Unsubscribe headers for an address")
 def marketing_unsubscribe_headers() -> Response:
     container, key_id = _sender()
     body = json_body(bp, AddressIn, MAX_BODY)
@@ -85,7 +91,8 @@ def marketing_unsubscribe_headers() -> Response:
     return json_response(200, service.unsubscribe_headers(container, body.email))
 
 
-@api_route(bp, "/marketing/suppressions", methods=["GET"])
+@api_route(bp, "/marketing/suppressions", methods=["GET"], auth=MARKETING_KEY, query=("cursor", "limit"),
+           responses=(200, 429), summary="Hashes of the suppressed addresses, a page at a time")
 def marketing_suppressions() -> Response:
     container, key_id = _sender()
     query = _query()
@@ -100,7 +107,7 @@ def marketing_suppressions() -> Response:
     return json_response(200, service.suppressions_page(container, cursor, limit))
 
 
-@api_route(bp, "/marketing/unsubscribe", methods=["GET"])
+@api_route(bp, "/marketing/unsubscribe", methods=["GET"], query=("t",), produces=HTML, responses=(200, 400))
 def unsubscribe_page() -> Response:
     """The link opened in a browser (or fetched by a scanner): a page whose button posts the one-click form."""
     container = get_container()
@@ -114,7 +121,8 @@ def unsubscribe_page() -> Response:
                  CONFIRM_FORM.format(token=html.escape(token, quote=True)))
 
 
-@api_route(bp, "/marketing/unsubscribe", methods=["POST"], content_types=FORMS)
+@api_route(bp, "/marketing/unsubscribe", methods=["POST"], content_types=FORMS, query=("t",), produces=HTML,
+           body=ONE_CLICK, responses=(200, 400, 404, 410, 429))
 def unsubscribe_one_click() -> Response:
     """RFC 8058: the mail receiver (or the page's button) posts `List-Unsubscribe=One-Click`."""
     container = get_container()

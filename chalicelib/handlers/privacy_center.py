@@ -13,6 +13,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.container import get_container
 from chalicelib.handlers.http import api_route
+from chalicelib.handlers.openapi import HTML
 from chalicelib.handlers.pages import page, security_headers, text_on
 
 bp = Blueprint(__name__)
@@ -30,7 +31,7 @@ def _origins() -> list[str]:
     return list(get_container().settings.allowed_origins)
 
 
-@api_route(bp, "/privacy-center", methods=["GET"])
+@api_route(bp, "/privacy-center", methods=["GET"], produces=HTML)
 def privacy_center() -> Response:
     container = get_container()
     policy = container.store_policy
@@ -48,20 +49,22 @@ def privacy_center() -> Response:
                 script=True)
 
 
-@api_route(bp, "/privacy-center/app.js", methods=["GET"])
+@api_route(bp, "/privacy-center/app.js", methods=["GET"], produces="text/javascript; charset=utf-8",
+           summary="The privacy center's script")
 def script() -> Response:
     return Response(body=_asset("center.js"), status_code=200,
                     headers=security_headers(_origins(), "text/javascript; charset=utf-8"))
 
 
-@api_route(bp, "/privacy-center/app.css", methods=["GET"])
+@api_route(bp, "/privacy-center/app.css", methods=["GET"], produces="text/css; charset=utf-8",
+           summary="The privacy center's styles")
 def stylesheet() -> Response:
     primary = get_container().store_policy.branding.primary  # validated #rrggbb: safe in CSS
     css = f":root{{--primary:{primary};--on-primary:{text_on(primary)}}}\n" + _asset("center.css")
     return Response(body=css, status_code=200, headers=security_headers(_origins(), "text/css; charset=utf-8"))
 
 
-@api_route(bp, "/privacy-center/icon.svg", methods=["GET"])
+@api_route(bp, "/privacy-center/icon.svg", methods=["GET"], produces="image/svg+xml")
 def icon() -> Response:
     """The pages' icon (a browser asks for one): a dot in the store's colour."""
     primary = get_container().store_policy.branding.primary

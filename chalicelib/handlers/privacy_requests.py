@@ -12,13 +12,17 @@ from chalicelib.container import get_container
 from chalicelib.errors import DomainError, InvalidInputError
 from chalicelib.handlers import page_texts, pages
 from chalicelib.handlers.http import api_route, json_body, json_response, raw_body
+from chalicelib.handlers.openapi import HTML
 from chalicelib.observability import logger
 from chalicelib.payloads.privacy_requests import MAX_BODY, WebRequestBody
 from chalicelib.services import privacy_requests as service
 from chalicelib.services.request_intake import accept_web_request
 
 bp = Blueprint(__name__)
+TOKEN_FORM = {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}
 
+RECEIVED = {"type": "object", "required": ["status", "message"], "additionalProperties": False,
+            "properties": {"status": {"const": "received"}, "message": {"type": "string"}}}
 ACCEPTED = {"status": "received",
             "message": "If the address is valid, we sent it a link to confirm the request. It expires in 24 hours."}
 
@@ -63,7 +67,8 @@ def _page(status: int, title: str, text: str, form: str = "") -> Response:
     return response
 
 
-@api_route(bp, "/privacy-requests", methods=["POST"])
+@api_route(bp, "/privacy-requests", methods=["POST"], body=WebRequestBody, responses=(202, 429),
+           returns=RECEIVED)
 def post_request() -> Response:
     """Always the same 202 after the same work (the per-IP limit and one enqueue), known address or not: the
     per-address work runs in the intake queue's consumer (chalicelib.services.request_intake)."""
@@ -89,7 +94,8 @@ def _refused_page(error: DomainError) -> Response:
     return response
 
 
-@api_route(bp, "/privacy-requests/verify", methods=["GET"])
+@api_route(bp, "/privacy-requests/verify", methods=["GET"], query=("token",), produces=HTML,
+           responses=(200, 400, 404, 409, 410, 429))
 def confirm_page() -> Response:
     """The e-mailed link opens a confirmation page; only its button (a POST) uses the single-use token, so mail
     scanners and link previews that fetch the link cannot confirm or burn a request."""
@@ -111,7 +117,9 @@ def _confirm_page() -> Response:
     return _page(200, texts["confirm_title"], texts["confirm_text"], form)
 
 
-@api_route(bp, "/privacy-requests/verify", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@api_route(bp, "/privacy-requests/verify", methods=["POST"], content_types=["application/x-www-form-urlencoded"],
+           body=TOKEN_FORM, produces=HTML, responses=(200, 400, 404, 409, 410, 429),
+           summary="Confirm a request (the confirmation page's button)")
 def verify() -> Response:
     container = get_container()
     try:
@@ -126,7 +134,8 @@ def verify() -> Response:
     return _page(200, texts["done_title"], f"{done}: {texts[request.type.value]}")
 
 
-@api_route(bp, "/privacy-requests/download", methods=["GET"])
+@api_route(bp, "/privacy-requests/download", methods=["GET"], query=("token!",), responses=(302, 404, 410, 429),
+           summary="Download an export (a redirect to a short-lived URL)")
 def download() -> Response:
     container = get_container()
     token = _query("token")

@@ -20,10 +20,18 @@ MAX_BODY = 1024 * 1024
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
 CUSTOMER_TOPICS = frozenset({"customer.created", "customer.updated"})
 DELETED_TOPICS = {"order.deleted": "order", "customer.deleted": "customer"}
+# GET /openapi.json: the payload models by name (imported lazily, as the handlers do) and the answers.
+PAYLOADS = "chalicelib.payloads."
+WEBHOOK_ANSWERS = (200, 409, 410)
+ACKNOWLEDGED = {"type": "object", "required": ["status"], "additionalProperties": False,
+                "properties": {"status": {"enum": ["accepted", "duplicate", "stale", "ignored", "ping"]}}}
 
 
 @api_route(bp, "/webhooks/woocommerce", methods=["POST"],
-           content_types=["application/json", "application/x-www-form-urlencoded"])
+           content_types=["application/json", "application/x-www-form-urlencoded"], signed="woocommerce",
+           body=(f"{PAYLOADS}woocommerce:OrderPayload", f"{PAYLOADS}woocommerce:CustomerPayload",
+                 f"{PAYLOADS}woocommerce:DeletedPayload"), responses=WEBHOOK_ANSWERS, returns=ACKNOWLEDGED,
+           summary="WooCommerce orders and customers (also its ping when a webhook is saved)")
 def woocommerce_webhook() -> Response:
     from chalicelib.payloads.woocommerce import CustomerPayload, DeletedPayload, OrderPayload
     from chalicelib.services import record_woocommerce as service
@@ -55,7 +63,9 @@ def woocommerce_webhook() -> Response:
     return json_response(200, {"status": "accepted" if outcome == "suppressed" else outcome})
 
 
-@api_route(bp, "/webhooks/paypal", methods=["POST"], content_types=["application/json"])
+@api_route(bp, "/webhooks/paypal", methods=["POST"], content_types=["application/json"], signed="paypal",
+           body=f"{PAYLOADS}paypal:PaypalEvent", responses=WEBHOOK_ANSWERS, returns=ACKNOWLEDGED,
+           summary="PayPal webhook events")
 def paypal_webhook() -> Response:
     from chalicelib.payloads.paypal import PaypalEvent
     from chalicelib.services.record_paypal import record_event
@@ -68,7 +78,9 @@ def paypal_webhook() -> Response:
 
 
 # -- Airwallex ----------------------------------------------------------------------------------------------------
-@api_route(bp, "/webhooks/airwallex", methods=["POST"], content_types=["application/json"])
+@api_route(bp, "/webhooks/airwallex", methods=["POST"], content_types=["application/json"], signed="airwallex",
+           body=f"{PAYLOADS}airwallex:AirwallexEvent", responses=WEBHOOK_ANSWERS, returns=ACKNOWLEDGED,
+           summary="Airwallex webhook events")
 def airwallex_webhook() -> Response:
     from chalicelib.payloads.airwallex import AirwallexEvent
     from chalicelib.services.record_airwallex import record_event
@@ -84,7 +96,9 @@ def airwallex_webhook() -> Response:
 
 
 # -- BitPay (begin) -----------------------------------------------------------------------------------------------
-@api_route(bp, "/webhooks/bitpay", methods=["POST"], content_types=["application/json"])
+@api_route(bp, "/webhooks/bitpay", methods=["POST"], content_types=["application/json"], signed="bitpay",
+           body=(f"{PAYLOADS}bitpay:IpnInvoice", f"{PAYLOADS}bitpay:IpnExtended"),
+           responses=(*WEBHOOK_ANSWERS, 422), returns=ACKNOWLEDGED)
 def bitpay_webhook() -> Response:
     """An IPN (standard or extended format) names an invoice; the invoice is fetched from BitPay's API and what the
     API answers is recorded (422 when BitPay does not confirm it, 503 with Retry-After when BitPay cannot be asked).

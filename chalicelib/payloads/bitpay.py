@@ -79,6 +79,16 @@ class IpnInvoice(BaseModel):
     status: str = Field(default="", max_length=32)
 
 
+class IpnExtended(BaseModel):
+    """The extended IPN on the wire (`{"event": ..., "data": invoice}`), as GET /openapi.json describes it;
+    `Ipn.from_json` reads both formats into `Ipn`."""
+
+    model_config = _IGNORE
+
+    event: IpnEvent | None = None
+    data: IpnInvoice
+
+
 class Ipn(BaseModel):
     """Either format: `invoice` is the flat body (standard) or `data` (extended)."""
 
