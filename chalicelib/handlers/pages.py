@@ -12,10 +12,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from chalice.app import Response
 
-from chalicelib.policy.model import StorePolicy
+if TYPE_CHECKING:
+    from chalicelib.policy.model import StorePolicy
 
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?$")
 # Relative to the page (`root` is "" for /privacy-center, "../" for /privacy-requests/verify), so the pages also work

@@ -21,16 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from chalicelib.crypto.envelope import SubjectCipher
 from chalicelib.crypto.keys import KeyRecord
 from chalicelib.crypto.vault import SubjectVault
 from chalicelib.domain.retention import DAY
 from chalicelib.errors import StorageUnavailableError, SubjectSuppressedError
-from chalicelib.storage.restrictions import DynamoRestrictions
 from chalicelib.storage.subject_keys import DynamoSubjectKeyRepository
 from chalicelib.storage.table import DynamoTable, TransactionFailed
+
+if TYPE_CHECKING:
+    from chalicelib.storage.restrictions import DynamoRestrictions
 
 EXTENSION_SLACK = 365 * DAY  # a key extended for one write covers a year of later ones without another extension
 ATTEMPTS = 3
