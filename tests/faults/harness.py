@@ -112,3 +112,26 @@ def first_fault_cases(action: Callable[[], Any]) -> list[tuple[str, str, int]]:
     with recording() as calls:
         action()
     return call_positions(calls)
+
+
+@contextmanager
+def failing_call(service: str, nth: int, code: str) -> Iterator[list[str]]:
+    """The `nth` call (1-based) of any operation of `service` fails once with a ClientError `code`."""
+    from botocore.exceptions import ClientError
+
+    client = clients()[service]
+    seen: list[str] = []
+    refused: list[str] = []
+    event = f"before-call.{client.meta.service_model.endpoint_prefix}"
+
+    def refuse(model: Any = None, **_: Any) -> None:
+        seen.append(model.name)
+        if len(seen) == nth:
+            refused.append(model.name)
+            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, model.name)
+
+    client.meta.events.register(event, refuse)
+    try:
+        yield refused
+    finally:
+        client.meta.events.unregister(event, refuse)
