@@ -135,3 +135,27 @@ def failing_call(service: str, nth: int, code: str) -> Iterator[list[str]]:
         yield refused
     finally:
         client.meta.events.unregister(event, refuse)
+
+
+class TimeLimit(BaseException):
+    """The Lambda's time limit, reached in the middle of a call: nothing after it runs in this invocation."""
+
+
+@contextmanager
+def time_limit_at(nth: int) -> Iterator[list[str]]:
+    """The invocation ends (TimeLimit) at its `nth` AWS call (1-based, any service), before that call is made."""
+    seen: list[str] = []
+    hooks = []
+    for client in clients().values():
+        def hook(model: Any = None, **_: Any) -> None:
+            seen.append(model.name)
+            if len(seen) == nth:
+                raise TimeLimit(model.name)
+
+        client.meta.events.register(f"before-call.{client.meta.service_model.endpoint_prefix}", hook)
+        hooks.append((client, hook))
+    try:
+        yield seen
+    finally:
+        for client, hook in hooks:
+            client.meta.events.unregister(f"before-call.{client.meta.service_model.endpoint_prefix}", hook)

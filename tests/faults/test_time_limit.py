@@ -1,0 +1,72 @@
+"""The Lambda time limit in the middle of the scheduled job's work (the invocation ends before one of its AWS calls:
+tests/faults/harness.py `time_limit_at`, tried at calls spread over the whole run): the next run finishes it, and the
+end state is the one an uninterrupted run gives -- an erasure (the request completed, the same receipt counts, the
+key shredded, the receipt mailed once -- twice only when the limit falls between SES accepting it and the progress
+recording it, which no run can tell apart from "not sent")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.errors import KeyShreddedError
+from chalicelib.services import privacy_requests as service
+from chalicelib.services.privacy_requests import run_scheduled_request_work
+from tests.conftest import NOW
+from tests.fakes.subjects import mail_text, seed_subject, sent_mail
+from tests.faults import harness
+
+DAY = 86_400
+DUE = NOW + 7 * DAY + 60  # after the deletion's grace period
+
+
+def scheduled_deletion(container: Any, n: int) -> tuple[str, str]:
+    address, customer = f"erase.{n}@example.org", str(5000 + n)
+    seed_subject(container, address, customer_id=customer)
+    submitted = service.submit_request(container, email=address, request_type="deletion", channel="account",
+                                       received_at=NOW, needs_verification=False, customer_id=customer)
+    request = service.fulfil(container, service.get_request(container, submitted.request_id, now=NOW), now=NOW,
+                             inline=True)
+    assert request.status.value == "scheduled"
+    return submitted.request_id, address
+
+
+def receipts(address: str) -> list[Any]:
+    return [m for m in sent_mail() if m["To"] == address and "Your data has been erased" in mail_text(m)]
+
+
+def outcome(container: Any, request_id: str, at: int) -> dict[str, Any]:
+    request = container.privacy_requests.get(request_id, now=at)
+    receipt = request.result["receipt"]
+    with pytest.raises(KeyShreddedError):
+        container.vault.cipher_for_reading(request.subject)
+    return {"status": request.status.value, "deleted": receipt["deleted"], "anonymised": receipt["anonymised"],
+            "kept": {kind: info["count"] for kind, info in receipt["kept"].items()},
+            "exports_deleted": receipt["exports_deleted"], "mail": receipt["mail"]}
+
+
+def test_an_erasure_cut_by_the_time_limit_is_finished_by_the_next_run(container: Any, clock: Any) -> None:
+    clean_id, clean_address = scheduled_deletion(container, 0)
+    clock.set(DUE)
+    with harness.recording() as calls:
+        assert run_scheduled_request_work(container, now=DUE, dry_run=False)["deletions"] == 1
+    clean = outcome(container, clean_id, DUE)
+    assert clean["status"] == "completed" and len(receipts(clean_address)) == 1
+    sends = [n + 1 for n, call in enumerate(calls) if call == ("ses", "SendRawEmail")]
+    # spread over the run, and the calls just before and after the receipt is sent
+    positions = sorted({*range(1, len(calls), max(1, len(calls) // 12)), len(calls) - 1,
+                        *(n for send in sends for n in (send, send + 1))})
+    assert len(positions) >= 8
+    for k in positions:
+        request_id, address = scheduled_deletion(container, k)
+        clock.set(DUE)
+        with pytest.raises(harness.TimeLimit), harness.time_limit_at(k):
+            run_scheduled_request_work(container, now=DUE, dry_run=False)
+        later = DUE + 900  # the next scheduled run
+        clock.set(later)
+        run_scheduled_request_work(container, now=later, dry_run=False)
+        assert outcome(container, request_id, later) == clean, (k, calls[k - 1])
+        # At least once: cut between SES accepting the receipt and the progress recording it (the call right after
+        # the send), the next run cannot know it went out and sends it again; everywhere else exactly once.
+        assert len(receipts(address)) == (2 if k - 1 in sends else 1), (k, calls[k - 1])
