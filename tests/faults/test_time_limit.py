@@ -70,3 +70,40 @@ def test_an_erasure_cut_by_the_time_limit_is_finished_by_the_next_run(container:
         # At least once: cut between SES accepting the receipt and the progress recording it (the call right after
         # the send), the next run cannot know it went out and sends it again; everywhere else exactly once.
         assert len(receipts(address)) == (2 if k - 1 in sends else 1), (k, calls[k - 1])
+
+
+def test_a_retention_run_cut_by_the_time_limit_is_finished_by_the_next_run(container: Any, clock: Any,
+                                                                         table_items: Any) -> None:
+    from chalicelib.domain.retention import Category
+    from chalicelib.services.retention_run import run_scheduled_job
+    from tests.fakes.retention import seed
+    from tests.helpers import retention
+
+    rules = {rule.category: rule for rule in retention().rules()}
+    deleted, anonymised = Category.ANALYTICS, next(c for c, r in rules.items() if r.action == "anonymise")
+    due_at = NOW + max(rules[deleted].seconds, rules[anonymised].seconds)
+
+    def seeded(prefix: str) -> list[str]:
+        return [pk for category in (deleted, anonymised) for pk, _ in seed(container, category, 6, prefix=prefix)]
+
+    def state(pks: list[str]) -> list[str | None]:
+        items = {item["pk"]: item for item in table_items()}
+        return [items[pk]["category"] if pk in items else None for pk in pks]
+
+    clean = seeded("CLEAN")
+    clock.set(due_at)
+    with harness.recording() as calls:
+        assert run_scheduled_job(container).status == "completed"
+    expected = state(clean)
+    assert expected == [None] * 6 + ["anonymised_record"] * 6
+    at = due_at
+    for k in sorted({*range(1, len(calls), max(1, len(calls) // 10)), len(calls) - 1}):
+        pks = seeded(f"CUT{k}")
+        at += 900  # every scheduled run (the cut one's lease outlives it by LEASE_MARGIN_SECONDS only)
+        clock.set(at)
+        with pytest.raises(harness.TimeLimit), harness.time_limit_at(k):
+            run_scheduled_job(container)
+        at += 900
+        clock.set(at)
+        assert run_scheduled_job(container).status == "completed", (k, calls[k - 1])
+        assert state(pks) == expected, (k, calls[k - 1])
