@@ -107,3 +107,47 @@ def test_a_retention_run_cut_by_the_time_limit_is_finished_by_the_next_run(conta
         clock.set(at)
         assert run_scheduled_job(container).status == "completed", (k, calls[k - 1])
         assert state(pks) == expected, (k, calls[k - 1])
+
+
+def test_an_export_cut_by_the_time_limit_is_finished_by_the_next_run(container: Any, clock: Any) -> None:
+    import json
+
+    import boto3
+
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    bucket = container.settings.exports_bucket
+
+    def queued_export(n: int) -> str:
+        address, customer = f"export.{n}@example.org", str(6000 + n)
+        seed_subject(container, address, customer_id=customer, orders=4)
+        return service.submit_request(container, email=address, request_type="access", channel="account",
+                                      received_at=NOW, needs_verification=False, customer_id=customer).request_id
+
+    def produced(request_id: str, at: int) -> tuple[str, int, list[str]]:
+        request = container.privacy_requests.get(request_id, now=at)
+        export = request.result["export"]
+        document = json.loads(s3.get_object(Bucket=bucket, Key=export["json_key"])["Body"].read())
+        html = s3.get_object(Bucket=bucket, Key=export["html_key"])["Body"].read().decode()
+        prefix = export["json_key"].rsplit("/", 1)[0] + "/"
+        keys = [o["Key"].removeprefix(prefix) for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
+                .get("Contents", [])]
+        assert html.rstrip().endswith("</html>") and document
+        return request.status.value, export["records"], sorted(keys)
+
+    clean_id = queued_export(0)
+    at = NOW + 60
+    clock.set(at)
+    with harness.recording() as calls:
+        assert run_scheduled_request_work(container, now=at, dry_run=False)["fulfilled"] == 1
+    expected = produced(clean_id, at)
+    assert expected[0] == "completed" and expected[1] > 0 and expected[2] == ["export.html", "export.json"]
+    for k in sorted({*range(1, len(calls), max(1, len(calls) // 10)), len(calls) - 1}):
+        request_id = queued_export(k)
+        at += 900
+        clock.set(at)
+        with pytest.raises(harness.TimeLimit), harness.time_limit_at(k):
+            run_scheduled_request_work(container, now=at, dry_run=False)
+        at += 900
+        clock.set(at)
+        run_scheduled_request_work(container, now=at, dry_run=False)
+        assert produced(request_id, at) == expected, (k, calls[k - 1])
