@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import NOW
-from tests.faults import harness
 from tests.fakes.subjects import mail_text, sent_mail
+from tests.faults import harness
 from tests.helpers import drain_intake
 
 HOUR = 3600
