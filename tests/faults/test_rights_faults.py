@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from tests.conftest import NOW
 from tests.fakes.subjects import mail_text, sent_mail
 from tests.faults import harness
@@ -54,9 +52,6 @@ def test_every_failing_call_of_a_guest_request_intake_ends_as_one_clean_intake(
         assert outcome(container, table_items, address) == clean, where
 
 
-@pytest.mark.xfail(strict=True, reason="known defect (issue 15): a storage failure on the read-back right after "
-                   "POST /account/export stored the request answers 503, and the storefront's retry makes a second "
-                   "request (account submissions have no idempotency key yet)")
 def test_every_failing_call_of_an_account_export_ends_in_one_export(client: Any, container: Any, clock: Any,
                                                                     table_items: Any) -> None:
     """POST /account/export (produced inline for a small subject): a failure before the request is stored is a 503
