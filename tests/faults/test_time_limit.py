@@ -151,3 +151,47 @@ def test_an_export_cut_by_the_time_limit_is_finished_by_the_next_run(container: 
         clock.set(at)
         run_scheduled_request_work(container, now=at, dry_run=False)
         assert produced(request_id, at) == expected, (k, calls[k - 1])
+
+
+def test_a_retention_run_with_a_failing_call_ends_as_an_uninterrupted_one(container: Any, clock: Any,
+                                                                        table_items: Any) -> None:
+    """Throttling or a 5xx on each DynamoDB call of a retention run in turn (deletions and anonymisations): the
+    item it hit is parked with a backoff (at most a week), and the runs after it end in the uninterrupted state."""
+    import contextlib
+
+    from chalicelib.domain.retention import Category
+    from chalicelib.errors import StorageUnavailableError
+    from chalicelib.services.retention_run import MAX_BACKOFF, run_scheduled_job
+    from tests.fakes.retention import seed
+    from tests.helpers import retention
+
+    rules = {rule.category: rule for rule in retention().rules()}
+    deleted, anonymised = Category.ANALYTICS, next(c for c, r in rules.items() if r.action == "anonymise")
+    due_at = NOW + max(rules[deleted].seconds, rules[anonymised].seconds)
+
+    def seeded(prefix: str) -> list[str]:
+        return [pk for category in (deleted, anonymised) for pk, _ in seed(container, category, 3, prefix=prefix)]
+
+    def state(pks: list[str]) -> list[str | None]:
+        items = {item["pk"]: item for item in table_items()}
+        return [items[pk]["category"] if pk in items else None for pk in pks]
+
+    clean = seeded("CLEAN")
+    clock.set(due_at)
+    with harness.recording() as recorded:
+        run_scheduled_job(container)
+    expected = state(clean)
+    assert expected == [None] * 3 + ["anonymised_record"] * 3
+    calls = harness.call_positions(recorded)
+    at = due_at
+    for n, (aws_service, operation, nth) in enumerate(calls):
+        pks = seeded(f"FAIL{n}")
+        code = harness.THROTTLING[aws_service] if n % 2 else harness.SERVER_ERROR[aws_service]
+        at += 900
+        clock.set(at)
+        with harness.failing(aws_service, operation, nth, code), contextlib.suppress(StorageUnavailableError):
+            run_scheduled_job(container)  # the lease itself failing fails the invocation: the next run does it
+        at += MAX_BACKOFF + 60  # the parked item's next attempt
+        clock.set(at)
+        run_scheduled_job(container)
+        assert state(pks) == expected, (aws_service, operation, nth, code)
