@@ -129,7 +129,7 @@ def reconcile(acks: list[dict[str, Any]], items: list[dict[str, Any]]) -> tuple[
         if (prefix, sk.split("#", 1)[0]) in {("ORDER", "ORDER"), ("AIRWALLEX", "STATE"), ("BITPAY", "INVOICE"),
                                              ("CONSENT", "LEDGER")}:
             by_prefix.setdefault(prefix, []).append(item)
-        else:
+        elif prefix != "PAYPAL":
             other[prefix if prefix != "CONSENT" else "CONSENT state"] += 1
 
     orders = by_prefix.get("ORDER", [])
@@ -142,6 +142,11 @@ def reconcile(acks: list[dict[str, Any]], items: list[dict[str, Any]]) -> tuple[
     intents = {str(a["key"]) for a in accepted("airwallex")}
     invoices = {str(a["key"]) for a in accepted("bitpay")}
     consents = {str(a["answer"]["consent_id"]) for a in accepted("consent", 201)}
+    paypal = _exactly_once("PayPal (unverifiable: sent, stored)", {str(a["key"]) for a in accepted("paypal")},
+                           [i["pk"]["S"] for i in items if i["pk"]["S"].startswith("PAYPAL#")])
+    paypal.acknowledged = len([a for a in acks if a.get("kind") == "paypal"])  # sent; every one must be refused
+    paypal.problems += [f"PayPal delivery answered {a['code']}" for a in acks
+                        if a.get("kind") == "paypal" and a["code"] != 401][:3]
     return [
         order_check,
         _exactly_once("Airwallex objects", intents,
@@ -150,6 +155,7 @@ def reconcile(acks: list[dict[str, Any]], items: list[dict[str, Any]]) -> tuple[
                       [i["pk"]["S"].split("#", 1)[1] for i in by_prefix.get("BITPAY", [])]),
         _exactly_once("consent events", consents,
                       [i["sk"]["S"].rsplit("#", 1)[1] for i in by_prefix.get("CONSENT", [])]),
+        paypal,
     ], other
 
 

@@ -41,6 +41,7 @@ JWT_AUDIENCE = os.environ.get("LOAD_JWT_AUDIENCE", "privacy-backend")
 
 ORDER = json.loads((EVENTS / "woocommerce" / "order.created.payload.json").read_text())
 INTENT = json.loads((EVENTS / "airwallex" / "payment_intent.succeeded.json").read_text())
+PAYPAL = (EVENTS / "paypal" / "PAYMENT.CAPTURE.COMPLETED.json").read_bytes()
 IPN = json.loads((EVENTS / "bitpay" / "ipn_extended_invoice_confirmed.json").read_text())
 T0 = 1_900_000_000  # orders' date_modified_gmt start here; every update is one second newer
 
@@ -146,6 +147,17 @@ class Storefront(HttpUser):
         response = self._send("POST /webhooks/bitpay", "POST", "/webhooks/bitpay", data=json.dumps(ipn).encode(),
                               headers={"Content-Type": "application/json"})
         _record("POST /webhooks/bitpay", response.status_code, _answer(response), kind="bitpay", key=invoice)
+
+    @task(1)
+    def paypal_unverifiable(self) -> None:
+        """PayPal's verifier needs PayPal's certificate hosts (not reachable here): deliveries naming another
+        certificate URL are refused (401) and must leave nothing stored."""
+        response = self._send("POST /webhooks/paypal (refused)", "POST", "/webhooks/paypal", data=PAYPAL, headers={
+            "Content-Type": "application/json", "PAYPAL-TRANSMISSION-ID": f"load-{RUN}-{random.randrange(10**6)}",  # noqa: S311
+            "PAYPAL-TRANSMISSION-TIME": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "PAYPAL-TRANSMISSION-SIG": "c2ln", "PAYPAL-AUTH-ALGO": "SHA256withRSA",
+            "PAYPAL-CERT-URL": "https://127.0.0.1:1/v1/notifications/certs/CERT-load"})
+        _record("POST /webhooks/paypal (refused)", response.status_code, _answer(response), kind="paypal")
 
     # -- the storefront's pages -----------------------------------------------------------------------------
     @task(4)

@@ -20,6 +20,7 @@ ACKS: list[dict[str, Any]] = [
     {"kind": "bitpay", "code": 200, "key": "InvoiceA1", "answer": {"status": "duplicate"}},
     {"kind": "consent", "code": 201, "key": "vis-1", "answer": {"consent_id": "c1"}},
     {"kind": "consent", "code": 429, "key": "vis-1", "answer": {"error": "rate_limited"}},
+    {"kind": "paypal", "code": 401, "answer": {"error": "unauthorized"}},
 ]
 GOOD = [item("ORDER#1", "ORDER", rev="001900000001.1.ab"), item("AIRWALLEX#payment_intent#int_a", "STATE"),
         item("BITPAY#InvoiceA1", "INVOICE"), item("CONSENT#V.x", "LEDGER#1795435200#c1"), item("CONSENT#V.x", "STATE"),
@@ -34,7 +35,7 @@ def problems(items: list[dict[str, Any]]) -> dict[str, list[str]]:
 def test_a_matching_table_passes_and_derived_items_are_counted_apart() -> None:
     checks, other = reconcile(ACKS, GOOD)
     assert all(check.ok for check in checks)
-    assert [check.acknowledged for check in checks] == [1, 1, 1, 1]
+    assert [check.acknowledged for check in checks] == [1, 1, 1, 1, 1]
     assert other == {"CONSENT state": 1, "SUBJ": 1}
 
 
@@ -47,3 +48,5 @@ def test_missing_doubled_unacknowledged_and_stale_items_are_reported() -> None:
     assert problems(stale)["orders (WooCommerce)"] == \
         ["order 1 at version 1900000000, newest acknowledged 1900000001"]
     assert problems(GOOD[:2] + GOOD[3:])["BitPay invoices"] == ["InvoiceA1 not stored"]
+    assert problems([*GOOD, item("PAYPAL#WH-1", "EVENT")])["PayPal (unverifiable: sent, stored)"] == \
+        ["PAYPAL#WH-1 stored but never acknowledged"]
