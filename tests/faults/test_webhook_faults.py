@@ -130,3 +130,23 @@ def test_kms_failing_is_a_clear_503_and_nothing_personal_is_stored(client: Any, 
         assert personal not in stored
     assert wc_order(client, 900).status_code == 200  # KMS back: the retry is stored
     assert any(str(i["pk"]) == "ORDER#7770900" for i in table_items())
+
+
+def test_kms_unreachable_is_the_same_clear_503(client: Any, table_items: Any) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    kms = harness.clients()["kms"]
+
+    def unreachable(**_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://kms.eu-west-1.amazonaws.com")
+
+    before = table_items()
+    kms.meta.events.register("before-call.kms.GenerateDataKey", unreachable)
+    try:
+        response = wc_order(client, 901)
+    finally:
+        kms.meta.events.unregister("before-call.kms.GenerateDataKey", unreachable)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert json.loads(response.body) == {"error": "key_service_unavailable",
+                                         "message": "key service unreachable: EndpointConnectionError"}
+    assert table_items() == before
