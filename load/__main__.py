@@ -221,9 +221,11 @@ def main() -> int:
     max_requests = _setting("LOAD_MAX_REQUESTS", 20_000)
     print(f"load: {users} users for at most {seconds} s or {max_requests} requests against a fresh `make serve` "
           "stack on 127.0.0.1 ...", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="load-"))
     report = run(seconds=seconds, users=users, max_requests=max_requests,
-                 wait=float(os.environ.get("LOAD_WAIT") or 0.05))
+                 wait=float(os.environ.get("LOAD_WAIT") or 0.05), work_dir=work)
     print(report.table(), flush=True)
+    print(f"every response (acks.jsonl), locust's statistics and the stack's logs: {work}", flush=True)
     return 0 if report.ok else 1
 
 
