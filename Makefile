@@ -15,7 +15,7 @@ export AWS_DEFAULT_REGION ?= eu-west-1
 # of the stack in .serve/stack.json.
 MOTO_OVERRIDE := $(if $(filter file,$(origin MOTO_PORT)),,MOTO_PORT=$(MOTO_PORT))
 
-.PHONY: venv serve test browser lint typecheck unit package bench mail tick clean
+.PHONY: venv serve test browser lint typecheck unit package bench load mail tick clean
 
 # Everything (runtime, emulator, dev tools): make test, lint, typecheck, unit, package, bench.
 $(STAMP): pyproject.toml scripts/deps.py
@@ -48,7 +48,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy chalicelib app.py infra scripts emulator
+	$(VENV)/bin/mypy chalicelib app.py infra scripts emulator load
 
 # Two workers (the machines have 2 cores); a test module stays on one worker (module fixtures, the e2e stack per
 # worker).  `make unit JOBS=0` runs in one process.
@@ -63,6 +63,11 @@ package: $(STAMP)
 ## Benchmarks: prints a table (time and peak memory).
 bench: $(STAMP)
 	$(PY) -m bench
+
+## A storefront's load against a fresh `make serve` stack on 127.0.0.1 (locust), then the reconciliation table.
+## LOAD_SECONDS (60), LOAD_USERS (8), LOAD_MAX_REQUESTS (20000), LOAD_WAIT (0.05 s between a user's requests).
+load: $(STAMP)
+	$(PY) -m load
 
 ## Inject a raw email into the running `make serve` stack as SES would (S3 object + SNS notification).
 ## The stack is found in .serve/stack.json; MOTO_PORT=... names another emulator.

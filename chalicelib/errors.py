@@ -71,6 +71,13 @@ class StorageUnavailableError(DomainError):
     retry_after = 5
 
 
+class KeyServiceUnavailableError(StorageUnavailableError):
+    """KMS refused or failed (throttling, 5xx, unreachable): 503 so that a sender retries; nothing is stored, as
+    no field can be sealed without the subject's key."""
+
+    code = "key_service_unavailable"
+
+
 class MailDeliveryError(DomainError):
     """SES refused the mail or could not be reached; the caller decides whether to retry."""
 

@@ -155,6 +155,7 @@ class Stack:
     log_dir: Path | None = None  # each process writes <log_dir>/<name>.log; None: inherit the terminal
     terminal: tuple[str, ...] = ()  # names ("api", "moto") whose output goes to the terminal anyway
     extra_origins: tuple[str, ...] = ()  # more ALLOWED_ORIGINS (the browser tests' storefront); `make serve`: none
+    overrides: dict[str, str] = field(default_factory=dict)  # settings over the stage's (`make load`: BITPAY_API_BASE)
     env: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     moto_process: subprocess.Popen[bytes] | None = None
@@ -209,7 +210,7 @@ class Stack:
         served = {"PUBLIC_BASE_URL": self.api, "ALLOWED_ORIGINS": ",".join(origins)}
         if os.environ.get("STORE_POLICY"):  # `make serve STORE_POLICY=policies/jetrack.toml`: another store
             served["STORE_POLICY"] = os.environ["STORE_POLICY"]
-        return served
+        return {**served, **self.overrides}
 
     def api_environment(self) -> dict[str, str]:
         """The API process's environment.  `chalice local` puts the stage's configuration over the environment it
@@ -337,18 +338,20 @@ class Stack:
 
 
 def start(*, port: int | None = None, moto_port: int | None = None, stage: str = "local",
-          log_dir: Path | None = None, timeout: float = START_TIMEOUT, extra_origins: tuple[str, ...] = ()) -> Stack:
+          log_dir: Path | None = None, timeout: float = START_TIMEOUT, extra_origins: tuple[str, ...] = (),
+          overrides: dict[str, str] | None = None) -> Stack:
     """Start the whole stack (free ports when none are given) and return it, ready (/health is 200).
 
     `extra_origins` are allowed by the API's CORS check besides the configured ALLOWED_ORIGINS and the API's own
     origin (the browser tests pass their storefront's origin, a free port); `make serve` passes none.
+    `overrides` are settings put over the stage's (`make load` points BITPAY_API_BASE at a fake on 127.0.0.1).
 
     A port picked here may be taken by someone else before the server binds it: then it retries on new ports.
     """
     attempts = 1 if port and moto_port else 3
     for attempt in range(1, attempts + 1):
         stack = Stack(api_port=port or free_port(), moto_port=moto_port or free_port(), stage=stage, log_dir=log_dir,
-                      extra_origins=tuple(extra_origins))
+                      extra_origins=tuple(extra_origins), overrides=dict(overrides or {}))
         while stack.api_port == stack.moto_port:
             stack.moto_port = free_port()
         try:

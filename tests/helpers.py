@@ -98,3 +98,21 @@ def jwt_attacks(now: float, other_email: str = "max.mustermann@example.com") -> 
         "no_email": account_token(now=now, email=None),
         "garbage": "not.a.jwt",
     }
+
+
+AIRWALLEX_SECRET = "local-dev-airwallex-webhook-secret-not-real"  # the local stage's value (.chalice/config.json)
+
+
+def aw_post(client: Any, body: bytes, *, timestamp: str | None = None, signature: str | None = "auto",
+            secret: str = AIRWALLEX_SECRET) -> Any:
+    """POST /webhooks/airwallex signed as Airwallex does (hex HMAC-SHA256 of x-timestamp + body)."""
+    from chalicelib.signatures.airwallex import sign
+    from tests.conftest import NOW
+
+    timestamp = str(NOW * 1000) if timestamp is None else timestamp
+    headers = {"Content-Type": "application/json", "x-timestamp": timestamp}
+    if signature == "auto":
+        headers["x-signature"] = sign(timestamp, body, secret)
+    elif signature is not None:
+        headers["x-signature"] = signature
+    return client.http.post("/webhooks/airwallex", body=body, headers=headers)

@@ -30,7 +30,9 @@ def _submit(principal: Principal, request_type: str, body: AccountRequestBody | 
                                        channel="account", received_at=now, needs_verification=False,
                                        customer_id=principal.customer_id, changes=changes,
                                        order_ids=body.order_ids if body else None)
-    request = service.get_request(container, submitted.request_id, now=now)
+    # Stored: from here on no storage failure may answer 5xx (the storefront's retry would make a second request);
+    # what fails is left to the scheduled job (fulfil_safely).
+    request = submitted.request or service.get_request(container, submitted.request_id, now=now)
     return service.fulfil_safely(container, request, now=now)
 
 

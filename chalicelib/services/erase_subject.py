@@ -26,7 +26,8 @@ Steps, each recorded in the erasure's progress item (REQ#<request id> / ERASURE)
 6. `receipt`: the erasure receipt (what was deleted, what was kept, why and until when, the key destroyed, each
    recipient told with its channel, what is done and its state now) is stored and mailed to the subject.  It is
    written after the steps it reports, so everything it says is true when it is sent; a final update follows
-   once every processor is final.
+   once every processor is final.  When SES refuses the receipt, its `mail` is "retrying" and the scheduled job
+   sends it (processor_propagation: backoff, once, before the final update).
 
 The plan also seals, under the request's own notice key, what must outlive the subject's key: their address (for
 the receipt and the final update) and the identifiers processors know them by (WooCommerce customer ids).  That
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 STEPS = ("suppress", "plan", "items", "exports", "shred", "processors", "receipt")
 BATCH = 25  # a batch of erasure writes (BatchWriteItem takes 25)
 KEPT_KINDS = frozenset({"request", "request_audit"})
+RECEIPT_RETRYING = "retrying"  # the receipt's `mail` when SES refused it: queued for the scheduled job
 
 
 def erase_subject(ports: RightsPorts, *, request: PrivacyRequest, email: str | None, now: int) -> dict[str, Any]:
@@ -245,9 +247,14 @@ def _mail_receipt(ports: RightsPorts, receipt: dict[str, Any], request_id: str, 
     subject_line, text = templates.render("receipt", receipt=_readable(receipt), request_id=request_id)
     try:
         ports.mailer.send(OutgoingMail(email, subject_line, text, kind="erasure_receipt"))
-    except MailDeliveryError:
-        return "failed"
+    except MailDeliveryError:  # SES refused it: the scheduled job sends it later (processor_propagation)
+        return RECEIPT_RETRYING
     return "sent"
+
+
+def send_receipt(ports: RightsPorts, receipt: dict[str, Any], request_id: str, email: str | None) -> str:
+    """The receipt mail again (the scheduled job's retry): "sent", "no_address", or RECEIPT_RETRYING."""
+    return _mail_receipt(ports, receipt, request_id, email)
 
 
 def _readable(receipt: dict[str, Any]) -> dict[str, Any]:

@@ -198,6 +198,8 @@ def _write(ports: RightsPorts, subject: str, request_id: str, now: int, out_json
     records = 0
     for stored in ports.subject_data.records(subject, now=now):
         record = to_record(stored, cipher)
+        if record["kind"] == "export" and record["id"] == f"EXPORT#{request_id}":
+            continue  # this export's own index, left by an attempt the time limit cut: not a record of the subject
         out_json.write(("," if records else "") + json.dumps(record, ensure_ascii=False, default=str))
         out_html.write(html_record(record))
         held.add(record["kind"], record["category"], record["data"])

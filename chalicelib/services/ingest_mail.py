@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters.mailer import OutgoingMail
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.subjects import normalise_email
-from chalicelib.errors import SubjectSuppressedError
+from chalicelib.errors import StorageUnavailableError, SubjectSuppressedError
 from chalicelib.mail import replies
 from chalicelib.mail.classify import Classification, classify
 from chalicelib.mail.inbound import Envelope, ParsedMail, Verdicts, automated_reason, envelope_from_raw, parse_message
@@ -307,12 +308,28 @@ def _send(ports: MailPorts, envelope: Envelope, token: str, subject: str, reply:
           url: str | None, suppressed: bool, kind: str | None, request_id: str | None) -> IngestResult:
     ports.mailer.send(OutgoingMail(reply.to, reply.subject_line, reply.text, kind="privacy_reply",
                                        in_reply_to=reply.in_reply_to, references=reply.references))
+    # The reply is out: what records it is retried through a storage hiccup here, or the next attempt (which
+    # finds the message still `replying`) would send it again.
     if not suppressed:
-        _keep_reply(ports, subject, envelope.message_id, reply, url, kind, request_id)
-    ports.mail_store.advance(envelope.message_id, token, from_state="replying", to_state="done",
-                                  now=ports.now(), remove=("reply", "subject"))
+        _after_sending(lambda: _keep_reply(ports, subject, envelope.message_id, reply, url, kind, request_id))
+    _after_sending(lambda: ports.mail_store.advance(envelope.message_id, token, from_state="replying",
+                                                    to_state="done", now=ports.now(), remove=("reply", "subject")))
     count("MailAnswered")
     return IngestResult(envelope.message_id, "answered", request_id, kind)
+
+
+RECORD_ATTEMPTS = 3  # a write that records a mail already sent: tried this often (0.2 s, then 0.4 s apart)
+
+
+def _after_sending(record: Callable[[], Any]) -> None:
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            record()
+            return
+        except StorageUnavailableError:
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * 2 ** attempt)
 
 
 def _resend(ports: MailPorts, envelope: Envelope, token: str, fields: dict[str, Any]) -> IngestResult:

@@ -57,6 +57,8 @@ NOTICE_MAX_SECONDS = 90 * DAY
 REFERENCE = re.compile(r"\bERB-[0-9a-f]{16}\b")
 MAX_BATCH = 50  # people per batched mail
 FAR_FUTURE = 9_999_999_999
+RECEIPT_MAX_ATTEMPTS = 8  # a refused erasure receipt: tried again with backoff, then `failed` for the operator
+RECEIPT_BACKOFF = 900  # seconds before the first retry (one scheduled run), doubling, at most a day
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ def run_propagation(ports: RightsPorts, *, now: int, dry_run: bool = False,
             _add(counts, "deferred")
             continue
         try:
+            _retry_receipt(ports, item.request_id, now=now, counts=counts)
             _call_connectors(ports, item.request_id, now=now, counts=counts, mailing=mailing,
                              out_of_time=out_of_time)
             touched.append(item.request_id)
@@ -182,6 +185,39 @@ def run_propagation(ports: RightsPorts, *, now: int, dry_run: bool = False,
 
 def _add(counts: dict[str, int], name: str, n: int = 1) -> None:
     counts[name] = counts.get(name, 0) + n
+
+
+def _receipt_waiting(progress: ErasureProgress) -> bool:
+    from chalicelib.services.erase_subject import RECEIPT_RETRYING
+
+    return bool(progress.receipt) and (progress.receipt or {}).get("mail") == RECEIPT_RETRYING
+
+
+def _retry_receipt(ports: RightsPorts, request_id: str, *, now: int, counts: dict[str, int]) -> None:
+    """The erasure receipt SES refused, sent again (to the notice's address: the subject's key is gone); after
+    RECEIPT_MAX_ATTEMPTS refusals it is `failed` for the operator.  Sent at most once: the outcome is saved."""
+    from chalicelib.services.erase_subject import RECEIPT_RETRYING, send_receipt
+
+    progress = ports.subject_data.load_progress(request_id, now=now)
+    if not _receipt_waiting(progress) or int((progress.receipt or {}).get("mail_next_at", 0)) > now:
+        return
+    receipt = {k: v for k, v in (progress.receipt or {}).items() if not k.startswith("mail")}
+    notice = open_notice(ports, progress)
+    outcome = send_receipt(ports, receipt, request_id, notice.email if notice else None)
+    attempts = int((progress.receipt or {}).get("mail_attempts", 0)) + 1
+    if outcome == RECEIPT_RETRYING and attempts >= RECEIPT_MAX_ATTEMPTS:
+        outcome = "failed"
+
+    def record(stored: ErasureProgress) -> None:
+        stored.receipt = {**(stored.receipt or {}), "mail": outcome, "mail_attempts": attempts}
+        if outcome == RECEIPT_RETRYING:
+            stored.receipt["mail_next_at"] = now + min(RECEIPT_BACKOFF * 2 ** (attempts - 1), DAY)
+        else:
+            stored.receipt.pop("mail_next_at", None)
+
+    progress = _update_progress(ports, request_id, record, now=now)
+    _audit(ports, request_id, progress, [], now=now, actor="system:receipt", extra={"receipt_mail": outcome})
+    _add(counts, "receipt_" + ("retry" if outcome == RECEIPT_RETRYING else outcome))
 
 
 def _call_connectors(ports: RightsPorts, request_id: str, *, now: int, counts: dict[str, int],
@@ -286,6 +322,7 @@ def _audit(ports: RightsPorts, request_id: str, progress: ErasureProgress, chang
         receipt = dict(request.result.get("receipt") or {})
         if receipt:
             receipt["processors"] = processor_entries(progress, ports.store_policy)
+            receipt["mail"] = (progress.receipt or {}).get("mail", receipt.get("mail"))
         reason = "; ".join(f"processor {state.key}: {state.status}" for state in changed) or "processors"
         details = {"processors": {state.key: {"status": state.status, "detail": state.history[-1].detail
                                               if state.history else ""} for state in changed}, **(extra or {})}
@@ -394,6 +431,10 @@ def settle(ports: RightsPorts, request_id: str, *, now: int, counts: dict[str, i
     subject and the notice key shredded, and the work marker dropped; otherwise the marker moves to when the
     request needs the job next."""
     progress = ports.subject_data.load_progress(request_id, now=now)
+    if _receipt_waiting(progress):  # the receipt first (and the notice it is addressed from is kept for it)
+        next_at = int((progress.receipt or {}).get("mail_next_at", now))
+        ports.privacy_requests.schedule_work(WorkItem(PROCESSORS, request_id, max(next_at, now + 1)))
+        return
     states = states_of(progress)
     if not states:
         ports.privacy_requests.drop_work(request_id, PROCESSORS)

@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.conftest import EVENTS
+
 TOKEN = "local-bitpay-api-token-not-real"  # the local stage's BITPAY_API_TOKEN (.chalice/config.json)
 
 
@@ -89,3 +91,18 @@ def start() -> tuple[FakeBitpay, ThreadingHTTPServer]:
 def stop(server: ThreadingHTTPServer) -> None:
     server.shutdown()
     server.server_close()
+
+
+EXT_ID = "Hpqc62dfE1ZjzeeH4kEycF"
+
+
+def extended(invoice_id: str = EXT_ID, **data: Any) -> dict[str, Any]:
+    body = json.loads((EVENTS / "bitpay" / "ipn_extended_invoice_confirmed.json").read_text())
+    body["data"].update({"id": invoice_id, **data})
+    body["data"]["url"] = f"https://test.bitpay.com/invoice?id={invoice_id}"
+    return dict(body)
+
+
+def api_invoice(body: dict[str, Any]) -> dict[str, Any]:
+    """What the API answers for an IPN's invoice (the IPN's invoice itself, or `data` of an extended IPN)."""
+    return dict(body.get("data", body))

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from chalicelib.crypto.vault import open_fields
-from chalicelib.signatures.airwallex import sign
 from tests.conftest import EVENTS, NOW
-from tests.helpers import wc_post
+from tests.helpers import aw_post, wc_post
 
 AW = EVENTS / "airwallex"
 WC = EVENTS / "woocommerce"
@@ -21,17 +20,6 @@ SECRET = "local-dev-airwallex-webhook-secret-not-real"  # the local stage's valu
 VECTOR: dict[str, Any] = json.loads((AW / "signature_vector_DERIVED.json").read_text())
 PERSONAL = ["jana.mueller@example.org", "Jana", "Müller", "Hauptstraße", "+49 30 1234567", "1234567", "10115",
             "JANA MUELLER", "53651045", "111e4Y759", "Bitte beim Nachbarn", "cus_hkpdk7f98gh8ir1234"]
-
-
-def aw_post(client: Any, body: bytes, *, timestamp: str | None = None, signature: str | None = "auto",
-            secret: str = SECRET) -> Any:
-    timestamp = str(NOW * 1000) if timestamp is None else timestamp
-    headers = {"Content-Type": "application/json", "x-timestamp": timestamp}
-    if signature == "auto":
-        headers["x-signature"] = sign(timestamp, body, secret)
-    elif signature is not None:
-        headers["x-signature"] = signature
-    return client.http.post("/webhooks/airwallex", body=body, headers=headers)
 
 
 def body_of(name: str) -> bytes:

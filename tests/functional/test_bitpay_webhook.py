@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib.crypto.vault import open_fields
 from tests.conftest import EVENTS
+from tests.fakes.bitpay_api import api_invoice, extended
 
 BP = EVENTS / "bitpay"
 JSON = {"Content-Type": "application/json"}
@@ -22,18 +23,6 @@ PERSONAL = ["Satoshi", "Nakamoto", "satoshi@nakamoto.com", "140 E 46th St", "555
 
 def standard() -> dict[str, Any]:
     return dict(json.loads((BP / "ipn_standard_paid_bch.json").read_text()))
-
-
-def extended(invoice_id: str = EXT_ID, **data: Any) -> dict[str, Any]:
-    body = json.loads((BP / "ipn_extended_invoice_confirmed.json").read_text())
-    body["data"].update({"id": invoice_id, **data})
-    body["data"]["url"] = f"https://test.bitpay.com/invoice?id={invoice_id}"
-    return dict(body)
-
-
-def api_invoice(body: dict[str, Any]) -> dict[str, Any]:
-    """What the API answers for an IPN's invoice (the IPN's invoice itself, or `data` of an extended IPN)."""
-    return dict(body.get("data", body))
 
 
 def post(client: Any, body: bytes | dict[str, Any], **headers: str) -> Any:

@@ -146,7 +146,7 @@ def test_a_replayed_paypal_delivery_stores_nothing_new(client: Any, table_items:
 
 def test_a_replayed_airwallex_delivery_stores_nothing_new(client: Any, table_items: Any) -> None:
     from tests.conftest import EVENTS
-    from tests.functional.test_airwallex_http import aw_post
+    from tests.helpers import aw_post
 
     body = json.dumps(json.loads((EVENTS / "airwallex" / "payment_intent.succeeded.json").read_text())).encode()
     # inside the 5-minute window a replay is a duplicate; outside it a 401 (tests/unit/test_airwallex_signature.py)
@@ -156,7 +156,7 @@ def test_a_replayed_airwallex_delivery_stores_nothing_new(client: Any, table_ite
 def test_a_replayed_bitpay_delivery_stores_nothing_new(bitpay_server: Any, client: Any, table_items: Any,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.signatures import bitpay as signature
-    from tests.functional.test_bitpay_webhook import api_invoice, extended
+    from tests.fakes.bitpay_api import api_invoice, extended
 
     monkeypatch.setenv("BITPAY_WEBHOOK_TOKEN", "replay-test-token-0123456789")
     ipn = extended()

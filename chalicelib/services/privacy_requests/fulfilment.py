@@ -98,7 +98,7 @@ def _fulfil_deletion(ports: RightsPorts, request: PrivacyRequest, *, now: int) -
 
 def execute_deletion(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
     """Run (or resume) the erasure of a deletion request, then complete it with its receipt."""
-    from chalicelib.services.erase_subject import erase_subject
+    from chalicelib.services.erase_subject import RECEIPT_RETRYING, erase_subject
 
     if request.status in (Status.PENDING, Status.SCHEDULED):
         request = move(ports, request, Status.IN_PROGRESS, now=now, actor="system:scheduler",
@@ -110,9 +110,11 @@ def execute_deletion(ports: RightsPorts, request: PrivacyRequest, *, now: int) -
     request = ports.privacy_requests.get(request.request_id, now=now) or request
     # The processors not yet final are the scheduled job's from now on (processor_propagation.run_propagation).
     open_processors = [p for p in receipt.get("processors", []) if p["status"] not in ("acknowledged", "failed")]
+    # ... and so is a receipt SES refused (sent again by the same job, before any final update).
+    later = bool(open_processors) or receipt.get("mail") == RECEIPT_RETRYING
     done = move(ports, request, Status.COMPLETED, now=now, actor="system", reason="erasure completed",
                  done_work=[DELETION, FULFIL], details={"receipt": receipt},
-                 add_work=[WorkItem(PROCESSORS, request.request_id, now)] if open_processors else [],
+                 add_work=[WorkItem(PROCESSORS, request.request_id, now)] if later else [],
                  result={**request.result, "receipt": receipt})
     count("PrivacyErasureCompleted")
     return done

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import privacy_requests as rules
-from chalicelib.domain.privacy_requests import Channel, Regime, RequestType, Status
+from chalicelib.domain.privacy_requests import Channel, PrivacyRequest, Regime, RequestType, Status
 from chalicelib.domain.retention import Category
 from chalicelib.domain.subjects import keyed_hash
 from chalicelib.errors import ConflictError, InvalidInputError
@@ -33,6 +33,7 @@ class SubmittedRequest:
     verification_url: str | None
     regime: Regime = Regime.STRICTEST
     existing: bool = False  # already made from the same source (source_ref): nothing new was stored
+    request: PrivacyRequest | None = None  # the request as stored (no read-back needed); None when `existing`
 
 
 def regime_for_subject(ports: RightsPorts, subject: str, *, now: int) -> Regime:
@@ -158,7 +159,8 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
     count("PrivacyRequestSubmitted")
     logger.info("privacy request submitted", extra={"request_id": request.request_id, "type": kind.value,
                                                      "channel": via.value, "status": request.status.value})
-    return SubmittedRequest(request.request_id, request.status.value, request.due_at, url, request.regime)
+    return SubmittedRequest(request.request_id, request.status.value, request.due_at, url, request.regime,
+                            request=request)
 
 
 def _first_request(ports: RightsPorts, request_id: str, token: str | None, *, now: int) -> SubmittedRequest:
