@@ -214,3 +214,66 @@ def paypal(container: Any) -> Any:
     local = LocalPaypal(container.settings.paypal_webhook_id)
     local.install(container)
     return local
+
+
+# -- every log line of the whole suite, scanned for personal data at the end -----------------------------------------
+# Each process (each xdist worker too) copies what the service logger writes, formatted as in production, into a
+# file of one folder per run; the controlling process reads them all when the session ends and fails the run when a
+# personal value of the fixtures appears.  The per-area log tests check their own paths; this one catches a path
+# nobody thought of.  (The served stack's own processes log to their log folders: tests/e2e reads those.)
+LOG_SCAN_DIR = "PRIVACY_TEST_LOG_DIR"
+PERSONAL_IN_FIXTURES = (
+    "jana.mueller@example.org", "Müller", "Hauptstraße", "+49 30 1234567", "Bitte beim Nachbarn",
+    "max.mustermann@example.com", "Mustermann", "satoshi@nakamoto.com", "Nakamoto", "140 E 46th St",
+    "555-555-5555", "JANA MUELLER",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import tempfile
+
+    if not hasattr(config, "workerinput") and LOG_SCAN_DIR not in os.environ:
+        os.environ[LOG_SCAN_DIR] = tempfile.mkdtemp(prefix="privacy-test-logs-")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _every_log_line() -> Iterator[None]:
+    import logging
+    import uuid
+
+    from chalicelib.observability import logger
+
+    folder = os.environ.get(LOG_SCAN_DIR)
+    if not folder:
+        yield
+        return
+    handler = logging.FileHandler(Path(folder) / f"{uuid.uuid4().hex}.log", encoding="utf-8")
+    handler.setFormatter(logger.registered_formatter)
+    logger._logger.addHandler(handler)  # the stdlib logger behind Powertools' Logger
+    try:
+        yield
+    finally:
+        logger._logger.removeHandler(handler)
+        handler.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput"):
+        return  # the controlling process reads every worker's file
+    folder = os.environ.get(LOG_SCAN_DIR)
+    if not folder or not Path(folder).is_dir():
+        return
+    found: list[str] = []
+    lines = 0
+    for path in sorted(Path(folder).glob("*.log")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            lines += 1
+            found += [f"{value!r} in: {line[:300]}" for value in PERSONAL_IN_FIXTURES if value in line]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"log scan: {lines} log lines of the whole run, {len(found)} with personal data")
+    if found:
+        if reporter is not None:
+            for entry in found[:20]:
+                reporter.write_line(f"  personal data in the logs: {entry}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
