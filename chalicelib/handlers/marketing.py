@@ -15,7 +15,7 @@ key's quota (429 + Retry-After).  Nothing of the address is logged.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
@@ -23,18 +23,25 @@ from chalicelib.container import get_container
 from chalicelib.errors import InvalidInputError
 from chalicelib.handlers.http import api_route, header, json_body, json_response, raw_body
 from chalicelib.handlers.openapi import HTML, MARKETING_KEY
-from chalicelib.payloads.marketing import (
-    MAX_BODY,
-    MAX_FORM,
-    QUERY_NAMES,
-    AddressIn,
-    FormRejected,
-    one_click_form,
-    parse_limit,
-)
-from chalicelib.services import marketing_senders as service
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 bp = Blueprint(__name__)
+ADDRESS = "chalicelib.payloads.marketing:AddressIn"  # named, not imported: app start-up stays lean
+
+
+def _service() -> ModuleType:
+    """The use cases, imported on the first call of a route (cold start: most invocations are not these)."""
+    from chalicelib.services import marketing_senders
+
+    return marketing_senders
+
+
+def _payloads() -> ModuleType:
+    from chalicelib.payloads import marketing
+
+    return marketing
 # The one-click form (RFC 8058), as GET /openapi.json describes it.
 ONE_CLICK = {"type": "object", "required": ["List-Unsubscribe"],
              "properties": {"List-Unsubscribe": {"const": "One-Click"}}}
@@ -56,7 +63,7 @@ CONFIRM_FORM = ("<form method=\"post\" action=\"?t={token}\"><input type=\"hidde
 
 def _sender() -> Any:
     container = get_container()
-    key_id = service.authenticate_sender(container, header(bp, "Authorization"))
+    key_id = _service().authenticate_sender(container, header(bp, "Authorization"))
     return container, key_id
 
 
@@ -74,21 +81,21 @@ def _page(status: int, title: str, text: str, form: str = "") -> Response:
 
 
 @api_route(bp, "/marketing/permission", methods=["POST"], content_types=JSON, auth=MARKETING_KEY,
-           body=AddressIn, responses=(200, 429), summary="May this address get marketing e-mail?")
+           body=ADDRESS, responses=(200, 429), summary="May this address get marketing e-mail?")
 def marketing_permission() -> Response:
     container, key_id = _sender()
-    body = json_body(bp, AddressIn, MAX_BODY)
-    service.take_sender_quota(container, key_id)
-    return json_response(200, {"allowed": service.may_email(container, body.email)})
+    body = json_body(bp, _payloads().AddressIn, _payloads().MAX_BODY)
+    _service().take_sender_quota(container, key_id)
+    return json_response(200, {"allowed": _service().may_email(container, body.email)})
 
 
 @api_route(bp, "/marketing/unsubscribe-headers", methods=["POST"], content_types=JSON, auth=MARKETING_KEY,
-           body=AddressIn, responses=(200, 429), summary="List-Unsubscribe headers for an address")
+           body=ADDRESS, responses=(200, 429), summary="List-Unsubscribe headers for an address")
 def marketing_unsubscribe_headers() -> Response:
     container, key_id = _sender()
-    body = json_body(bp, AddressIn, MAX_BODY)
-    service.take_sender_quota(container, key_id)
-    return json_response(200, service.unsubscribe_headers(container, body.email))
+    body = json_body(bp, _payloads().AddressIn, _payloads().MAX_BODY)
+    _service().take_sender_quota(container, key_id)
+    return json_response(200, _service().unsubscribe_headers(container, body.email))
 
 
 @api_route(bp, "/marketing/suppressions", methods=["GET"], auth=MARKETING_KEY, query=("cursor", "limit"),
@@ -96,15 +103,15 @@ def marketing_unsubscribe_headers() -> Response:
 def marketing_suppressions() -> Response:
     container, key_id = _sender()
     query = _query()
-    if set(query) - QUERY_NAMES:
+    if set(query) - _payloads().QUERY_NAMES:
         raise InvalidInputError("unknown query parameter", field="query")
     try:
-        limit = parse_limit(query.get("limit"))
-    except FormRejected as error:
+        limit = _payloads().parse_limit(query.get("limit"))
+    except _payloads().FormRejected as error:
         raise InvalidInputError(str(error), field="limit") from None
-    cursor = service.check_cursor(query.get("cursor"))
-    service.take_sender_quota(container, key_id)
-    return json_response(200, service.suppressions_page(container, cursor, limit))
+    cursor = _service().check_cursor(query.get("cursor"))
+    _service().take_sender_quota(container, key_id)
+    return json_response(200, _service().suppressions_page(container, cursor, limit))
 
 
 @api_route(bp, "/marketing/unsubscribe", methods=["GET"], query=("t",), produces=HTML, responses=(200, 400))
@@ -112,7 +119,7 @@ def unsubscribe_page() -> Response:
     """The link opened in a browser (or fetched by a scanner): a page whose button posts the one-click form."""
     container = get_container()
     token = _query().get("t", "")
-    if service.unsubscribe_claims(container, token) is None:
+    if _service().unsubscribe_claims(container, token) is None:
         return _page(400, "Link not valid", "This unsubscribe link is not valid or has expired. "
                                             "You can also unsubscribe from your account or by writing to us.")
     return _page(200, "Unsubscribe from marketing e-mails",
@@ -127,12 +134,12 @@ def unsubscribe_one_click() -> Response:
     """RFC 8058: the mail receiver (or the page's button) posts `List-Unsubscribe=One-Click`."""
     container = get_container()
     token = _query().get("t", "")
-    body = raw_body(bp, MAX_FORM)
+    body = raw_body(bp, _payloads().MAX_FORM)
     try:
-        one_click = one_click_form(body, header(bp, "Content-Type") or "")
-    except FormRejected as error:
+        one_click = _payloads().one_click_form(body, header(bp, "Content-Type") or "")
+    except _payloads().FormRejected as error:
         raise InvalidInputError(str(error), field="body") from None
     if not one_click:
         raise InvalidInputError("the body must be List-Unsubscribe=One-Click", field="body")
-    service.one_click_unsubscribe(container, token)
+    _service().one_click_unsubscribe(container, token)
     return _page(200, "You are unsubscribed", "You will no longer receive marketing e-mails at this address.")

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.privacy_requests import Channel, PrivacyRequest, RequestType, Status
 from chalicelib.domain.retention import DAY
 from chalicelib.observability import count, logger
-from chalicelib.services.privacy_requests.correction import fulfil_correction
 from chalicelib.services.privacy_requests.notices import notify_subject, open_email
 from chalicelib.services.privacy_requests.tokens import link, new_token
 from chalicelib.services.privacy_requests.transitions import DELETION, FULFIL, move
@@ -38,6 +37,8 @@ def fulfil(ports: RightsPorts, request: PrivacyRequest, *, now: int, inline: boo
     if request.type is RequestType.OPT_OUT:
         return _fulfil_opt_out(ports, request, now=now)
     if request.type is RequestType.CORRECTION:
+        from chalicelib.services.privacy_requests.correction import fulfil_correction  # not at cold start
+
         return fulfil_correction(ports, request, now=now)
     from chalicelib.services.privacy_requests.restriction import fulfil_objection, fulfil_restriction
 

@@ -8,7 +8,6 @@ from chalicelib.domain import privacy_requests as rules
 from chalicelib.domain.privacy_requests import PrivacyRequest, RequestType, Status
 from chalicelib.errors import ConflictError, InvalidInputError, NotFoundError
 from chalicelib.observability import count, logger
-from chalicelib.services.privacy_requests.correction import fulfil_correction
 from chalicelib.services.privacy_requests.notices import send_extension_notice
 from chalicelib.services.privacy_requests.transitions import DELETION, FULFIL, NOTICE, UNVERIFIED, move
 from chalicelib.storage.privacy_requests import WorkItem
@@ -85,6 +84,8 @@ def complete_correction(ports: RightsPorts, *, request_id: str, note: str, actor
     if request.type is not RequestType.CORRECTION:
         raise ConflictError("only correction requests are completed by an operator")
     if request.status is Status.PENDING:
+        from chalicelib.services.privacy_requests.correction import fulfil_correction  # not at cold start
+
         request = fulfil_correction(ports, request, now=now)
     if not request.is_open:
         raise ConflictError(f"the correction is already {request.status.value}")
