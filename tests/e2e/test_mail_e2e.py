@@ -38,7 +38,7 @@ def _make(served: Stack, *args: str) -> dict[str, Any]:
 
 
 def _mail_to(served: Stack, address: str) -> list[EmailMessage]:
-    status, body = http_get(served.mail_url)
+    status, body = http_get(served.mail_url, timeout=30)
     assert status == 200
     found: list[EmailMessage] = []
 
@@ -79,7 +79,7 @@ def test_mailed_deletion_request_is_answered_verified_executed_and_receipted(ser
     link = re.search(r"(https?://\S+/privacy-requests/verify\?token=[\w-]+)", _text(reply))
     assert link, _text(reply)
     url = link.group(1).replace(served.env["PUBLIC_BASE_URL"].rstrip("/"), served.api)
-    status, page = http_get(url)
+    status, page = http_get(url, timeout=30)  # the first page this API process renders (cold, 2 busy cores)
     assert status == 200 and b'method="post"' in page, page[:300]
     token = url.split("token=", 1)[1]
     confirm = urllib.request.Request(f"{served.api}/privacy-requests/verify", data=f"token={token}".encode(),

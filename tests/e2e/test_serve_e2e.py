@@ -157,7 +157,7 @@ def test_store_policy_names_the_store_that_is_served(tmp_path: Path, monkeypatch
     stack = start(log_dir=tmp_path)
     try:
         assert stack.env["STORE_POLICY"] == "policies/jetrack.toml"
-        status, body = http_get(f"{stack.api}/consent/{uuid.uuid4()}")
+        status, body = http_get(f"{stack.api}/consent/{uuid.uuid4()}", timeout=30)
         assert status == 200, body
         assert json.loads(body)["current_policy_version"] == "2025-12-21"  # Jetrack's, not the default's
     finally:
