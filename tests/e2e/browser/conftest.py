@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from scripts import browser as setup
-from scripts.serve import STACK_FILE_ENV, Stack, start, write_state
+from scripts.serve import Stack, start
 from tests.fakes.browser import shot
 
 PHONE = {"width": 390, "height": 844}
@@ -136,19 +136,15 @@ def storefront(storefront_server: Storefront) -> Storefront:
 
 @pytest.fixture(scope="session")
 def served(storefront_server: Storefront, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """tests/e2e/conftest.py's stack, with the storefront's origin among the API's allowed origins."""
+    """tests/e2e/conftest.py's stack, with the storefront's origin among the API's allowed origins.  It does not
+    touch $SERVE_STACK: that names the e2e folder's stack, which `make mail` / `make tick` from other e2e modules
+    on the same worker must reach (a second stack there sent their links to this one)."""
     log_dir = tmp_path_factory.mktemp("served")
     stack = start(log_dir=log_dir, extra_origins=(storefront_server.url,))  # stops what it started if it fails
-    previous = os.environ.get(STACK_FILE_ENV)
     try:
-        os.environ[STACK_FILE_ENV] = str(write_state(stack, log_dir))
         yield stack
     finally:
         stack.stop()
-        if previous is None:
-            os.environ.pop(STACK_FILE_ENV, None)
-        else:
-            os.environ[STACK_FILE_ENV] = previous
 
 
 @pytest.fixture
