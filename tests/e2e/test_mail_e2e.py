@@ -98,11 +98,13 @@ def test_mailed_deletion_request_is_answered_verified_executed_and_receipted(ser
     kept = [item["sk"]["S"] for item in subject_items()]
     assert "KEY" in kept and any(sk.startswith("CORR#") for sk in kept)  # the correspondence is kept until erasure
 
-    early = _make(served, "tick")
-    assert early["requests"]["deletions"] == 0  # still within the grace period
+    _make(served, "tick")  # still within the grace period: nothing of this subject goes
+    assert "KEY" in [item["sk"]["S"] for item in subject_items()]
 
+    # The stack is shared by every e2e module on this worker: other modules' verified deletions fall due too, so
+    # the count is at least this one, and the subject's own partition below is what proves this one ran.
     report = _make(served, "tick", "ADVANCE_DAYS=8")
-    assert report["requests"]["deletions"] == 1, report
+    assert report["requests"]["deletions"] >= 1, report
 
     left = [item["sk"]["S"] for item in subject_items()]
     assert "KEY" not in left and not any(sk.startswith("CORR#") for sk in left)
