@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.helpers import LOG_SCAN_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = Path(__file__).resolve().parent / "events"
@@ -220,13 +223,15 @@ def paypal(container: Any) -> Any:
 # Each process (each xdist worker too) copies what the service logger writes, formatted as in production, into a
 # file of one folder per run; the controlling process reads them all when the session ends and fails the run when a
 # personal value of the fixtures appears.  The per-area log tests check their own paths; this one catches a path
-# nobody thought of.  (The served stack's own processes log to their log folders: tests/e2e reads those.)
-LOG_SCAN_DIR = "PRIVACY_TEST_LOG_DIR"
+# nobody thought of.  The served stacks' processes (`chalice local`, the moto server) write their logs into
+# sub-folders of the same folder (tests.helpers.served_log_dir), so what the API process printed is scanned too.
 PERSONAL_IN_FIXTURES = (
     "jana.mueller@example.org", "Müller", "Hauptstraße", "+49 30 1234567", "Bitte beim Nachbarn",
     "max.mustermann@example.com", "Mustermann", "satoshi@nakamoto.com", "Nakamoto", "140 E 46th St",
     "555-555-5555", "JANA MUELLER",
 )
+# and any address the tests make up (e2e and hypothesis tests generate their own at these reserved domains)
+MADE_UP_ADDRESS = re.compile(r"[\w.+-]+@example\.(?:org|com|net)\b", re.IGNORECASE)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -265,10 +270,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     found: list[str] = []
     lines = 0
-    for path in sorted(Path(folder).glob("*.log")):
+    for path in sorted(Path(folder).rglob("*.log")):
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             lines += 1
             found += [f"{value!r} in: {line[:300]}" for value in PERSONAL_IN_FIXTURES if value in line]
+            found += [f"{match.group()!r} in: {line[:300]}" for match in MADE_UP_ADDRESS.finditer(line)]
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"log scan: {lines} log lines of the whole run, {len(found)} with personal data")

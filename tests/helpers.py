@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import time
+import uuid
+from pathlib import Path
 from typing import Any
 
 LOCAL_JWT_SECRET = "local-dev-jwt-secret-do-not-use-in-production"
@@ -116,3 +119,18 @@ def aw_post(client: Any, body: bytes, *, timestamp: str | None = None, signature
     elif signature is not None:
         headers["x-signature"] = signature
     return client.http.post("/webhooks/airwallex", body=body, headers=headers)
+
+
+# The whole suite's log scan (tests/conftest.py) reads every *.log under this folder, the served stacks' too.
+LOG_SCAN_DIR = "PRIVACY_TEST_LOG_DIR"
+
+
+def served_log_dir(tmp_path_factory: Any, name: str = "served") -> Path:
+    """Where a served stack's processes (API, emulator) write their logs: inside the run's log-scan folder, so the
+    scan at the end of the session reads what `chalice local` and the moto server printed too."""
+    folder = os.environ.get(LOG_SCAN_DIR)
+    if not folder:
+        return Path(tmp_path_factory.mktemp(name))
+    path = Path(folder) / f"{name}-{uuid.uuid4().hex[:8]}"
+    path.mkdir(parents=True)
+    return path

@@ -24,11 +24,12 @@ from collections.abc import Iterator
 import pytest
 
 from scripts.serve import STACK_FILE_ENV, Stack, start, write_state
+from tests.helpers import served_log_dir
 
 
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    log_dir = tmp_path_factory.mktemp("served")
+    log_dir = served_log_dir(tmp_path_factory)
     stack = start(log_dir=log_dir)  # stops what it started if it fails
     previous = os.environ.get(STACK_FILE_ENV)
     try:

@@ -31,6 +31,7 @@ import pytest
 from scripts import browser as setup
 from scripts.serve import Stack, start
 from tests.fakes.browser import shot
+from tests.helpers import served_log_dir
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -139,7 +140,7 @@ def served(storefront_server: Storefront, tmp_path_factory: pytest.TempPathFacto
     """tests/e2e/conftest.py's stack, with the storefront's origin among the API's allowed origins.  It does not
     touch $SERVE_STACK: that names the e2e folder's stack, which `make mail` / `make tick` from other e2e modules
     on the same worker must reach (a second stack there sent their links to this one)."""
-    log_dir = tmp_path_factory.mktemp("served")
+    log_dir = served_log_dir(tmp_path_factory)
     stack = start(log_dir=log_dir, extra_origins=(storefront_server.url,))  # stops what it started if it fails
     try:
         yield stack
