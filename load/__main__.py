@@ -1,14 +1,16 @@
 """`make load` (= `python -m load`): a storefront's traffic against the stack `make serve` runs, then a reconciliation.
 
 1. starts a fake BitPay invoice API on 127.0.0.1 (tests/fakes/bitpay_api.py) that knows $LOAD_BITPAY_INVOICES
-   invoices, and the stack of `make serve` (scripts/serve.py `start()`: moto server + `chalice local`) on free
-   ports of 127.0.0.1, its BITPAY_API_BASE pointed at that fake;
+   invoices, a fake PayPal REST API (tests/fakes/paypal_api.py: OAuth token + verify-webhook-signature), and the
+   stack of `make serve` (scripts/serve.py `start()`: moto server + `chalice local`) on free ports of 127.0.0.1,
+   its BITPAY_API_BASE pointed at the first and PayPal verified in postback mode against the second;
 2. runs locust headless (load/locustfile.py) for $LOAD_SECONDS seconds (default 60) with $LOAD_USERS users
    (default 8), stopping earlier after $LOAD_MAX_REQUESTS requests (default 20 000);
 3. prints one table: throughput and p50/p95/p99 per route (locust's own statistics), then the reconciliation of
-   what the API acknowledged against a scan of the emulator's table: every acknowledged order, Airwallex object,
-   BitPay invoice and consent event stored exactly once (an order at its newest acknowledged version), nothing of
-   those kinds stored that was not acknowledged, and no 5xx;
+   what the API acknowledged against a scan of the emulator's table: every acknowledged order, PayPal event,
+   Airwallex object, BitPay invoice and consent event stored exactly once (an order at its newest acknowledged
+   version), every forged PayPal delivery refused, nothing of those kinds stored that was not acknowledged, and no
+   5xx;
 4. stops everything and exits 1 when the reconciliation fails.
 
 Only 127.0.0.1 is ever a target; the run is bounded in time and in count.  `make load` is not part of `make test`
@@ -129,7 +131,7 @@ def reconcile(acks: list[dict[str, Any]], items: list[dict[str, Any]]) -> tuple[
         if (prefix, sk.split("#", 1)[0]) in {("ORDER", "ORDER"), ("AIRWALLEX", "STATE"), ("BITPAY", "INVOICE"),
                                              ("CONSENT", "LEDGER")}:
             by_prefix.setdefault(prefix, []).append(item)
-        elif prefix != "PAYPAL":
+        elif (prefix, sk) != ("PAYPAL", "EVENT"):
             other[prefix if prefix != "CONSENT" else "CONSENT state"] += 1
 
     orders = by_prefix.get("ORDER", [])
@@ -142,11 +144,11 @@ def reconcile(acks: list[dict[str, Any]], items: list[dict[str, Any]]) -> tuple[
     intents = {str(a["key"]) for a in accepted("airwallex")}
     invoices = {str(a["key"]) for a in accepted("bitpay")}
     consents = {str(a["answer"]["consent_id"]) for a in accepted("consent", 201)}
-    paypal = _exactly_once("PayPal (unverifiable: sent, stored)", {str(a["key"]) for a in accepted("paypal")},
-                           [i["pk"]["S"] for i in items if i["pk"]["S"].startswith("PAYPAL#")])
-    paypal.acknowledged = len([a for a in acks if a.get("kind") == "paypal"])  # sent; every one must be refused
-    paypal.problems += [f"PayPal delivery answered {a['code']}" for a in acks
-                        if a.get("kind") == "paypal" and a["code"] != 401][:3]
+    paypal = _exactly_once("PayPal events", {str(a["key"]) for a in accepted("paypal")},
+                           [i["pk"]["S"].split("#", 1)[1] for i in items
+                            if i["pk"]["S"].startswith("PAYPAL#") and i["sk"]["S"] == "EVENT"])
+    forged = [a for a in acks if a.get("kind") == "paypal_forged"]
+    paypal.problems += [f"a forged PayPal delivery answered {a['code']}" for a in forged if a["code"] != 401][:3]
     return [
         order_check,
         _exactly_once("Airwallex objects", intents,
@@ -170,19 +172,22 @@ def run(*, seconds: int, users: int, max_requests: int, wait: float = 0.05, invo
         work_dir: Path | None = None) -> Report:
     """Start the stack and the fake BitPay API, run locust, reconcile, stop everything; return the report."""
     from scripts.serve import start
-    from tests.fakes import bitpay_api
+    from tests.fakes import bitpay_api, paypal_api
 
     work = Path(work_dir or tempfile.mkdtemp(prefix="load-"))
     work.mkdir(parents=True, exist_ok=True)
     run_id = uuid.uuid4().hex[:8]
     fake, server = bitpay_api.start()
+    paypal, paypal_server = paypal_api.start()
     invoice_ids = [f"Load{run_id}{n:06d}" for n in range(invoices)]
     template = json.loads((ROOT / "tests" / "events" / "bitpay" / "ipn_extended_invoice_confirmed.json").read_text())
     for invoice in invoice_ids:
         fake.invoices[invoice] = {**template["data"], "id": invoice,
                                   "url": f"https://test.bitpay.com/invoice?id={invoice}"}
     try:
-        stack = start(log_dir=work / "stack", overrides={"BITPAY_API_BASE": fake.base})
+        stack = start(log_dir=work / "stack", overrides={"BITPAY_API_BASE": fake.base,
+                                                         "PAYPAL_VERIFY_MODE": "postback",
+                                                         "PAYPAL_API_BASE": paypal.base})
         try:
             acks_file = work / "acks.jsonl"
             env = {**os.environ, "LOAD_RUN": run_id, "LOAD_ACK_FILE": str(acks_file),
@@ -192,7 +197,9 @@ def run(*, seconds: int, users: int, max_requests: int, wait: float = 0.05, invo
                    "LOAD_AIRWALLEX_SECRET": stack.env["AIRWALLEX_WEBHOOK_SECRET"],
                    "LOAD_JWT_SECRET": stack.env["ACCOUNT_JWT_SECRET"],
                    "LOAD_JWT_ISSUER": stack.env["ACCOUNT_JWT_ISSUER"],
-                   "LOAD_JWT_AUDIENCE": stack.env["ACCOUNT_JWT_AUDIENCE"]}
+                   "LOAD_JWT_AUDIENCE": stack.env["ACCOUNT_JWT_AUDIENCE"],
+                   "LOAD_PAYPAL_SIGNING_KEY": paypal_api.SIGNING_KEY,
+                   "LOAD_PAYPAL_WEBHOOK_ID": stack.env["PAYPAL_WEBHOOK_ID"]}
             argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", stack.api,
                     "-u", str(users), "-r", str(users), "--run-time", f"{seconds}s", "--stop-timeout", "10",
                     "--csv", str(work / "stats"), "--only-summary", "--loglevel", "WARNING",
@@ -206,6 +213,7 @@ def run(*, seconds: int, users: int, max_requests: int, wait: float = 0.05, invo
             stack.stop()
     finally:
         bitpay_api.stop(server)
+        paypal_api.stop(paypal_server)
     with (work / "stats_stats.csv").open() as handle:
         routes = list(csv.DictReader(handle))
     codes: dict[str, Counter[int]] = {}

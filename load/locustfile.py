@@ -3,10 +3,12 @@
 One locust user class, `Storefront`, with a weighted mix: WooCommerce order webhooks (new orders, updates with a
 newer `date_modified_gmt`, and exact re-deliveries), Airwallex events (signed with the stage's secret, some
 re-delivered), BitPay IPNs (invoices the fake BitPay API on 127.0.0.1 knows), consent events, account reads,
-exports and guest requests.  Every response is appended to $LOAD_ACK_FILE (one JSON line: route, status code,
-what was sent and what the API answered) for the reconciliation; the run stops itself after $LOAD_MAX_REQUESTS
-requests (and locust's --run-time).  PayPal is not in the mix: its verifier fetches PayPal's certificate over
-https from PayPal's hosts, which are not reachable here (the e2e suite covers its refusals only).
+exports and guest requests, and PayPal events: the stack runs in PayPal's postback verify mode against the fake
+PayPal REST API on 127.0.0.1 (tests/fakes/paypal_api.py), and this file signs as that fake PayPal does
+($LOAD_PAYPAL_SIGNING_KEY); some PayPal deliveries are re-sent as PayPal retries them (same transmission), some are
+forged (a signature PayPal did not give) and must be refused with nothing stored.  Every response is appended to
+$LOAD_ACK_FILE (one JSON line: route, status code, what was sent and what the API answered) for the
+reconciliation; the run stops itself after $LOAD_MAX_REQUESTS requests (and locust's --run-time).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import os
 import random
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +41,17 @@ AW_SECRET = os.environ.get("LOAD_AIRWALLEX_SECRET", "")
 JWT_SECRET = os.environ.get("LOAD_JWT_SECRET", "")
 JWT_ISSUER = os.environ.get("LOAD_JWT_ISSUER", "https://store.example")
 JWT_AUDIENCE = os.environ.get("LOAD_JWT_AUDIENCE", "privacy-backend")
+PAYPAL_KEY = os.environ.get("LOAD_PAYPAL_SIGNING_KEY", "")
+PAYPAL_WEBHOOK_ID = os.environ.get("LOAD_PAYPAL_WEBHOOK_ID", "")
 
 ORDER = json.loads((EVENTS / "woocommerce" / "order.created.payload.json").read_text())
 INTENT = json.loads((EVENTS / "airwallex" / "payment_intent.succeeded.json").read_text())
-PAYPAL = (EVENTS / "paypal" / "PAYMENT.CAPTURE.COMPLETED.json").read_bytes()
+PAYPAL = json.loads((EVENTS / "paypal" / "PAYMENT.CAPTURE.COMPLETED.json").read_text())
 IPN = json.loads((EVENTS / "bitpay" / "ipn_extended_invoice_confirmed.json").read_text())
 T0 = 1_900_000_000  # orders' date_modified_gmt start here; every update is one second newer
 
 _state: dict[str, Any] = {"requests": 0, "orders": {}, "sent": [], "intents": 0, "aw_sent": [], "next_order": 0,
-                          "customers": 0}
+                          "customers": 0, "paypal": 0, "pp_sent": []}
 _acks = open(ACK_FILE, "a", buffering=1)  # noqa: SIM115 (open for the run; one line per response)
 
 
@@ -148,16 +153,37 @@ class Storefront(HttpUser):
                               headers={"Content-Type": "application/json"})
         _record("POST /webhooks/bitpay", response.status_code, _answer(response), kind="bitpay", key=invoice)
 
-    @task(1)
-    def paypal_unverifiable(self) -> None:
-        """PayPal's verifier needs PayPal's certificate hosts (not reachable here): deliveries naming another
-        certificate URL are refused (401) and must leave nothing stored."""
-        response = self._send("POST /webhooks/paypal (refused)", "POST", "/webhooks/paypal", data=PAYPAL, headers={
-            "Content-Type": "application/json", "PAYPAL-TRANSMISSION-ID": f"load-{RUN}-{random.randrange(10**6)}",  # noqa: S311
-            "PAYPAL-TRANSMISSION-TIME": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "PAYPAL-TRANSMISSION-SIG": "c2ln", "PAYPAL-AUTH-ALGO": "SHA256withRSA",
-            "PAYPAL-CERT-URL": "https://127.0.0.1:1/v1/notifications/certs/CERT-load"})
-        _record("POST /webhooks/paypal (refused)", response.status_code, _answer(response), kind="paypal")
+    @task(2)
+    def paypal(self) -> None:
+        """A PayPal event signed as the fake PayPal signs (25% re-sent as PayPal retries: the same transmission), or
+        one time in ten a forgery (a signature PayPal never gave), which must be refused and leave nothing."""
+        roll = random.random()  # noqa: S311
+        if _state["pp_sent"] and roll < 0.25:
+            event_id, headers, body = random.choice(_state["pp_sent"])  # noqa: S311
+            kind = "paypal"
+        else:
+            _state["paypal"] += 1
+            n = _state["paypal"]
+            forged = roll > 0.9
+            event = copy.deepcopy(PAYPAL)
+            event_id = f"WH-LOAD{'FORGED' if forged else ''}{RUN.upper()}{n:07d}"
+            event["id"] = event_id
+            event["resource"]["id"] = f"LOAD{RUN.upper()}{n:07d}"
+            body = json.dumps(event).encode()
+            transmission = f"load-{RUN}-{n}"
+            sent_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            signed = f"{transmission}|{sent_at}|{PAYPAL_WEBHOOK_ID}|{zlib.crc32(body) & 0xFFFFFFFF}"
+            signature = base64.b64encode(hmac.new(b"forged" if forged else PAYPAL_KEY.encode(), signed.encode(),
+                                                  hashlib.sha256).digest()).decode()
+            headers = {"Content-Type": "application/json", "PAYPAL-TRANSMISSION-ID": transmission,
+                       "PAYPAL-TRANSMISSION-TIME": sent_at, "PAYPAL-TRANSMISSION-SIG": signature,
+                       "PAYPAL-AUTH-ALGO": "SHA256withRSA",
+                       "PAYPAL-CERT-URL": "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77"}
+            kind = "paypal_forged" if forged else "paypal"
+            if not forged:
+                _state["pp_sent"].append((event_id, headers, body))
+        response = self._send("POST /webhooks/paypal", "POST", "/webhooks/paypal", data=body, headers=headers)
+        _record("POST /webhooks/paypal", response.status_code, _answer(response), kind=kind, key=event_id)
 
     # -- the storefront's pages -----------------------------------------------------------------------------
     @task(4)

@@ -16,7 +16,8 @@ LOCAL_WC_SECRET = "wc_test_secret_Zs8#kP2!vQ"
 ISSUER = "https://store.example"
 
 
-def account_token(customer_id: str = "57", email: str = "jana.mueller@example.org", *, now: float | None = None,
+def account_token(customer_id: str = "57", email: str | None = "jana.mueller@example.org", *,
+                  now: float | None = None,
                   lifetime: int = 600, secret: str = LOCAL_JWT_SECRET, **overrides: Any) -> str:
     import jwt
 

@@ -20,5 +20,6 @@ def test_a_short_load_run_reconciles(tmp_path: Path) -> None:
     assert report.server_errors == 0
     checks = {check.what: check for check in report.checks}
     assert checks["orders (WooCommerce)"].acknowledged > 0 and checks["consent events"].acknowledged > 0, table
+    assert checks["PayPal events"].acknowledged > 0 and checks["PayPal events"].stored > 0, table
     assert {route["Name"] for route in report.routes} >= {"POST /webhooks/woocommerce", "POST /consent", "Aggregated"}
     assert "RECONCILIATION PASSED" in table and "p99 ms" in table

@@ -5,7 +5,8 @@ Properties, per generated request:
 - the answer matches the document: its status code is one the operation lists, its content type and body match
   what the document says for that status (`status_code_conformance`, `content_type_conformance`,
   `response_schema_conformance`), its documented headers are present (`response_headers_conformance`);
-- a rejected request (4xx) changes nothing stored: both tables are scanned before and after and compared.
+- a rejected request (4xx) changes nothing stored: both tables are scanned, every bucket listed (key, ETag), every
+  queue's message counts and the emulator's count of sent mail read, before and after, and compared.
 
 Relaxed, and why:
 - `positive_data_acceptance` is off: a body valid by the schema is still refused for reasons no JSON Schema says
@@ -95,10 +96,14 @@ class Emulator:
     served: Stack
     dynamodb: Any = None
     sqs: Any = None
+    s3: Any = None
+    ses: Any = None
 
     def __post_init__(self) -> None:
         self.dynamodb = self.served.client("dynamodb")
         self.sqs = self.served.client("sqs")
+        self.s3 = self.served.client("s3")
+        self.ses = self.served.client("ses")
 
 
 @pytest.fixture(scope="module")
@@ -108,12 +113,23 @@ def emulator(served: Stack) -> Emulator:
     return emulator
 
 
-def _stored(emulator: Emulator) -> list[Any]:
+def _stored(emulator: Emulator) -> dict[str, Any]:
+    """Everything a request could leave behind: both tables' items, every bucket's objects, every queue's message
+    counts (visible, in flight, delayed) and how many mails the emulator's SES has sent."""
     items: list[Any] = []
     for table in (emulator.served.env["TABLE_NAME"], emulator.served.env["KEYS_TABLE_NAME"]):
         for page in emulator.dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
             items.extend(page["Items"])
-    return sorted(items, key=repr)
+    objects: list[tuple[str, str, str]] = []
+    for bucket in emulator.s3.list_buckets()["Buckets"]:
+        for page in emulator.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"]):
+            objects += [(bucket["Name"], entry["Key"], entry["ETag"]) for entry in page.get("Contents", [])]
+    counts = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+              "ApproximateNumberOfMessagesDelayed"]
+    queues = {url: emulator.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=counts)["Attributes"]
+              for url in emulator.sqs.list_queues().get("QueueUrls", [])}
+    sent = emulator.ses.get_send_quota()["SentLast24Hours"]
+    return {"items": sorted(items, key=repr), "objects": sorted(objects), "queues": queues, "mail_sent": sent}
 
 
 def _intake_settled(emulator: Emulator, timeout: float = 10.0) -> None:
@@ -153,7 +169,9 @@ def _run(case: Any, emulator: Emulator) -> None:
         _PENDING_INTAKE.append(True)
     case.validate_response(response, checks=_checks())
     if 400 <= response.status_code < 500:
-        assert _stored(emulator) == before, f"{case.method} {case.path} answered {response.status_code} but stored"
+        after = _stored(emulator)
+        changed = [part for part in before if after[part] != before[part]]
+        assert not changed, f"{case.method} {case.path} answered {response.status_code} but changed {changed}"
 
 
 COMMON = {"deadline": None, "derandomize": True, "database": None,
