@@ -53,15 +53,20 @@ NEW_CUSTOMER_SHARE = 0.5  # share of orders whose first delivery is for a subjec
 BANNER_LOADS_PER_CONSENT_EVENT = 3  # GET /consent.js without a CDN (cached 1 h by the browser): visits per choice
 BANNER_SECONDS = 0.010  # Lambda time of GET /consent.js (a file read once per warm function; not measured)
 
-# Hosted consent managers: published plan prices as remembered from the vendors' pricing pages (2024), per domain
-# and month, billed monthly.  Marked as such in the document; check cookiebot.com/pricing and cookieyes.com/pricing.
+# Hosted consent managers.  The PRICES are as remembered from the vendors' pricing pages (2024), per domain and
+# month, billed monthly: not checked (no network).  The LIMITS were checked on 2026-12-06 against the vendors' own
+# documentation pages found in the reference library (`search`, corpus "pages"), named in each row; where a page said
+# nothing about a limit we had, that limit was dropped rather than kept from memory.
 CONSENT_MANAGERS: list[tuple[str, str, str]] = [
-    ("CookieYes Basic", "$10/month", "up to 600 pages, 100 000 page views a month"),
-    ("CookieYes Pro", "$25/month", "up to 5 000 pages, 300 000 page views a month"),
-    ("CookieYes Ultimate", "$55/month", "up to 25 000 pages, unlimited page views"),
-    ("Cookiebot Premium (small)", "€12/month", "up to 350 subpages (free up to 50 subpages)"),
-    ("Cookiebot Premium (medium)", "€28/month", "up to 5 000 subpages"),
-    ("Cookiebot Premium (large)", "€49/month", "more than 5 000 subpages"),
+    ("CookieYes Basic", "$10/month", "100 000 page views a month (cookieyes.com/documentation/pageviews-info/)"),
+    ("CookieYes Pro", "$25/month", "300 000 page views a month (same page)"),
+    ("CookieYes Ultimate", "$55/month", "unlimited page views, subject to fair use (same page; "
+                                         "cookieyes.com/fair-use-policy/)"),
+    ("Cookiebot Premium Small", "€12/month", "up to 500 subpages; since 2025-08-18 only for accounts with 4 or more "
+                                            "domains, smaller accounts are moved to Medium (support.cookiebot.com, "
+                                            "'Changes to the Premium Small subscription')"),
+    ("Cookiebot Premium Medium", "€28/month", "up to 5 000 subpages (cookieinfo.net knowledge base, Cybot's)"),
+    ("Cookiebot Premium Large", "€49/month", "more than 5 000 subpages (same page)"),
 ]
 
 
@@ -168,8 +173,10 @@ def markdown(document: dict[str, Any]) -> str:
     for orders, consents, erasures in ((1_000, 30_000, 2), (10_000, 300_000, 20), (100_000, 3_000_000, 200)):
         out.append(f"| {orders:,} | {consents:,} | {erasures} | {_usd(monthly(document, orders, consents, erasures))} |"
                    .replace(",", " "))
-    out += ["", "Hosted consent managers, published plan prices **as remembered from the vendors' pricing pages "
-            "(2024), not checked here**, per domain and month:", "", "| plan | price | limit |", "|---|---|---|"]
+    out += ["", "Hosted consent managers per domain and month: the prices **as remembered from the vendors' pricing "
+            "pages (2024), not checked here**; the limits checked on 2026-12-06 against the vendors' documentation "
+            "named in each row (a single Cookiebot domain under 50 pages has a free plan, and a Premium Lite plan):",
+            "", "| plan | price (unchecked) | limit (checked, source) |", "|---|---|---|"]
     out += [f"| {name} | {price} | {limit} |" for name, price, limit in CONSENT_MANAGERS]
     return "\n".join(out)
 

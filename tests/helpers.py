@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import time
 import uuid
@@ -135,3 +136,18 @@ def served_log_dir(tmp_path_factory: Any, name: str = "served") -> Path:
     path = Path(folder) / f"{name}-{uuid.uuid4().hex[:8]}"
     path.mkdir(parents=True)
     return path
+
+
+def http_call(base: str, method: str, path: str, body: bytes | None = None,
+              headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    """One request to a served API (`served.api`): its status and its JSON answer (None when empty), 4xx included."""
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(f"{base}{path}", data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=20) as response:
+            raw, status = response.read(), response.status
+    except urllib.error.HTTPError as error:
+        raw, status = error.read(), error.code
+    return int(status), json.loads(raw) if raw else None

@@ -74,8 +74,9 @@ def post_request() -> Response:
     per-address work runs in the intake queue's consumer (chalicelib.services.request_intake)."""
     body = json_body(bp, WebRequestBody, MAX_BODY)
     container = get_container()
+    language = body.language if body.language in container.store_policy.rights.languages else _texts()[0]
     accept_web_request(container, email=body.email, request_type=body.type, ip=_source_ip(), now=container.now(),
-                       changes=body.changes, order_ids=body.order_ids)
+                       changes=body.changes, order_ids=body.order_ids, language=language)
     return json_response(202, ACCEPTED)
 
 

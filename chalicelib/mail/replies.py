@@ -111,6 +111,17 @@ def deadline_sentence(regime: Regime, due: int, words: Texts, language: str) -> 
 
 
 def acknowledgement(ack: Acknowledgement, thread: Thread, *, language: str, sender: Sender) -> Reply:
+    return _reply(thread, _acknowledgement_text(ack, language=language, sender=sender))
+
+
+def verification_mail(ack: Acknowledgement, *, language: str, sender: Sender) -> tuple[str, str]:
+    """(subject, text) of a web request's verification mail: the acknowledgement a mailed request gets, with its
+    link, next steps and deadline, in `language` when the store answers in it (else the store's default)."""
+    return texts(reply_language(language, sender)).verification_subject, _acknowledgement_text(
+        ack, language=language, sender=sender)
+
+
+def _acknowledgement_text(ack: Acknowledgement, *, language: str, sender: Sender) -> str:
     lang = reply_language(language, sender)
     words = texts(lang)
     kept = words.kept.format(kept=sender.kept_by_law) if sender.kept_by_law else ""
@@ -125,7 +136,7 @@ def acknowledgement(ack: Acknowledgement, thread: Thread, *, language: str, send
     if "deletion" in ack.also:
         lines.append(words.also_deletion + "\n\n")
     lines.append(deadline_sentence(ack.regime, ack.due_at, words, lang))
-    return _reply(thread, "".join(lines) + _footer(sender, words))
+    return "".join(lines) + _footer(sender, words)
 
 
 def _asks(words: Texts, offered: Sequence[str]) -> str:

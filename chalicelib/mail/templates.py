@@ -76,13 +76,6 @@ _TYPES = {"access": "a copy of your data", "deletion": "the deletion of your dat
           "objection": "your objection to the processing of your data"}
 
 
-def _verification(*, url: str, request_type: str, sender: Sender | None = None, **_: Any) -> tuple[str, str]:
-    return ("Please confirm your privacy request", _signed(
-        f"We received a request for {_TYPES.get(request_type, 'your data')}.\n\n"
-        f"To confirm it was you, open this link within 24 hours (it works once):\n{url}\n\n"
-        "If you did not ask for this, ignore this message: nothing will happen.\n", sender))
-
-
 def _export_ready(*, request: Any, download_url: str, sender: Sender | None = None, **_: Any) -> tuple[str, str]:
     return ("Your data export is ready", _signed(
         f"Your data export for request {request.request_id} is ready.\n\n"
@@ -208,7 +201,7 @@ def _confirmation(*, request: Any, sender: Sender | None = None, **_: Any) -> tu
 
 _TEMPLATES: dict[str, Callable[..., tuple[str, str]]] = {
     "confirmation": _confirmation,
-    "verification": _verification, "export_ready": _export_ready, "extension": _extension,
+    "export_ready": _export_ready, "extension": _extension,
     "receipt": _receipt, "digest": _digest, "receipt_update": _receipt_update, "processor_erasure": _processor_erasure,
 }
 

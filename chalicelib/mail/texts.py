@@ -48,6 +48,7 @@ class Texts:
     dpo: str
     language_names: dict[str, str]
     or_word: str
+    verification_subject: str  # the subject of a web request's verification mail
 
 
 EN = Texts(
@@ -136,6 +137,7 @@ EN = Texts(
     dpo="Data protection officer: {dpo}",
     language_names={"en": "English", "de": "German (Deutsch)", "et": "Estonian (eesti keeles)"},
     or_word="or",
+    verification_subject="Please confirm your privacy request",
 )
 
 DE = Texts(
@@ -231,6 +233,7 @@ DE = Texts(
     dpo="Datenschutzbeauftragte(r): {dpo}",
     language_names={"en": "Englisch (English)", "de": "Deutsch", "et": "Estnisch (eesti keeles)"},
     or_word="oder",
+    verification_subject="Bitte bestätigen Sie Ihre Datenschutzanfrage",
 )
 
 ET = Texts(
@@ -319,6 +322,7 @@ ET = Texts(
     dpo="Andmekaitseametnik: {dpo}",
     language_names={"en": "inglise (English)", "de": "saksa (Deutsch)", "et": "eesti"},
     or_word="või",
+    verification_subject="Palun kinnitage oma privaatsustaotlus",
 )
 
 TEXTS: dict[str, Texts] = {"en": EN, "de": DE, "et": ET}

@@ -21,6 +21,7 @@ class IntakeMessage(BaseModel):
     received_at: int = Field(ge=0)
     changes: CorrectionChanges | None = None  # a correction's changes (personal data: the queue is encrypted)
     order_ids: OrderIds | None = None
+    language: Literal["en", "de", "et"] | None = None  # of the verification mail
 
 
 class IntakeRecord(BaseModel):

@@ -12,6 +12,7 @@ from chalicelib.payloads.fields import EmailAddress
 MAX_BODY = 4096
 
 RequestKind = Literal["access", "deletion", "correction", "opt_out", "restriction", "objection"]
+MailLanguage = Literal["en", "de", "et"]  # the languages mail is written in (chalicelib/mail/texts.py)
 
 
 class _Correction(BaseModel):
@@ -32,11 +33,14 @@ class _Correction(BaseModel):
 
 
 class WebRequestBody(_Correction):
-    """`POST /privacy-requests` (no account): who asks, and for what."""
+    """`POST /privacy-requests` (no account): who asks, and for what; `language`, the page's, is the language of the
+    verification mail (the browser's Accept-Language when absent; the store's default when it does not answer in
+    either)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     email: EmailAddress
+    language: MailLanguage | None = None
 
 
 class AccountRequestBody(_Correction):

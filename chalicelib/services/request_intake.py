@@ -44,13 +44,15 @@ def limit_ip(ports: RightsPorts, ip: str | None, *, now: int) -> None:
 
 
 def accept_web_request(ports: RightsPorts, *, email: str, request_type: str, ip: str | None, now: int,
-                       changes: CorrectionChanges | None = None, order_ids: list[int] | None = None) -> str:
+                       changes: CorrectionChanges | None = None, order_ids: list[int] | None = None,
+                       language: str | None = None) -> str:
     """The per-IP limit, then one enqueue: the answer does not depend on the address.  Returns the message id.
     A type the store does not offer is refused first (InvalidInputError, field `type`): nothing is queued.
     A correction's changes travel in the message (the queue is encrypted) and are sealed with the request."""
     requests.parse_type(ports, request_type)
     limit_ip(ports, ip, now=now)
-    message = IntakeMessage(email=email, type=request_type, received_at=now, changes=changes, order_ids=order_ids)
+    message = IntakeMessage(email=email, type=request_type, received_at=now, changes=changes, order_ids=order_ids,
+                            language=language)
     message_id = ports.intake_queue.send(message.model_dump(exclude_none=True))
     count("PrivacyRequestQueued")
     return message_id
@@ -103,7 +105,8 @@ def process_intake(ports: RightsPorts, message_id: str, body: str) -> str:
         outcome = "resent"
     else:
         return _done(message_id, "done")
-    requests.send_verification(ports, email=message.email, submitted=submitted, request_type=message.type)
+    requests.send_verification(ports, email=message.email, submitted=submitted, request_type=message.type,
+                               language=message.language)
     return _done(message_id, outcome)
 
 

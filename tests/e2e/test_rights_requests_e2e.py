@@ -15,28 +15,17 @@ import pytest
 
 from scripts.serve import Stack
 from tests.conftest import load_event
-from tests.helpers import account_token, bearer, wc_signature
+from tests.helpers import account_token, bearer, http_call, wc_signature
 
 pytestmark = pytest.mark.e2e
 DAY = 86_400
-
-
-def call(served: Stack, method: str, path: str, body: bytes | None = None,
-         headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    req = urllib.request.Request(f"{served.api}{path}", data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=20) as response:
-            raw, status = response.read(), response.status
-    except urllib.error.HTTPError as error:
-        raw, status = error.read(), error.code
-    return int(status), json.loads(raw) if raw else None
 
 
 def send_order(served: Stack, order: dict[str, Any]) -> None:
     body = json.dumps(order).encode()
     headers = {**load_event("woocommerce/order.created.headers.json"),
                "X-WC-Webhook-Signature": wc_signature(body), "X-WC-Webhook-Delivery-ID": uuid.uuid4().hex}
-    status, answer = call(served, "POST", "/webhooks/woocommerce", body, headers)
+    status, answer = http_call(served.api, "POST", "/webhooks/woocommerce", body, headers)
     assert status == 200 and answer["status"] == "accepted", answer
 
 
@@ -90,9 +79,9 @@ def test_customer_exports_then_deletes_and_nothing_personal_is_left(served: Stac
     assert email not in scan(served) and last not in scan(served)  # stored sealed
 
     auth = {**bearer(account_token(customer_id, email, now=time.time())), "Content-Type": "application/json"}
-    status, exported = call(served, "POST", "/account/export", b"", auth)
+    status, exported = http_call(served.api, "POST", "/account/export", b"", auth)
     assert status == 202 and exported["status"] == "completed", exported
-    status, view = call(served, "GET", f"/account/requests/{exported['request_id']}", headers=auth)
+    status, view = http_call(served.api, "GET", f"/account/requests/{exported['request_id']}", headers=auth)
     assert status == 200 and "X-Amz-Expires=900" in view["download"]["json"]
     with urllib.request.urlopen(view["download"]["json"], timeout=20) as response:  # the emulator serves it
         document = json.loads(response.read())
@@ -101,11 +90,11 @@ def test_customer_exports_then_deletes_and_nothing_personal_is_left(served: Stac
     assert len(exported_orders) == 2
     assert last in json.dumps(document, ensure_ascii=False) and street in json.dumps(document, ensure_ascii=False)
 
-    status, deletion = call(served, "POST", "/account/deletion", b"", auth)
+    status, deletion = http_call(served.api, "POST", "/account/deletion", b"", auth)
     assert status == 202 and deletion["status"] == "scheduled"
     counts = run_scheduled_work(served, monkeypatch, int(time.time()) + 8 * DAY)
     assert counts["deletions"] >= 1
-    status, done = call(served, "GET", f"/account/requests/{deletion['request_id']}", headers=auth)
+    status, done = http_call(served.api, "GET", f"/account/requests/{deletion['request_id']}", headers=auth)
     assert status == 200 and done["status"] == "completed"
 
     table = scan(served)
@@ -127,19 +116,19 @@ def test_a_restricted_customer_is_kept_not_used_and_later_orders_are_marked(serv
     send_order(served, body)
     auth = {**bearer(account_token(customer_id, email, now=time.time())), "Content-Type": "application/json"}
     opt_in = json.dumps({"email_marketing": True}).encode()
-    status, marketing = call(served, "PUT", "/account/privacy/marketing", opt_in, auth)
+    status, marketing = http_call(served.api, "PUT", "/account/privacy/marketing", opt_in, auth)
     assert status == 200, marketing
-    status, restricted = call(served, "POST", "/account/restriction", b"", auth)
+    status, restricted = http_call(served.api, "POST", "/account/restriction", b"", auth)
     assert status == 202 and restricted["status"] == "completed", restricted
     send_order(served, {**body, "id": int(customer_id) * 10 + 1, "order_key": f"wc_order_r{tag}1"})
     key = {"Content-Type": "application/json",
            "Authorization": "Bearer local-dev-marketing-api-key-do-not-use-in-production"}
-    status, answer = call(served, "POST", "/marketing/permission", json.dumps({"email": email}).encode(), key)
+    status, answer = http_call(served.api, "POST", "/marketing/permission", json.dumps({"email": email}).encode(), key)
     assert status == 200 and answer == {"allowed": False}
-    status, view = call(served, "GET", f"/account/requests/{restricted['request_id']}", headers=auth)
+    status, view = http_call(served.api, "GET", f"/account/requests/{restricted['request_id']}", headers=auth)
     assert status == 200 and view["restriction"]["status"] == "active"
-    status, exported = call(served, "POST", "/account/export", b"", auth)
-    status, view = call(served, "GET", f"/account/requests/{exported['request_id']}", headers=auth)
+    status, exported = http_call(served.api, "POST", "/account/export", b"", auth)
+    status, view = http_call(served.api, "GET", f"/account/requests/{exported['request_id']}", headers=auth)
     with urllib.request.urlopen(view["download"]["json"], timeout=20) as response:
         document = json.loads(response.read())
     kinds = [record["kind"] for record in document["records"]]

@@ -10,14 +10,14 @@ version header).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
 
 from tests.conftest import EVENTS
+from tests.fakes import local_http
 
 TOKEN = "local-bitpay-api-token-not-real"  # the local stage's BITPAY_API_TOKEN (.chalice/config.json)
 
@@ -65,32 +65,16 @@ class FakeBitpay:
 def start() -> tuple[FakeBitpay, ThreadingHTTPServer]:
     fake = FakeBitpay()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            status, body = fake.answer(parts.path, parts.query, self.headers.get("X-Accept-Version", ""))
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except OSError:  # the client gave up (timeout test)
-                pass
+    def answer(method: str, path: str, query: str, headers: dict[str, str], _body: bytes) -> tuple[int, bytes]:
+        if method != "GET":
+            return 405, b'{"error": "method not allowed"}'
+        return fake.answer(path, query, headers.get("x-accept-version", ""))
 
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    fake.base = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fake.base, server = local_http.serve(answer)
     return fake, server
 
 
-def stop(server: ThreadingHTTPServer) -> None:
-    server.shutdown()
-    server.server_close()
+stop = local_http.stop
 
 
 EXT_ID = "Hpqc62dfE1ZjzeeH4kEycF"

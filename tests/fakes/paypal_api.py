@@ -23,10 +23,11 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from chalicelib.signatures.paypal import signed_string
+from tests.fakes import local_http
 
 CLIENT_ID = "local-client-id"  # the local stage's PAYPAL_CLIENT_ID / PAYPAL_CLIENT_SECRET (.chalice/config.json)
 CLIENT_SECRET = "local-client-secret-not-real"
@@ -87,34 +88,18 @@ class FakePaypal:
 def start() -> tuple[FakePaypal, ThreadingHTTPServer]:
     fake = FakePaypal()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(min(length, 1 << 20))
-            authorization = self.headers.get("Authorization", "")
-            if self.path == "/v1/oauth2/token":
-                status, answer = fake.token(authorization, body)
-            elif self.path == "/v1/notifications/verify-webhook-signature":
-                status, answer = fake.verify(authorization, body)
-            else:
-                status, answer = 404, {"name": "RESOURCE_NOT_FOUND"}
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def answer(method: str, path: str, _query: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        authorization = headers.get("authorization", "")
+        if method == "POST" and path == "/v1/oauth2/token":
+            status, data = fake.token(authorization, body)
+        elif method == "POST" and path == "/v1/notifications/verify-webhook-signature":
+            status, data = fake.verify(authorization, body)
+        else:
+            status, data = 404, {"name": "RESOURCE_NOT_FOUND"}
+        return status, json.dumps(data).encode()
 
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    fake.base = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fake.base, server = local_http.serve(answer)
     return fake, server
 
 
-def stop(server: ThreadingHTTPServer) -> None:
-    server.shutdown()
-    server.server_close()
+stop = local_http.stop

@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
 
-Answer = tuple[int, bytes]
+from tests.fakes.local_http import Answer, serve
+from tests.fakes.local_http import stop as stop  # the fixtures stop what start_* started
 
 
 @dataclass
@@ -49,39 +48,6 @@ class Faults:
         if self.garbage:
             return 200, b"<html>maintenance</html>"
         return None
-
-
-def serve(answer: Callable[[str, str, str, dict[str, str], bytes], Answer]) -> tuple[str, ThreadingHTTPServer]:
-    class Handler(BaseHTTPRequestHandler):
-        def _do(self) -> None:
-            parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            status, data = answer(self.command, parts.path, parts.query, {k.lower(): v for k, v in
-                                                                            self.headers.items()}, body)
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except OSError:  # the client gave up (timeout tests)
-                pass
-
-        do_GET = do_POST = do_DELETE = _do
-
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}", server
-
-
-def stop(server: ThreadingHTTPServer) -> None:
-    server.shutdown()
-    server.server_close()
 
 
 # -- Google: token endpoint + GA4 user deletion ---------------------------------------------------------------------

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes import local_http
 from tests.fakes.processor_apis import Faults
 
 CONSUMER_KEY = "ck_0123456789abcdef0123456789abcdef01234567"
@@ -106,36 +106,12 @@ def _schema_problem(body: Any) -> str | None:
 
 def start() -> tuple[FakeWooCommerce, ThreadingHTTPServer]:
     fake = FakeWooCommerce()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            status, data = fake.answer(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, raw)
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except OSError:  # the client gave up (timeout tests)
-                pass
-
-        do_GET = do_POST = do_PUT
-
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    fake.base = f"http://127.0.0.1:{server.server_address[1]}"
+    fake.base, server = local_http.serve(lambda method, path, _query, headers, body: fake.answer(
+        method, path, headers, body), content_type="application/json; charset=UTF-8")
     return fake, server
 
 
-def stop(server: ThreadingHTTPServer) -> None:
-    server.shutdown()
-    server.server_close()
+stop = local_http.stop
 
 
 def running(monkeypatch: Any) -> Any:

@@ -29,15 +29,22 @@ def clients() -> dict[str, Any]:
 def recording() -> Iterator[list[tuple[str, str]]]:
     """Yields the (service, operation) of every AWS call made while the block runs, in order."""
     calls: list[tuple[str, str]] = []
+    with _before_every_call(lambda service, name: calls.append((service, name))):
+        yield calls
+
+
+@contextmanager
+def _before_every_call(observe: Callable[[str, str], None]) -> Iterator[None]:
+    """`observe(service, operation)` runs before every AWS call of every client (it may raise to stop the call)."""
     hooks = []
     for service, client in clients().items():
         def hook(model: Any = None, _service: str = service, **_: Any) -> None:
-            calls.append((_service, model.name))
+            observe(_service, model.name)
 
         client.meta.events.register(f"before-call.{client.meta.service_model.endpoint_prefix}", hook)
         hooks.append((client, hook))
     try:
-        yield calls
+        yield
     finally:
         for client, hook in hooks:
             client.meta.events.unregister(f"before-call.{client.meta.service_model.endpoint_prefix}", hook)
@@ -145,17 +152,11 @@ class TimeLimit(BaseException):
 def time_limit_at(nth: int) -> Iterator[list[str]]:
     """The invocation ends (TimeLimit) at its `nth` AWS call (1-based, any service), before that call is made."""
     seen: list[str] = []
-    hooks = []
-    for client in clients().values():
-        def hook(model: Any = None, **_: Any) -> None:
-            seen.append(model.name)
-            if len(seen) == nth:
-                raise TimeLimit(model.name)
 
-        client.meta.events.register(f"before-call.{client.meta.service_model.endpoint_prefix}", hook)
-        hooks.append((client, hook))
-    try:
+    def observe(_service: str, name: str) -> None:
+        seen.append(name)
+        if len(seen) == nth:
+            raise TimeLimit(name)
+
+    with _before_every_call(observe):
         yield seen
-    finally:
-        for client, hook in hooks:
-            client.meta.events.unregister(f"before-call.{client.meta.service_model.endpoint_prefix}", hook)

@@ -132,3 +132,41 @@ def test_the_ip_limit_is_checked_first_and_answers_retry_after(client: Any, cont
     assert [post(client, EMAIL).status_code for _ in range(3)] == [202, 202, 202]
     drain_intake(client)
     assert [m["To"] for m in verification_mail()].count(EMAIL) == 3  # the refused request used none of its quota
+
+
+def _subject(message: Any) -> str:
+    from email.header import decode_header, make_header
+
+    return str(make_header(decode_header(message["Subject"])))
+
+
+@pytest.mark.parametrize(("body_language", "accept_language", "subject", "phrase"), [
+    ("de", None, "Bitte bestätigen Sie Ihre Datenschutzanfrage", "Frist"),
+    (None, "et-EE,et;q=0.9,en;q=0.5", "Palun kinnitage oma privaatsustaotlus", "24 tunni"),
+    ("et", "de-DE", "Palun kinnitage oma privaatsustaotlus", "24 tunni"),  # the page's language wins
+    (None, "fr-FR,fr;q=0.9", VERIFY_SUBJECT, "within 24 hours"),  # not one the store answers in: its default
+])
+def test_the_verification_mail_is_in_the_language_of_the_page_or_the_browser(
+        client: Any, container: Any, body_language: str | None, accept_language: str | None, subject: str,
+        phrase: str) -> None:
+    from tests.fakes.subjects import mail_text
+
+    body: dict[str, Any] = {"email": "sprache.test@example.org", "type": "deletion"}
+    if body_language:
+        body["language"] = body_language
+    headers = {**JSON, **({"Accept-Language": accept_language} if accept_language else {})}
+    assert client.http.post("/privacy-requests", headers=headers, body=json.dumps(body)).status_code == 202
+    assert drain_intake(client) == 1
+    (mail,) = [m for m in sent_mail() if "sprache.test@example.org" in m["To"]]
+    text = mail_text(mail)
+    assert _subject(mail) == subject
+    assert phrase in text and "/privacy-requests/verify?token=" in text.replace("=\n", "")
+    assert "{" not in text  # every placeholder filled
+
+
+def test_a_language_the_mail_is_not_written_in_is_refused(client: Any, container: Any, table_items: Any) -> None:
+    before = table_items()
+    response = client.http.post("/privacy-requests", headers=JSON, body=json.dumps(
+        {"email": "x@example.org", "type": "access", "language": "fr"}))
+    assert response.status_code == 400 and table_items() == before
+    assert drain_intake(client) == 0

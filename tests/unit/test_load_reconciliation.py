@@ -20,11 +20,13 @@ ACKS: list[dict[str, Any]] = [
     {"kind": "bitpay", "code": 200, "key": "InvoiceA1", "answer": {"status": "duplicate"}},
     {"kind": "consent", "code": 201, "key": "vis-1", "answer": {"consent_id": "c1"}},
     {"kind": "consent", "code": 429, "key": "vis-1", "answer": {"error": "rate_limited"}},
-    {"kind": "paypal", "code": 401, "answer": {"error": "unauthorized"}},
+    {"kind": "paypal", "code": 200, "key": "WH-1", "answer": {"status": "accepted"}},
+    {"kind": "paypal", "code": 200, "key": "WH-1", "answer": {"status": "duplicate"}},  # PayPal's retry
+    {"kind": "paypal_forged", "code": 401, "key": "WH-FORGED-1", "answer": {"error": "unauthorized"}},
 ]
 GOOD = [item("ORDER#1", "ORDER", rev="001900000001.1.ab"), item("AIRWALLEX#payment_intent#int_a", "STATE"),
         item("BITPAY#InvoiceA1", "INVOICE"), item("CONSENT#V.x", "LEDGER#1795435200#c1"), item("CONSENT#V.x", "STATE"),
-        item("SUBJ#s", "KEY")]
+        item("PAYPAL#WH-1", "EVENT"), item("SUBJ#s", "KEY")]
 
 
 def problems(items: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -48,5 +50,14 @@ def test_missing_doubled_unacknowledged_and_stale_items_are_reported() -> None:
     assert problems(stale)["orders (WooCommerce)"] == \
         ["order 1 at version 1900000000, newest acknowledged 1900000001"]
     assert problems(GOOD[:2] + GOOD[3:])["BitPay invoices"] == ["InvoiceA1 not stored"]
-    assert problems([*GOOD, item("PAYPAL#WH-1", "EVENT")])["PayPal (unverifiable: sent, stored)"] == \
-        ["PAYPAL#WH-1 stored but never acknowledged"]
+    assert problems([*GOOD, item("PAYPAL#WH-FORGED-1", "EVENT")])["PayPal events"] == \
+        ["WH-FORGED-1 stored but never acknowledged"]
+    assert problems([*GOOD, item("PAYPAL#WH-1", "EVENT")])["PayPal events"] == ["WH-1 stored 2 times"]
+    assert problems([i for i in GOOD if i["pk"]["S"] != "PAYPAL#WH-1"])["PayPal events"] == ["WH-1 not stored"]
+
+
+def test_a_forged_paypal_delivery_that_was_not_refused_is_reported() -> None:
+    acks = [*ACKS, {"kind": "paypal_forged", "code": 200, "key": "WH-FORGED-2", "answer": {"status": "accepted"}}]
+    checks, _ = reconcile(acks, GOOD)
+    assert {check.what: check.problems for check in checks}["PayPal events"] == \
+        ["a forged PayPal delivery answered 200"]

@@ -487,7 +487,7 @@
     select.addEventListener("change", function () { correction.hidden = select.value !== "correction"; });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var body = { email: email.input.value.trim(), type: select.value };
+      var body = { email: email.input.value.trim(), type: select.value, language: lang };
       if (body.type === "correction") {
         var asked = changes();
         if (!Object.keys(asked).length) { say(t("nothingToCorrect"), true); return; }

@@ -60,10 +60,15 @@ def notify_subject(ports: RightsPorts, request: PrivacyRequest, kind: str, **val
     ports.mailer.send(OutgoingMail(email, subject_line, text, kind=kind))
 
 
-def send_verification(ports: RightsPorts, *, email: str, submitted: SubmittedRequest, request_type: str) -> str:
-    """Mail the single-use verification link of a web request; returns the SES message id."""
-    subject_line, text = templates.render("verification", url=submitted.verification_url,
-                                         request_type=request_type, sender=sender(ports))
+def send_verification(ports: RightsPorts, *, email: str, submitted: SubmittedRequest, request_type: str,
+                      language: str | None = None) -> str:
+    """Mail the single-use verification link of a web request, in `language` when the store answers in it (the
+    page's or the browser's), else in the store's default; returns the SES message id."""
+    from chalicelib.mail import replies  # the mail texts are loaded when a mail is written, not at cold start
+
+    ack = replies.Acknowledgement(request_type, submitted.request_id, submitted.due_at, submitted.verification_url,
+                                  ports.settings.deletion_grace_days, submitted.regime)
+    subject_line, text = replies.verification_mail(ack, language=language or "", sender=sender(ports))
     return ports.mailer.send(OutgoingMail(email, subject_line, text, kind="verification"))
 
 

@@ -22,7 +22,7 @@ from scripts.serve import Stack
 from tests.conftest import load_event
 from tests.e2e.browser.conftest import PHONE
 from tests.fakes.browser import SCREENSHOTS, axe, shot
-from tests.helpers import account_token, bearer, wc_signature
+from tests.helpers import account_token, bearer, http_call, wc_signature
 
 XSS = "<script>window.__xss=1</script>"
 
@@ -40,17 +40,6 @@ class Customer:
         return {**bearer(self.token()), "Content-Type": "application/json"}
 
 
-def call(served: Stack, method: str, path: str, body: bytes | None = None,
-         headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    req = urllib.request.Request(f"{served.api}{path}", data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=20) as response:
-            raw, status = response.read(), response.status
-    except urllib.error.HTTPError as error:
-        raw, status = error.read(), error.code
-    return int(status), json.loads(raw) if raw else None
-
-
 @pytest.fixture
 def customer(served: Stack) -> Customer:
     """A customer with one order (sent by a signed WooCommerce webhook, as the store does)."""
@@ -61,7 +50,7 @@ def customer(served: Stack) -> Customer:
                        "order_key": f"wc_order_c{tag}", "billing": {**order["billing"], "email": person.email}})
     headers = {**load_event("woocommerce/order.created.headers.json"),
                "X-WC-Webhook-Signature": wc_signature(body.encode()), "X-WC-Webhook-Delivery-ID": uuid.uuid4().hex}
-    status, answer = call(served, "POST", "/webhooks/woocommerce", body.encode(), headers)
+    status, answer = http_call(served.api, "POST", "/webhooks/woocommerce", body.encode(), headers)
     assert status == 200, answer
     return person
 
@@ -109,13 +98,13 @@ def test_marketing_is_switched_on_and_off(page: Any, served: Stack, customer: Cu
     switch.check()
     wait_status(page, "Saved.")
     shot(page, "privacy-center-marketing-on")
-    status, privacy = call(served, "GET", "/account/privacy", headers=customer.auth())
+    status, privacy = http_call(served.api, "GET", "/account/privacy", headers=customer.auth())
     assert status == 200 and privacy["marketing"]["email_marketing"] is True
     open_center(page, served, customer.token())  # a fresh load shows the stored choice
     assert page.locator("#marketing-switch").is_checked()
     page.locator("#marketing-switch").uncheck()
     wait_status(page, "Saved.")
-    status, privacy = call(served, "GET", "/account/privacy", headers=customer.auth())
+    status, privacy = http_call(served.api, "GET", "/account/privacy", headers=customer.auth())
     assert privacy["marketing"]["email_marketing"] is False
     assert csp_errors == []
 
@@ -142,7 +131,7 @@ def test_a_deletion_is_asked_then_cancelled(page: Any, served: Stack, customer: 
     open_center(page, served, customer.token())
     page.locator("#deletion-button").click()
     wait_status(page, "Please tick the box")  # nothing without the confirmation
-    status, listed = call(served, "GET", "/account/requests", headers=customer.auth())
+    status, listed = http_call(served.api, "GET", "/account/requests", headers=customer.auth())
     assert status == 200 and listed["requests"] == []
     page.locator("#deletion-confirm").check()
     page.locator("#deletion-button").click()
@@ -154,7 +143,7 @@ def test_a_deletion_is_asked_then_cancelled(page: Any, served: Stack, customer: 
     wait_status(page, "The deletion is cancelled.")
     page.locator("#history-table >> text=cancelled").wait_for()
     shot(page, "privacy-center-deletion-cancelled")
-    status, listed = call(served, "GET", "/account/requests", headers=customer.auth())
+    status, listed = http_call(served.api, "GET", "/account/requests", headers=customer.auth())
     assert status == 200 and [(r["type"], r["status"]) for r in listed["requests"]] == [("deletion", "cancelled")]
     assert csp_errors == []
 
@@ -171,7 +160,7 @@ def test_restriction_and_objection_need_the_box_then_are_recorded(page: Any, ser
     wait_status(page, "Your restriction request is recorded.")
     page.locator("#history-table >> text=Restrict the use of my data").wait_for()
     shot(page, "privacy-center-restricted")
-    status, listed = call(served, "GET", "/account/requests", headers=customer.auth())
+    status, listed = http_call(served.api, "GET", "/account/requests", headers=customer.auth())
     assert status == 200 and sorted(r["type"] for r in listed["requests"]) == ["objection", "restriction"]
     assert csp_errors == []
 
