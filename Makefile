@@ -64,10 +64,14 @@ package: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
-## A storefront's load against a fresh `make serve` stack on 127.0.0.1 (locust), then the reconciliation table.
-## LOAD_SECONDS (60), LOAD_USERS (8), LOAD_MAX_REQUESTS (20000), LOAD_WAIT (0.05 s between a user's requests).
+## A storefront's load against a fresh `make serve` stack on 127.0.0.1 (locust), then the reconciliation table,
+## then the deep schemathesis profile against /openapi.json of another fresh stack (40 valid + 40 invalid requests
+## per operation; `make test` runs the fast one).  LOAD_SECONDS (60), LOAD_USERS (8), LOAD_MAX_REQUESTS (20000),
+## LOAD_WAIT (0.05 s between a user's requests); LOAD_FUZZ=0 leaves the deep fuzz out.
+LOAD_FUZZ ?= 1
 load: $(STAMP)
 	$(PY) -m load
+	$(if $(filter 0,$(LOAD_FUZZ)),,FUZZ_PROFILE=deep $(PY) -m pytest -q -p no:randomly -p no:cacheprovider -m slow -n $(JOBS) --dist load tests/e2e/test_openapi_fuzz_e2e.py -k deep)
 
 ## Inject a raw email into the running `make serve` stack as SES would (S3 object + SNS notification).
 ## The stack is found in .serve/stack.json; MOTO_PORT=... names another emulator.
