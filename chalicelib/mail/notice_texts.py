@@ -182,7 +182,7 @@ EN = NoticeTexts(
 
 DE = NoticeTexts(
     iso_moments=False,
-    moment="{date}, {time} Uhr (UTC)",
+    moment="{date}, {time} Uhr UTC",
     extended_periods={
         Regime.GDPR: "ein Monat, verlängert um zwei weitere Monate, DSGVO Art. 12 Abs. 3",
         Regime.UK_GDPR: "ein Monat, verlängert um zwei weitere Monate, UK GDPR Art. 12(3)",
@@ -251,8 +251,8 @@ DE = NoticeTexts(
     restricted_nobody="kein anderes Unternehmen hatte Ihre Daten",
     lifting_subject="Die Einschränkung der Verarbeitung Ihrer Daten wird aufgehoben",
     lifting=("Die Einschränkung der Verarbeitung Ihrer Daten (Anfrage {ref}) wird aufgehoben.\n\nGrund: {reason}\n\n"
-             "Ab jetzt dürfen wir Ihre Daten wieder für die Zwecke nutzen, die in unserer Datenschutzerklärung "
-             "genannt sind. Cookie- und Werbeeinwilligungen, die Sie widerrufen haben, bleiben widerrufen, bis Sie "
+             "Ab sofort dürfen wir Ihre Daten wieder für die in unserer Datenschutzerklärung genannten Zwecke "
+             "nutzen. Cookie- und Werbeeinwilligungen, die Sie widerrufen haben, bleiben widerrufen, bis Sie "
              "neu entscheiden. Sie können der Verarbeitung jederzeit widersprechen oder die Löschung Ihrer Daten "
              "verlangen, indem Sie auf diese E-Mail antworten.\n"),
     objection_subject="Ihr Widerspruch ist wirksam",
@@ -275,8 +275,8 @@ DE = NoticeTexts(
             "state": "Bundesland oder Region", "country": "Land", "phone": "Telefonnummer"},
     address_label="{group}: {label}",
     address_groups={"billing": "Rechnungsadresse", "shipping": "Lieferadresse"},
-    task_email=("E-Mail-Adresse: Mit ihr ändert sich, wie wir Sie identifizieren, daher nimmt eine Person diese "
-                "Änderung vor"),
+    task_email=("E-Mail-Adresse: Da wir Sie über diese Adresse identifizieren, nimmt eine Person diese Änderung "
+                "vor"),
     task_store={
         "no_customer": ("im Shop ({labels}): Uns liegt keine Kundennummer des Shops für Sie vor, daher nimmt eine "
                         "Person die Änderung vor"),
@@ -289,7 +289,7 @@ DE = NoticeTexts(
 
 ET = NoticeTexts(
     iso_moments=False,
-    moment="{date} kell {time} (UTC)",
+    moment="{date} kell {time} UTC",
     extended_periods={
         Regime.GDPR: "üks kuu, mida on pikendatud kahe kuu võrra, isikuandmete kaitse üldmäärus art 12 lg 3",
         Regime.UK_GDPR: "üks kuu, mida on pikendatud kahe kuu võrra, UK GDPR art 12(3)",
@@ -328,8 +328,8 @@ ET = NoticeTexts(
     kept_heading="Säilitatud, sest seadus seda nõuab (anonüümseks muudetud, ilma teie nime ja kontaktandmeteta):",
     kept_nothing="  - mitte midagi",
     kept_line="  - {kind}: {count}, säilitatakse kuni {until}: {why}",
-    key_destroyed=("Teie krüpteerimisvõti on hävitatud, seega ei saa ühtegi teie isikuandmete koopiat (ka "
-                   "varukoopiates) enam lugeda."),
+    key_destroyed=("Teie krüpteerimisvõti on hävitatud, seega ei saa ühtegi teie isikuandmete koopiat (sh "
+                   "varukoopiaid) enam lugeda."),
     processors_heading="Teised ettevõtted, kes teie andmeid said, ja kustutamise seis nende juures:",
     processors_none="  - puuduvad",
     processor_line="  - {name} ({role}): {state}",
@@ -373,7 +373,7 @@ ET = NoticeTexts(
     correction_tasks_subject="Teie parandamispäring: mis on tehtud ja mis järgneb",
     correction_intro="Oleme teie parandamispäringu {ref} menetlenud.",
     corrected_heading="Parandatud:",
-    left_heading="Järgmise teeb meie andmekaitsemeeskonna liige, kes annab teile teada, kui see on tehtud:",
+    left_heading="Järgmised toimingud teeb meie andmekaitsemeeskonna liige, kes annab teile teada, kui need on tehtud:",
     nothing_further="Teilt ei ole rohkem midagi vaja.",
     labels={"first_name": "eesnimi", "last_name": "perekonnanimi", "email": "e-posti aadress",
             "company": "ettevõte", "address_1": "aadressi 1. rida", "address_2": "aadressi 2. rida", "city": "linn",
