@@ -27,8 +27,8 @@ def _submit(principal: Principal, request_type: str, body: AccountRequestBody | 
     container = get_container()
     now = container.now()
     changes = body.changes.given() if body and body.changes else None
-    language = page_texts.language(bp.current_request.headers.get("accept-language"),
-                                   container.store_policy.rights.languages)  # of every later mail to the subject
+    accept = bp.current_request.headers.get("accept-language")  # the language of every later mail to the subject
+    language = page_texts.language(accept, container.store_policy.rights.languages) if accept else None
     submitted = service.submit_request(container, email=principal.email, request_type=request_type,
                                        channel="account", received_at=now, needs_verification=False,
                                        customer_id=principal.customer_id, changes=changes,

@@ -3,7 +3,8 @@ recipient already knows).
 
 No store is named here: mail is signed by the `Sender` the services build from the store's policy (the
 controller's display name, its privacy contact and DPO), and every deadline is stated with the legal reference of
-the request's regime (`deadline_text`)."""
+the request's regime (`deadline_text`).  A mail to a data subject is written in the language its request remembers
+(`language`; the texts of each language in `notice_texts`); mail to processors and to the operator is English."""
 
 from __future__ import annotations
 
