@@ -18,6 +18,7 @@ from chalicelib.domain.clock import iso
 from chalicelib.errors import InvalidInputError
 
 CHANNELS = ["letter", "phone", "in_person", "agent"]
+LANGUAGES = ["en", "de", "et"]  # the languages mail is written in (chalicelib.mail.texts)
 
 
 def _bad(error: InvalidInputError) -> click.BadParameter:
@@ -52,10 +53,13 @@ def _bad(error: InvalidInputError) -> click.BadParameter:
 @click.option("--child", is_flag=True,
               help="About a child's data (a parent's or guardian's request): due within 3 days; a deletion waits "
                    "for `guardian confirm`.")
+@click.option("--language", type=click.Choice(LANGUAGES), default=None,
+              help="The person's language: the confirmation and every later mail to them are written in it (when "
+                   "the store's policy lists it; default: the store's first language, rights.languages).")
 @click.pass_obj
 def submit(session: Session, channel: str, request_type: str, email: str, evidence: str,
            received_on: datetime | None, source_ref: str | None, agent_name: str | None, authorisation: str | None,
-           child: bool) -> int:
+           child: bool, language: str | None) -> int:
     """Record a request received by letter, telephone, in person or from an authorised agent.
 
     The operator checked the person's identity, so the request is verified at once; its deadline is the regime's,
@@ -68,7 +72,7 @@ def submit(session: Session, channel: str, request_type: str, email: str, eviden
         done = submit_operator_request(
             container, channel=channel, request_type=request_type, email=email, evidence=evidence, actor=actor,
             now=now, received_on=received_on.date() if received_on else None, source_ref=source_ref,
-            agent_name=agent_name, authorisation=authorisation, child=child)
+            agent_name=agent_name, authorisation=authorisation, child=child, language=language)
     except InvalidInputError as error:
         raise _bad(error) from None
     submitted = done.submitted

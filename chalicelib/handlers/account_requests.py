@@ -9,6 +9,7 @@ from chalicelib.container import get_container
 from chalicelib.domain.accounts import Principal
 from chalicelib.domain.privacy_requests import PrivacyRequest, RequestType
 from chalicelib.errors import InvalidInputError, NotFoundError
+from chalicelib.handlers import page_texts
 from chalicelib.handlers.auth import authenticate
 from chalicelib.handlers.http import api_route, json_body, json_response
 from chalicelib.handlers.openapi import ACCOUNT
@@ -26,10 +27,12 @@ def _submit(principal: Principal, request_type: str, body: AccountRequestBody | 
     container = get_container()
     now = container.now()
     changes = body.changes.given() if body and body.changes else None
+    accept = bp.current_request.headers.get("accept-language")  # the language of every later mail to the subject
+    language = page_texts.language(accept, container.store_policy.rights.languages) if accept else None
     submitted = service.submit_request(container, email=principal.email, request_type=request_type,
                                        channel="account", received_at=now, needs_verification=False,
                                        customer_id=principal.customer_id, changes=changes,
-                                       order_ids=body.order_ids if body else None)
+                                       order_ids=body.order_ids if body else None, params={"language": language})
     # Stored: from here on no storage failure may answer 5xx (the storefront's retry would make a second request);
     # what fails is left to the scheduled job (fulfil_safely).
     request = submitted.request or service.get_request(container, submitted.request_id, now=now)

@@ -17,7 +17,7 @@ from chalicelib.domain.privacy_requests import Regime
 from chalicelib.mail.classify import Language
 from chalicelib.mail.inbound import clean_line
 from chalicelib.mail.templates import Sender
-from chalicelib.mail.texts import TEXTS, Texts, date_in, texts
+from chalicelib.mail.texts import Texts, date_in, language_for, texts
 
 MAX_REFERENCES = 20
 _REPLY_PREFIXES = ("re:", "aw:", "sv:", "vs:", "antw:")
@@ -78,10 +78,7 @@ def thread_references(message_id: str, references: list[str]) -> list[str]:
 def reply_language(detected: str, sender: Sender) -> Language:
     """The language of the reply: the one the message was written in when the store lists it, else the store's
     default (the first of its policy's `rights.languages`; English when it lists none we write)."""
-    listed: list[Language] = [code for code in sender.languages if code in TEXTS]  # type: ignore[misc]
-    if detected in listed:
-        return detected
-    return listed[0] if listed else "en"
+    return language_for(detected, sender.languages)  # type: ignore[return-value]
 
 
 def _languages(sender: Sender, words: Texts) -> str:

@@ -1,10 +1,11 @@
-"""Texts of the restriction (GDPR Art. 18) and objection (Art. 21) mails: to the subject and to the processors."""
+"""Texts of the restriction (GDPR Art. 18) and objection (Art. 21) mails: to the subject (in the request's language,
+from `notice_texts`) and to the processors (English)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chalicelib.domain.clock import iso
+from chalicelib.mail.notice_texts import moment_in, notice_texts
 from chalicelib.mail.templates import Sender
 
 ACTIONS = {
@@ -16,8 +17,8 @@ ACTIONS = {
 }
 
 
-def _signed(text: str, sender: Sender | None) -> str:
-    return text + sender.signature() if sender else text
+def _signed(text: str, sender: Sender | None, language: str = "en") -> str:
+    return text + sender.signature(language) if sender else text
 
 
 def processor_notice(*, action: str, reference: str, processor: str, email: str | None,
@@ -34,30 +35,26 @@ def processor_notice(*, action: str, reference: str, processor: str, email: str 
     return f"{title} {reference}: 1 person", _signed(text, sender)
 
 
-def restriction_applied(*, request_id: str, since: int, processors: Sequence[str],
-                        sender: Sender | None) -> tuple[str, str]:
-    told = ", ".join(processors) if processors else "no other company held your data"
-    text = (f"Your data is restricted since {iso(since)} (request {request_id}): we keep it but no longer use it. "
-            "No marketing, analytics or advertising uses it, and new records about you (such as orders) are kept "
-            f"and marked as restricted.\n\nWe told the companies that process your data for us: {told}.\n\n"
-            "We will tell you before the restriction is lifted.\n")
-    return "Your data is restricted", _signed(text, sender)
+def restriction_applied(*, request_id: str, since: int, processors: Sequence[str], sender: Sender | None,
+                        language: str = "en") -> tuple[str, str]:
+    words = notice_texts(language)
+    told = ", ".join(processors) if processors else words.restricted_nobody
+    text = words.restricted.format(since=moment_in(language, since), ref=request_id, told=told)
+    return words.restricted_subject, _signed(text, sender, language)
 
 
-def restriction_lifting(*, request_id: str, reason: str, sender: Sender | None) -> tuple[str, str]:
+def restriction_lifting(*, request_id: str, reason: str, sender: Sender | None,
+                        language: str = "en") -> tuple[str, str]:
     """The notice GDPR Art. 18(3) requires before a restriction is lifted."""
-    text = (f"The restriction of your data (request {request_id}) is being lifted.\n\nReason: {reason}\n\n"
-            "From now on we may use your data again for the purposes in our privacy policy. Cookie and marketing "
-            "choices you withdrew stay withdrawn until you choose again. You may object to the processing or ask "
-            "for its erasure at any time by replying to this e-mail.\n")
-    return "The restriction of your data is lifted", _signed(text, sender)
+    words = notice_texts(language)
+    return words.lifting_subject, _signed(words.lifting.format(ref=request_id, reason=reason), sender, language)
 
 
 def objection_applied(*, request_id: str, withdrawn: Sequence[str], processors: Sequence[str],
-                      sender: Sender | None) -> tuple[str, str]:
-    categories = ", ".join(withdrawn) if withdrawn else "none were granted"
-    told = ", ".join(processors) if processors else "no other company held your data for these purposes"
-    text = (f"Your objection (request {request_id}) is in effect: we no longer use your data for analytics, "
-            f"profiling, advertising or marketing e-mails.\n\nCookie categories withdrawn: {categories}.\n"
-            f"We told the companies that process your data for these purposes: {told}.\n")
-    return "Your objection is in effect", _signed(text, sender)
+                      sender: Sender | None, language: str = "en") -> tuple[str, str]:
+    words = notice_texts(language)
+    categories = (", ".join(words.categories.get(name, name) for name in withdrawn) if withdrawn
+                  else words.objection_none_granted)
+    told = ", ".join(processors) if processors else words.objection_nobody
+    text = words.objection.format(ref=request_id, categories=categories, told=told)
+    return words.objection_subject, _signed(text, sender, language)

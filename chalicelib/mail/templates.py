@@ -3,7 +3,8 @@ recipient already knows).
 
 No store is named here: mail is signed by the `Sender` the services build from the store's policy (the
 controller's display name, its privacy contact and DPO), and every deadline is stated with the legal reference of
-the request's regime (`deadline_text`)."""
+the request's regime (`deadline_text`).  A mail to a data subject is written in the language its request remembers
+(`language`; the texts of each language in `notice_texts`); mail to processors and to the operator is English."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from typing import Any
 
 from chalicelib.domain.clock import iso
 from chalicelib.domain.privacy_requests import Regime, days_left
+from chalicelib.mail.notice_texts import NoticeTexts, day_in, moment_in, notice_texts
+from chalicelib.mail.texts import date_in, language_for, texts
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,17 @@ class Sender:
     languages: tuple[str, ...] = ("en",)
     kept_by_law: str | None = None  # e.g. "orders, kept 7 years: legal obligation (...)"; None: nothing is kept
 
-    def signature(self) -> str:
-        lines = ["", "-- ", f"The privacy team of {self.name}" + (f", {self.site}" if self.site else ""),
-                 f"Privacy contact: {self.privacy}"]
+    def signature(self, language: str = "en") -> str:
+        words = texts(language)
+        lines = ["", "-- ", words.team.format(name=self.name) + (f", {self.site}" if self.site else ""),
+                 words.contact.format(privacy=self.privacy)]
         if self.dpo:
-            lines.append(f"Data protection officer: {self.dpo}")
+            lines.append(words.dpo.format(dpo=self.dpo))
         return "\n".join(lines) + "\n"
+
+    def language(self, wanted: str | None) -> str:
+        """The language mail to a subject is written in: `wanted` when the store answers in it, else its default."""
+        return language_for(wanted, self.languages)
 
 
 GDPR_REFERENCE = "GDPR Art. 12(3)"
@@ -67,73 +75,77 @@ def deadline_text(regime: Regime, due_at: int, *, extended: bool = False) -> str
     return f"{date_text(due_at)} ({period_text(regime, extended=extended)})"
 
 
-def _signed(text: str, sender: Sender | None) -> str:
-    return text + sender.signature() if sender else text
-
-_TYPES = {"access": "a copy of your data", "deletion": "the deletion of your data",
-          "correction": "the correction of your data", "opt_out": "an opt-out of marketing",
-          "restriction": "the restriction of the processing of your data",
-          "objection": "your objection to the processing of your data"}
+def _signed(text: str, sender: Sender | None, language: str = "en") -> str:
+    return text + sender.signature(language) if sender else text
 
 
-def _export_ready(*, request: Any, download_url: str, sender: Sender | None = None, **_: Any) -> tuple[str, str]:
-    return ("Your data export is ready", _signed(
-        f"Your data export for request {request.request_id} is ready.\n\n"
-        f"Download it here (the link works until {iso(request.result['export']['expires_at'])}; each visit gives a "
-        f"fresh download valid for 15 minutes):\n{download_url}\n\n"
-        "The export contains a machine-readable JSON file and a readable HTML page of everything we hold "
-        "about you, with the purposes, recipients and retention periods.\n", sender))
+def _deadline(words: NoticeTexts, language: str, regime: Regime, due_at: int, *, extended: bool = False) -> str:
+    """A deadline in the mail's language: the date and the regime's period with its legal reference."""
+    period = words.extended_periods[regime] if extended else texts(language).periods[regime]
+    return words.deadline.format(date=date_in(language, due_at), period=period)
 
 
-def _extension(*, request: Any, sender: Sender | None = None, **_: Any) -> tuple[str, str]:
-    return ("We need more time for your privacy request", _signed(
-        f"We need more time to complete your request {request.request_id}.\n\n"
-        f"Reason: {request.extension_reason}\n"
-        f"New deadline: {deadline_text(request.regime, request.due_at, extended=True)}\n\n"
-        "The law allows one extension of this kind; we will answer by the new deadline at the latest.\n", sender))
+def _export_ready(*, request: Any, download_url: str, sender: Sender | None = None, language: str = "en",
+                  **_: Any) -> tuple[str, str]:
+    words = notice_texts(language)
+    until = moment_in(language, request.result["export"]["expires_at"])
+    return words.export_subject, _signed(words.export_ready.format(ref=request.request_id, until=until,
+                                                                   url=download_url), sender, language)
 
 
-def _receipt(*, receipt: dict[str, Any], request_id: str, **_: Any) -> tuple[str, str]:
-    lines = [f"Your data has been erased (request {request_id}).", "", "Deleted:"]
+def _extension(*, request: Any, sender: Sender | None = None, language: str = "en", **_: Any) -> tuple[str, str]:
+    words = notice_texts(language)
+    deadline = _deadline(words, language, request.regime, request.due_at, extended=True)
+    return words.extension_subject, _signed(words.extension.format(
+        ref=request.request_id, reason=request.extension_reason, deadline=deadline), sender, language)
+
+
+def _receipt(*, receipt: dict[str, Any], request_id: str, language: str = "en", **_: Any) -> tuple[str, str]:
+    words = notice_texts(language)
+    lines = [words.receipt_intro.format(ref=request_id), "", words.deleted_heading]
     for kind, number in sorted(receipt.get("deleted", {}).items()):
-        lines.append(f"  - {number} {kind} record(s)")
+        lines.append(words.deleted_line.format(count=number, kind=_kind(words, kind)))
     if receipt.get("exports_deleted"):
-        lines.append(f"  - {receipt['exports_deleted']} export file(s)")
-    lines += ["", "Kept because the law requires it (anonymised, without your name or contact details):"]
+        lines.append(words.exports_line.format(count=receipt["exports_deleted"]))
+    lines += ["", words.kept_heading]
     kept = receipt.get("kept", {})
     if not kept:
-        lines.append("  - nothing")
+        lines.append(words.kept_nothing)
     for kind, info in sorted(kept.items()):
-        lines.append(f"  - {info['count']} {kind} record(s) until {iso(info['until'])}: {info['why']}")
-    lines += ["", "Your encryption key was destroyed, so no copy of your personal data (backups included) can be "
-              "read again.", "", "Other companies that received your data, and where their erasure stands:"]
-    lines += _processor_lines(receipt.get("processors", []))
-    lines += ["", "We will write to you again once every one of them has confirmed."
+        lines.append(words.kept_line.format(count=info["count"], kind=_kind(words, kind),
+                                            until=day_in(language, int(info["until"])), why=info["why"]))
+    lines += ["", words.key_destroyed, "", words.processors_heading]
+    lines += _processor_lines(receipt.get("processors", []), words)
+    lines += ["", words.write_again
               if any(p["status"] not in _FINAL for p in receipt.get("processors", [])) else ""]
-    return "Your data has been erased", "\n".join(lines).rstrip() + "\n"
+    return words.receipt_subject, "\n".join(lines).rstrip() + "\n"
+
+
+def _kind(words: NoticeTexts, kind: str) -> str:
+    return words.record_kinds.get(kind, kind)
 
 
 _FINAL = ("acknowledged", "failed")
-_STATES = {"pending": "to be told", "sent": "told, waiting for their confirmation",
-           "acknowledged": "confirmed", "failed": "could not be confirmed: our privacy team follows it up"}
 
 
-def _processor_lines(processors: list[dict[str, Any]]) -> list[str]:
+def _processor_lines(processors: list[dict[str, Any]], words: NoticeTexts) -> list[str]:
     if not processors:
-        return ["  - none"]
+        return [words.processors_none]
     lines = []
     for processor in processors:
-        role = str(processor["role"]).replace("_", " ")
-        state = _STATES.get(str(processor["status"]), str(processor["status"]))
-        lines.append(f"  - {processor['name']} ({role}): {state}")
+        role = words.roles.get(str(processor["role"]), str(processor["role"]).replace("_", " "))
+        state = words.states.get(str(processor["status"]), str(processor["status"]))
+        lines.append(words.processor_line.format(name=processor["name"], role=role, state=state))
     return lines
 
 
-def _receipt_update(*, request_id: str, processors: list[dict[str, Any]], **_: Any) -> tuple[str, str]:
-    lines = [f"The erasure of your data (request {request_id}) has reached every company that received it:", ""]
-    lines += _processor_lines(processors)
-    lines += ["", "The address this mail was sent to is now deleted from our systems as well."]
-    return "Your data erasure: final update", "\n".join(lines) + "\n"
+def _receipt_update(*, request_id: str, processors: list[dict[str, Any]], language: str = "en",
+                    **_: Any) -> tuple[str, str]:
+    words = notice_texts(language)
+    lines = [words.update_intro.format(ref=request_id), ""]
+    lines += _processor_lines(processors, words)
+    lines += ["", words.update_outro]
+    return words.update_subject, "\n".join(lines) + "\n"
 
 
 def _processor_erasure(*, reference: str, processor: str, people: list[tuple[str, str | None, tuple[str, ...]]],
@@ -182,21 +194,17 @@ def _digest(*, requests: list[Any], now: int, processors: list[Any] | None = Non
     return title, "\n".join(lines) + "\n"
 
 
-_CHANNELS = {"letter": "by letter", "phone": "by telephone", "in_person": "in person",
-             "agent": "through your authorised agent"}
-
-
-def _confirmation(*, request: Any, sender: Sender | None = None, **_: Any) -> tuple[str, str]:
+def _confirmation(*, request: Any, sender: Sender | None = None, language: str = "en", **_: Any) -> tuple[str, str]:
     """What was received, how, and by when it is answered (a request recorded by the operator: letter, phone, in
     person, an authorised agent)."""
-    deadline = (f"{date_text(request.due_at)} (a request about a child's data is acted on at once)" if request.child
-                else deadline_text(request.regime, request.due_at))
-    return ("We received your privacy request", _signed(
-        f"We received your request for {_TYPES.get(request.type.value, 'your data')} "
-        f"{_CHANNELS.get(request.channel.value, 'from you')} on {date_text(request.received_at)}.\n"
-        f"Reference: {request.request_id}\n"
-        f"We will answer by {deadline} at the latest.\n\n"
-        "If you did not make this request, reply to this message.\n", sender))
+    words = notice_texts(language)
+    deadline = (words.child_deadline.format(date=date_in(language, request.due_at)) if request.child
+                else _deadline(words, language, request.regime, request.due_at))
+    return words.confirmation_subject, _signed(words.confirmation.format(
+        what=words.types.get(request.type.value, words.any_type),
+        how=words.channels.get(request.channel.value, words.any_channel),
+        received=date_in(language, request.received_at), ref=request.request_id, deadline=deadline),
+        sender, language)
 
 
 _TEMPLATES: dict[str, Callable[..., tuple[str, str]]] = {
@@ -207,5 +215,6 @@ _TEMPLATES: dict[str, Callable[..., tuple[str, str]]] = {
 
 
 def render(kind: str, **values: Any) -> tuple[str, str]:
-    """(subject, text) of a mail."""
+    """(subject, text) of a mail; a mail to a data subject in `language` (notice_texts; English by default), the
+    mails to processors and to the operator in English."""
     return _TEMPLATES[kind](**values)

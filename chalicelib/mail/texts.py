@@ -8,6 +8,7 @@ languages a store answers in, {privacy} its privacy contact, {name}/{site} the c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -330,6 +331,16 @@ TEXTS: dict[str, Texts] = {"en": EN, "de": DE, "et": ET}
 
 def texts(language: str) -> Texts:
     return TEXTS.get(language, EN)
+
+
+def language_for(wanted: str | None, languages: Iterable[str]) -> str:
+    """The language a subject is written to: `wanted` (the message's, the page's, the one a request remembers) when
+    the store answers in it, else the store's default (the first of its policy's `rights.languages`; English when
+    it lists none we write)."""
+    listed = [code for code in languages if code in TEXTS]
+    if wanted in listed:
+        return str(wanted)
+    return listed[0] if listed else "en"
 
 
 def date_in(language: str, epoch: int) -> str:

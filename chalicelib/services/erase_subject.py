@@ -110,7 +110,7 @@ def erase_subject(ports: RightsPorts, *, request: PrivacyRequest, email: str | N
         step("processors")
     if "receipt" not in progress.steps:
         progress.receipt = build_receipt(progress, ports.store_policy, ports.policy, request_id=request.request_id,
-                                         now=now)
+                                         now=now, language=request.params.get("language"))
         notice = open_notice(ports, progress)
         progress.receipt["mail"] = _mail_receipt(ports, progress.receipt, request.request_id,
                                                  notice.email if notice else email)
@@ -228,14 +228,16 @@ def _note_processors(progress: ErasureProgress, policy: StorePolicy, held: Held)
 
 
 def build_receipt(progress: ErasureProgress, policy: StorePolicy, rules: RetentionPolicy, *, request_id: str,
-                  now: int) -> dict[str, Any]:
+                  now: int, language: str | None = None) -> dict[str, Any]:
+    """The erasure receipt; `language` the request's (its mails are written in it, after the request is gone)."""
     kept = {kind: {**info, "until_iso": iso(int(info["until"]))} for kind, info in progress.kept.items()}
     requests = rules.rule(Category.PRIVACY_REQUEST)
     kept["request"] = {"count": 1, "until": 0, "until_iso": f"{requests.days} days after each request",
                        "why": requests.legal_basis}
     return {"request_id": request_id, "erased_at": iso(now), "deleted": dict(progress.deleted),
             "anonymised": dict(progress.anonymised), "kept": kept, "exports_deleted": progress.exports_deleted,
-            "key_destroyed": True, "suppressed": True, "processors": processor_entries(progress, policy)}
+            "key_destroyed": True, "suppressed": True, "processors": processor_entries(progress, policy),
+            **({"language": language} if language else {})}
 
 
 def _mail_receipt(ports: RightsPorts, receipt: dict[str, Any], request_id: str, email: str | None) -> str:
@@ -244,12 +246,20 @@ def _mail_receipt(ports: RightsPorts, receipt: dict[str, Any], request_id: str, 
 
     if not email or not is_email(email):
         return "no_address"
-    subject_line, text = templates.render("receipt", receipt=_readable(receipt), request_id=request_id)
+    subject_line, text = templates.render("receipt", receipt=_readable(receipt), request_id=request_id,
+                                          language=receipt_language(ports, receipt))
     try:
         ports.mailer.send(OutgoingMail(email, subject_line, text, kind="erasure_receipt"))
     except MailDeliveryError:  # SES refused it: the scheduled job sends it later (processor_propagation)
         return RECEIPT_RETRYING
     return "sent"
+
+
+def receipt_language(ports: RightsPorts, receipt: dict[str, Any] | None) -> str:
+    """The language of an erasure's mails: the request's (kept on its receipt), else the store's default."""
+    from chalicelib.mail.texts import language_for
+
+    return language_for((receipt or {}).get("language"), ports.store_policy.rights.languages)
 
 
 def send_receipt(ports: RightsPorts, receipt: dict[str, Any], request_id: str, email: str | None) -> str:

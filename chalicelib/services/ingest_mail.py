@@ -249,7 +249,8 @@ def _compose(ports: MailPorts, envelope: Envelope, mail: ParsedMail, classificat
         submitted = submit_request(ports, email=mail.from_address, request_type=request_type,
                                    channel="email", received_at=received, needs_verification=needs_verification,
                                    source_ref=envelope.message_id, child=child,
-                                   params={"source": "mail"} if child else None)
+                                   params={"source": "mail", "language": language} if child else
+                                   {"language": language})
     except SubjectSuppressedError:  # an erased subject writes again: answer without registering anything
         regime = regime_for_subject(ports, subject, now=received)
         return replies.received_reply(thread, sender=signed_by, regime=regime, due_at=due_at(regime, received),

@@ -475,8 +475,11 @@ def _final_update(ports: RightsPorts, progress: ErasureProgress, *, now: int) ->
     notice = open_notice(ports, progress)
     outcome = "no_address"
     if notice is not None and notice.email:
+        from chalicelib.services.erase_subject import receipt_language
+
         subject_line, text = templates.render("receipt_update", request_id=progress.request_id,
-                                              processors=processor_entries(progress, ports.store_policy))
+                                              processors=processor_entries(progress, ports.store_policy),
+                                              language=receipt_language(ports, progress.receipt))
         try:
             ports.mailer.send(OutgoingMail(notice.email, subject_line, text, kind="erasure_update"))
             outcome = "sent"

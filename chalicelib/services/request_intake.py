@@ -91,7 +91,8 @@ def process_intake(ports: RightsPorts, message_id: str, body: str) -> str:
                                                 channel="web", received_at=message.received_at,
                                                 needs_verification=True, request_id=request_id, token=token,
                                                 changes=message.changes.given() if message.changes else None,
-                                                order_ids=message.order_ids)
+                                                order_ids=message.order_ids,
+                                                params={"language": message.language})
         except SubjectSuppressedError:  # an erased subject: nothing is held, nothing is registered or sent
             return _done(message_id, "erased")
         except StaleRequestError:  # another delivery of this message registered it meanwhile

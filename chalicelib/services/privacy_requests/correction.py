@@ -30,10 +30,10 @@ from chalicelib.adapters.mailer import OutgoingMail
 from chalicelib.domain import privacy_requests as rules
 from chalicelib.domain.privacy_requests import PrivacyRequest, Status
 from chalicelib.errors import ConflictError, KeyShreddedError
-from chalicelib.mail.correction import correction_answer, field_label
+from chalicelib.mail.correction import correction_answer, email_task, order_task, store_task
 from chalicelib.observability import count, logger
 from chalicelib.payloads.corrections import changed_fields
-from chalicelib.services.privacy_requests.notices import open_email, sender
+from chalicelib.services.privacy_requests.notices import open_email, request_language, sender
 from chalicelib.services.privacy_requests.submit import CHANGES
 from chalicelib.services.privacy_requests.transitions import FULFIL, move
 from chalicelib.storage.orders import CUSTOMER, ORDER
@@ -50,7 +50,6 @@ FIRST_RETRY = 15 * 60
 LONGEST_RETRY = 24 * 3600
 NAME_FIELDS = ("first_name", "last_name")
 ADDRESSES = ("billing", "shipping")
-EMAIL_TASK = "e-mail address: changing it changes how we identify you, so a person makes that change"
 
 
 def fulfil_correction(ports: RightsPorts, request: PrivacyRequest, *, now: int) -> PrivacyRequest:
@@ -222,25 +221,17 @@ def _relay(ports: RightsPorts, request: PrivacyRequest, changes: dict[str, Any],
 
 
 # -- 3. the answer --------------------------------------------------------------------------------------------------
-def _tasks(changes: dict[str, Any], state: dict[str, Any]) -> list[str]:
+def _tasks(changes: dict[str, Any], state: dict[str, Any], language: str = "en") -> list[str]:
+    """What is left to a person, as the subject reads it (field names only, in the mail's language)."""
     tasks: list[str] = []
     if "email" in changes:
-        tasks.append(EMAIL_TASK)
-    relayable = changed_fields(store_body(changes))
+        tasks.append(email_task(language))
     store = state.get("store")
-    labels = ", ".join(field_label(name) for name in relayable)
-    if store == "no_customer":
-        tasks.append(f"at the store ({labels}): we hold no store account number for you, so a person makes it")
-    elif store == "not_configured":
-        tasks.append(f"at the store ({labels}): a person makes it in the store")
-    elif store == "rejected":
-        tasks.append(f"at the store ({labels}): the store refused the automatic change, a person makes it")
-    elif store == "unreachable":
-        tasks.append(f"at the store ({labels}): the store could not be reached, a person makes it")
+    if store in ("no_customer", "not_configured", "rejected", "unreachable"):
+        tasks.append(store_task(str(store), changed_fields(store_body(changes)), language))
     address_fields = [name for name in changed_fields(changes) if name.split(".")[0] in ADDRESSES]
     for order in state["local"].get("orders_not_held", []):
-        tasks.append(f"order {order} ({', '.join(field_label(n) for n in address_fields)}): this order is anonymised "
-                     "or not held with your personal data, so it cannot be corrected")
+        tasks.append(order_task(order, address_fields, language))
     return tasks
 
 
@@ -262,7 +253,8 @@ def _operator_tasks(changes: dict[str, Any], state: dict[str, Any]) -> list[str]
 
 def _answer(ports: RightsPorts, request: PrivacyRequest, changes: dict[str, Any], state: dict[str, Any], *,
             now: int) -> PrivacyRequest:
-    tasks = _tasks(changes, state)
+    language = request_language(ports, request)
+    tasks = _tasks(changes, state, language)
     operator = _operator_tasks(changes, state)
     relayed = state.get("store") == "updated"
     corrected = sorted(set(state["local"]["fields"]) | (set(changed_fields(store_body(changes))) if relayed
@@ -271,7 +263,7 @@ def _answer(ports: RightsPorts, request: PrivacyRequest, changes: dict[str, Any]
     mail = "no_address"
     if email:
         subject_line, text = correction_answer(request_id=request.request_id, corrected=corrected, left=tasks,
-                                               sender=sender(ports))
+                                               sender=sender(ports), language=language)
         ports.mailer.send(OutgoingMail(email, subject_line, text, kind="correction_answer"))
         mail = "sent"
     state.update(answered=True, corrected=corrected, tasks=operator, mail=mail)

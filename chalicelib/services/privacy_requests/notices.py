@@ -41,6 +41,13 @@ def sender(ports: Basics) -> templates.Sender:
                             kept_by_law=kept_by_law)
 
 
+def request_language(ports: Basics, request: PrivacyRequest) -> str:
+    """The language of every mail to the request's subject: the one it remembers (`params["language"]`, set at
+    submit) when the store answers in it, else the store's default (a request made before requests remembered it
+    too)."""
+    return sender(ports).language(request.params.get("language"))
+
+
 def open_email(ports: RightsPorts, request: PrivacyRequest) -> str | None:
     token = request.sealed.get("email")
     if not token:
@@ -56,7 +63,9 @@ def notify_subject(ports: RightsPorts, request: PrivacyRequest, kind: str, **val
     if email is None:
         logger.warning("subject cannot be mailed: no readable address", extra={"request_id": request.request_id})
         return
-    subject_line, text = templates.render(kind, request=request, sender=sender(ports), **values)
+    signed_by = sender(ports)
+    subject_line, text = templates.render(kind, request=request, sender=signed_by,
+                                          language=signed_by.language(request.params.get("language")), **values)
     ports.mailer.send(OutgoingMail(email, subject_line, text, kind=kind))
 
 

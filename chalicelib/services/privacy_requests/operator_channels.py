@@ -97,9 +97,10 @@ def parse_channel(ports: RightsPorts, channel: str) -> Channel:
 def submit_operator_request(ports: RightsPorts, *, channel: str, request_type: str, email: str, evidence: str,
                             actor: str, now: int, received_on: date | None = None, source_ref: str | None = None,
                             agent_name: str | None = None, authorisation: str | None = None,
-                            child: bool = False) -> OperatorSubmission:
+                            child: bool = False, language: str | None = None) -> OperatorSubmission:
     """Record a request received by letter, telephone, in person or from an authorised agent, verified by the
-    operator.  Everything is checked before anything is stored (InvalidInputError naming the field)."""
+    operator.  Everything is checked before anything is stored (InvalidInputError naming the field).  `language`:
+    the person's (en, de, et), that every mail to them is written in; the store's default when not given."""
     via = parse_channel(ports, channel)
     kind = parse_type(ports, request_type)
     try:
@@ -121,7 +122,8 @@ def submit_operator_request(ports: RightsPorts, *, channel: str, request_type: s
     try:
         submitted = submit_request(ports, email=email, request_type=kind.value, channel=via.value, received_at=when,
                                    needs_verification=False, source_ref=ref, child=child, actor=actor,
-                                   sealed_extra={"evidence": note, **({"agent": agent} if agent else {})})
+                                   sealed_extra={"evidence": note, **({"agent": agent} if agent else {})},
+                                   params={"language": language})
     except SubjectSuppressedError:
         raise ConflictError("this address's data was erased: nothing is held, nothing was recorded") from None
     if submitted.existing:

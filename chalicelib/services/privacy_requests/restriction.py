@@ -32,7 +32,7 @@ from chalicelib.domain.privacy_requests import PrivacyRequest, RequestType, Stat
 from chalicelib.errors import ConflictError, InvalidInputError, MailDeliveryError, NotFoundError
 from chalicelib.mail import restriction_texts as texts
 from chalicelib.observability import count, logger
-from chalicelib.services.privacy_requests.notices import open_email, sender
+from chalicelib.services.privacy_requests.notices import open_email, request_language, sender
 from chalicelib.services.privacy_requests.transitions import FULFIL, move
 from chalicelib.services.subject_recipients import Held, received
 from chalicelib.storage.privacy_requests import WorkItem
@@ -183,7 +183,8 @@ def fulfil_restriction(ports: RightsPorts, request: PrivacyRequest, *, now: int)
                 details={"withdrawn": withdrawn, "processors": sorted(processors)})
     count("PrivacyRestrictionApplied")
     _tell_subject(ports, done, *texts.restriction_applied(
-        request_id=done.request_id, since=restriction.since, processors=_names(processors), sender=sender(ports)),
+        request_id=done.request_id, since=restriction.since, processors=_names(processors), sender=sender(ports),
+        language=request_language(ports, done)),
         kind="restriction_applied")
     return done
 
@@ -204,7 +205,8 @@ def fulfil_objection(ports: RightsPorts, request: PrivacyRequest, *, now: int) -
                                                             "processors": sorted(processors)})
     count("PrivacyObjectionApplied")
     _tell_subject(ports, done, *texts.objection_applied(
-        request_id=done.request_id, withdrawn=withdrawn, processors=_names(processors), sender=sender(ports)),
+        request_id=done.request_id, withdrawn=withdrawn, processors=_names(processors), sender=sender(ports),
+        language=request_language(ports, done)),
         kind="objection_applied")
     return done
 
@@ -251,8 +253,9 @@ def lift_restriction(ports: RightsPorts, *, request_id: str, reason: str, actor:
     active = ports.restrictions.current(request.subject, now=now)
     if request.status is not Status.COMPLETED or active is None or active.request_id != request.request_id:
         raise ConflictError("this request's restriction is not in force")
-    if not _tell_subject(ports, request, *texts.restriction_lifting(request_id=request_id, reason=reason,
-                                                                    sender=sender(ports)), kind="restriction_lift"):
+    if not _tell_subject(ports, request, *texts.restriction_lifting(
+            request_id=request_id, reason=reason, sender=sender(ports), language=request_language(ports, request)),
+            kind="restriction_lift"):
         raise ConflictError("the subject could not be told, so the restriction stays (GDPR Art. 18(3))")
     ports.restrictions.lift(request.subject, request_id=request.request_id)
     state = {**request.result.get("restriction", {}), "status": "lifted", "lifted_at": now, "lift_reason": reason}

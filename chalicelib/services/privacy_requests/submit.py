@@ -102,13 +102,18 @@ def submit_request(ports: RightsPorts, *, email: str, request_type: str, channel
     verification link: the token of a request with a source is derived from it).  `sealed_extra` are further
     personal fields sealed under the subject's key beside the address (field name -> value); `actor` who is
     recorded as its creator (default: the account or `subject:<channel>`); `child`: about a child's data (due in
-    three days); `params` further non-personal parameters.
+    three days); `params` further non-personal parameters, among them the `language` every later mail to the subject
+    is written in (kept as the store answers: the one asked when the store lists it, else its default).
 
     A correction may carry the `changes` it asks for (`payloads.corrections`): sealed on the request under the
     subject's key (personal data), their field names and the `order_ids` kept in `params`.  `due_by` brings the
     deadline forward (an account the store deleted: its `deleted_account` period)."""
     kind = parse_type(ports, request_type)
     correction = _correction_params(kind, changes, order_ids)
+    if params and "language" in params:
+        from chalicelib.mail.texts import language_for  # the mail texts are loaded when needed, not at cold start
+
+        params = {**params, "language": language_for(params["language"], ports.store_policy.rights.languages)}
     try:
         via = Channel(channel)
     except ValueError:
