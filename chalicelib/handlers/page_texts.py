@@ -64,8 +64,9 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def language(accept_language: str | None, offered: Iterable[str]) -> str:
-    """The first of the browser's languages (by `q`) that the store answers in and the page has; English
-    otherwise.  A malformed header is read as far as it makes sense, never an error."""
+    """The first of the browser's languages (by `q`) that the store answers in and the page has; otherwise the
+    store's first such language, English when it has none.  A malformed header is read as far as it makes sense,
+    never an error."""
     available = [code for code in offered if code in TEXTS]
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate((accept_language or "")[:512].split(",")[:20]):
@@ -79,4 +80,4 @@ def language(accept_language: str | None, offered: Iterable[str]) -> str:
         code = tag.strip().split("-")[0].lower()
         if code in available and 0 < quality <= 1:
             ranked.append((-quality, position, code))
-    return min(ranked)[2] if ranked else "en"
+    return min(ranked)[2] if ranked else (available[0] if available else "en")
