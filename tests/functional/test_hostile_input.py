@@ -81,7 +81,7 @@ ROUTES = [
     Route("account deletion", {"confirm": True}, _plain("post", "/account/deletion", token=True)),
     Route("account restriction", {"confirm": True}, _plain("post", "/account/restriction", token=True)),
     Route("account objection", {"confirm": True}, _plain("post", "/account/objection", token=True)),
-    Route("guest request", {"email": "guest.person@example.com", "type": "access"},
+    Route("guest request", {"email": "guest.person@example.com", "type": "access", "language": "de"},
           _plain("post", "/privacy-requests")),
 ]
 
