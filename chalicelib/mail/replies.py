@@ -121,7 +121,8 @@ def verification_mail(ack: Acknowledgement, *, language: str, sender: Sender) ->
 def _acknowledgement_text(ack: Acknowledgement, *, language: str, sender: Sender) -> str:
     lang = reply_language(language, sender)
     words = texts(lang)
-    kept = words.kept.format(kept=sender.kept_by_law) if sender.kept_by_law else ""
+    kept_by_law = sender.kept_by_law_in(lang)
+    kept = words.kept.format(kept=kept_by_law) if kept_by_law else ""
     lines = [words.hello, words.child_received] if ack.child else [words.received.format(what=words.kinds[ack.kind])]
     lines.append(words.reference.format(ref=ack.request_id))
     if ack.verification_url:

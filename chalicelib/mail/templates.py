@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.domain.clock import iso
 from chalicelib.domain.privacy_requests import Regime, days_left
 from chalicelib.mail.notice_texts import NoticeTexts, day_in, moment_in, notice_texts
-from chalicelib.mail.texts import date_in, language_for, texts
+from chalicelib.mail.texts import date_in, language_for, retention_in, texts
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,15 @@ class Sender:
     site: str = ""
     languages: tuple[str, ...] = ("en",)
     kept_by_law: str | None = None  # e.g. "orders, kept 7 years: legal obligation (...)"; None: nothing is kept
+    kept_days: int | None = None  # the same from its parts, written in each mail's language (kept_by_law_in)
+    kept_basis: str | None = None  # the policy's legal basis, in the policy's own words
+
+    def kept_by_law_in(self, language: str) -> str | None:
+        """What the law obliges the store to keep, in `language` (the legal basis stays in the policy's words)."""
+        if self.kept_days is None or self.kept_basis is None:
+            return self.kept_by_law
+        return texts(language).kept_records.format(period=retention_in(language, self.kept_days),
+                                                   basis=self.kept_basis)
 
     def signature(self, language: str = "en") -> str:
         words = texts(language)

@@ -50,6 +50,9 @@ class Texts:
     language_names: dict[str, str]
     or_word: str
     verification_subject: str  # the subject of a web request's verification mail
+    kept_records: str  # what the law keeps: {period} (retention_in) and {basis} (the policy's legal basis)
+    years: tuple[str, str]  # "{n} year", "{n} years"
+    days_n: str  # "{n} days"
 
 
 EN = Texts(
@@ -139,6 +142,9 @@ EN = Texts(
     language_names={"en": "English", "de": "German (Deutsch)", "et": "Estonian (eesti keeles)"},
     or_word="or",
     verification_subject="Please confirm your privacy request",
+    kept_records="orders and payments, kept {period}: {basis}",
+    years=("{n} year", "{n} years"),
+    days_n="{n} days",
 )
 
 DE = Texts(
@@ -235,6 +241,9 @@ DE = Texts(
     language_names={"en": "Englisch (English)", "de": "Deutsch", "et": "Estnisch (eesti keeles)"},
     or_word="oder",
     verification_subject="Bitte bestätigen Sie Ihre Datenschutzanfrage",
+    kept_records="Bestellungen und Zahlungen, {period} aufbewahrt: {basis}",
+    years=("{n} Jahr", "{n} Jahre"),
+    days_n="{n} Tage",
 )
 
 ET = Texts(
@@ -324,6 +333,9 @@ ET = Texts(
     language_names={"en": "inglise (English)", "de": "saksa (Deutsch)", "et": "eesti"},
     or_word="või",
     verification_subject="Palun kinnitage oma privaatsustaotlus",
+    kept_records="tellimused ja maksed, säilitame {period}: {basis}",
+    years=("{n} aasta", "{n} aastat"),
+    days_n="{n} päeva",
 )
 
 TEXTS: dict[str, Texts] = {"en": EN, "de": DE, "et": ET}
@@ -341,6 +353,15 @@ def language_for(wanted: str | None, languages: Iterable[str]) -> str:
     if wanted in listed:
         return str(wanted)
     return listed[0] if listed else "en"
+
+
+def retention_in(language: str, days: int) -> str:
+    """A retention period in the language: whole years as years ("7 years", "7 Jahre", "7 aastat"), else days."""
+    words = texts(language)
+    if days > 0 and days % 365 == 0:
+        years = days // 365
+        return words.years[0 if years == 1 else 1].format(n=years)
+    return words.days_n.format(n=days)
 
 
 def date_in(language: str, epoch: int) -> str:

@@ -141,10 +141,11 @@ def _subject(message: Any) -> str:
 
 
 @pytest.mark.parametrize(("body_language", "accept_language", "subject", "phrase"), [
-    ("de", None, "Bitte bestätigen Sie Ihre Datenschutzanfrage", "Frist"),
-    (None, "et-EE,et;q=0.9,en;q=0.5", "Palun kinnitage oma privaatsustaotlus", "24 tunni"),
+    ("de", None, "Bitte bestätigen Sie Ihre Datenschutzanfrage", "Bestellungen und Zahlungen, 7 Jahre aufbewahrt"),
+    (None, "et-EE,et;q=0.9,en;q=0.5", "Palun kinnitage oma privaatsustaotlus",
+     "tellimused ja maksed, säilitame 7 aastat"),
     ("et", "de-DE", "Palun kinnitage oma privaatsustaotlus", "24 tunni"),  # the page's language wins
-    (None, "fr-FR,fr;q=0.9", VERIFY_SUBJECT, "within 24 hours"),  # not one the store answers in: its default
+    (None, "fr-FR,fr;q=0.9", VERIFY_SUBJECT, "orders and payments, kept 7 years"),  # not one the store answers in
 ])
 def test_the_verification_mail_is_in_the_language_of_the_page_or_the_browser(
         client: Any, container: Any, body_language: str | None, accept_language: str | None, subject: str,
@@ -162,6 +163,7 @@ def test_the_verification_mail_is_in_the_language_of_the_page_or_the_browser(
     assert _subject(mail) == subject
     assert phrase in text and "/privacy-requests/verify?token=" in text.replace("=\n", "")
     assert "{" not in text  # every placeholder filled
+    assert subject == VERIFY_SUBJECT or "orders and payments" not in text  # what the law keeps, in the language too
 
 
 def test_a_language_the_mail_is_not_written_in_is_refused(client: Any, container: Any, table_items: Any) -> None:

@@ -20,13 +20,6 @@ if TYPE_CHECKING:
 
 
 
-def _period(days: int) -> str:
-    if days % 365 == 0:
-        years = days // 365
-        return f"{years} year" + ("s" if years != 1 else "")
-    return f"{days} days"
-
-
 def sender(ports: Basics) -> templates.Sender:
     """Who signs the mail, from the store's policy: the controller's display name, its privacy contact and DPO,
     the languages it answers in, and what the law obliges it to keep (the categories anonymised at expiry)."""
@@ -34,11 +27,10 @@ def sender(ports: Basics) -> templates.Sender:
     contacts = policy.controller.contacts
     kept = [category for category in policy.categories.values() if category.at_expiry == "anonymise"]
     basis = policy.category("order") or (kept[0] if kept else None)
-    kept_by_law = (f"orders and payments, kept {_period(max(c.retention for c in kept))}: "
-                   f"{basis.legal_basis}" if kept and basis else None)
+    days = max(c.retention for c in kept) if kept and basis else None
     return templates.Sender(name=policy.controller.display_name, privacy=contacts.privacy, dpo=contacts.dpo,
                             site=ports.settings.site_domain, languages=tuple(policy.rights.languages),
-                            kept_by_law=kept_by_law)
+                            kept_days=days, kept_basis=basis.legal_basis if days is not None and basis else None)
 
 
 def request_language(ports: Basics, request: PrivacyRequest) -> str:
