@@ -151,3 +151,26 @@ def http_call(base: str, method: str, path: str, body: bytes | None = None,
     except urllib.error.HTTPError as error:
         raw, status = error.read(), error.code
     return int(status), json.loads(raw) if raw else None
+
+
+def race(work: Any, copies: int = 4, timeout: float = 60.0) -> list[Any]:
+    """`work(n)` run by `copies` threads released together (a barrier): what each returned, or its exception's
+    class name when it raised (a conflict that survived the retries is an answer too: the sender retries)."""
+    import threading
+
+    barrier = threading.Barrier(copies)
+    results: list[Any] = []
+
+    def run(n: int) -> None:
+        barrier.wait(timeout=10)
+        try:
+            results.append(work(n))
+        except Exception as error:
+            results.append(type(error).__name__)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results

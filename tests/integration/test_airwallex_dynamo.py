@@ -3,7 +3,6 @@ delivery (counted with botocore event hooks), concurrent copies of one event, an
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +18,7 @@ from chalicelib.storage.subject_keys import SUPPRESSED_SK, subject_pk
 from tests.conftest import NOW
 from tests.fakes.airwallex_permutations import EVENTS, OBJECTS, deliveries, prepare, state
 from tests.fakes.webhooks import AW, WC, delivery_sets, load
+from tests.helpers import race
 
 INTENT_ID = "int_hkpdcpcvbgh8mwk1234"
 TRANSACTION = "DynamoDB_20120810.TransactWriteItems"
@@ -76,21 +76,7 @@ def test_concurrent_copies_of_an_event_have_one_effect(container: Any, table_ite
     ports = container.webhook_ports
     record_order(OrderPayload.model_validate(load(WC / "order.created.payload.json")), ports)
     event = intent()
-    barrier = threading.Barrier(4)
-    results: list[str] = []
-
-    def deliver() -> None:
-        barrier.wait()
-        try:
-            results.append(record_event(event, ports))
-        except Exception as error:  # a conflict that survived the retries: answered 503, Airwallex retries
-            results.append(type(error).__name__)
-
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(lambda _: record_event(event, ports))  # a conflict that survived the retries: 503, Airwallex retries
     assert set(results) <= {"accepted", "duplicate", "StorageUnavailableError"}
     assert results.count("accepted") <= 1
     assert record_event(event, ports) in ("duplicate", "accepted")

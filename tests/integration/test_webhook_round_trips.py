@@ -4,7 +4,6 @@ erasure race on DynamoDB."""
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 from bench.common import RoundTrips
@@ -15,6 +14,7 @@ from chalicelib.services.record_woocommerce import record_order
 from chalicelib.storage.orders import ORDER, Outcome
 from chalicelib.storage.subject_keys import SUPPRESSED_SK, subject_pk
 from tests.conftest import EVENTS, NOW
+from tests.helpers import race
 
 ORDER_JSON = json.loads((EVENTS / "woocommerce" / "order.created.payload.json").read_text())
 
@@ -45,21 +45,7 @@ def test_concurrent_copies_of_a_paypal_event_have_one_effect(container: Any, tab
     ports = container.webhook_ports
     record_order(order(), ports)
     event = PaypalEvent.model_validate(json.loads((EVENTS / "paypal" / "PAYMENT.CAPTURE.COMPLETED.json").read_text()))
-    barrier = threading.Barrier(4)
-    results: list[str] = []
-
-    def deliver() -> None:
-        barrier.wait()
-        try:
-            results.append(record_event(event, ports))
-        except Exception as error:  # a conflict that survived the retries: answered 503, PayPal retries
-            results.append(type(error).__name__)
-
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(lambda _: record_event(event, ports))  # a conflict that survived the retries: 503, PayPal retries
     assert set(results) <= {"accepted", "duplicate", "StorageUnavailableError"}
     # At most one copy reports the effect; a copy that lost a conflict answers 503 and PayPal retries it.
     assert results.count("accepted") <= 1
