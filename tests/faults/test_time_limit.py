@@ -1,4 +1,5 @@
-"""The Lambda time limit in the middle of the scheduled job's work (the invocation ends before one of its AWS calls:
+"""The Lambda time limit, or an AWS call failing, in the middle of the scheduled job's work (the invocation ends
+before one of its AWS calls:
 tests/faults/harness.py `time_limit_at`, tried at calls spread over the whole run): the next run finishes it, and the
 end state is the one an uninterrupted run gives -- an erasure (the request completed, the same receipt counts, the
 key shredded, the receipt mailed once -- twice only when the limit falls between SES accepting it and the progress
@@ -195,3 +196,50 @@ def test_a_retention_run_with_a_failing_call_ends_as_an_uninterrupted_one(contai
         clock.set(at)
         run_scheduled_job(container)
         assert state(pks) == expected, (aws_service, operation, nth, code)
+
+
+def test_an_erasure_with_a_failing_call_is_finished_by_the_next_run(container: Any, clock: Any) -> None:
+    """Throttling or a 5xx on each AWS call of an erasure in turn (DynamoDB, KMS, S3, SES): that run leaves it or
+    fails, the next scheduled run finishes it, and the end state is the uninterrupted one (the request completed,
+    the same receipt counts, the key shredded) with the receipt mailed once -- a refused send is retried, never
+    doubled."""
+    import contextlib
+
+    from botocore.exceptions import ClientError
+
+    from chalicelib.errors import StorageUnavailableError
+    from chalicelib.services import processor_propagation as propagation
+
+    clean_id, clean_address = scheduled_deletion(container, 1000)
+    clock.set(DUE)
+    with harness.recording() as recorded:
+        assert run_scheduled_request_work(container, now=DUE, dry_run=False)["deletions"] == 1
+    clean = outcome(container, clean_id, DUE)
+    assert clean["status"] == "completed" and len(receipts(clean_address)) == 1
+    calls = harness.call_positions(recorded)
+    assert {service for service, _, _ in calls} >= {"dynamodb", "kms", "s3", "ses"}
+    doubled: list[str] = []
+    for n, (aws_service, operation, nth) in enumerate(calls, start=1):
+        request_id, address = scheduled_deletion(container, 1000 + n)
+        code = harness.THROTTLING[aws_service] if n % 2 else harness.SERVER_ERROR[aws_service]
+        where = f"{aws_service}.{operation} #{nth} {code}"
+        clock.set(DUE)
+        with harness.failing(aws_service, operation, nth, code) as refused, \
+                contextlib.suppress(ClientError, StorageUnavailableError):
+            run_scheduled_request_work(container, now=DUE, dry_run=False)
+        assert refused, where
+        at = DUE
+        for _ in range(3):  # the next runs of the job: the request work, then the processors step (receipt retry)
+            at += 900
+            clock.set(at)
+            run_scheduled_request_work(container, now=at, dry_run=False)
+            propagation.run_propagation(container, now=at)
+        assert outcome(container, request_id, at) == clean, where
+        # As with the time limit: a failure of the write that records "receipt sent", right after SES accepted it,
+        # leaves the next run unable to tell it from "not sent" (SES has no idempotency key): it sends it again.
+        # Everywhere else exactly once, a refused send included.
+        after_send = n >= 2 and calls[n - 2][:2] == ("ses", "SendRawEmail")
+        assert len(receipts(address)) == (2 if after_send else 1), where
+        if after_send:
+            doubled.append(where)
+    assert len(doubled) == 1, doubled  # only the one write after the receipt's send
