@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.domain.email_address import parse_email
 from chalicelib.errors import MailDeliveryError
-from chalicelib.mail.compose import build_message
 from chalicelib.observability import count, logger
 
 if TYPE_CHECKING:
@@ -48,6 +47,8 @@ class SesMailer:
 
     def send(self, mail: OutgoingMail) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
+
+        from chalicelib.mail.compose import build_message  # the `email` package loads with the first mail
 
         message = build_message(sender=self.sender, to=mail.to, subject_line=mail.subject_line, text=mail.text,
                                 html=mail.html, in_reply_to=mail.in_reply_to, references=mail.references,

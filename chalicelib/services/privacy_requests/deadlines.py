@@ -9,7 +9,6 @@ from chalicelib.adapters.mailer import OutgoingMail
 from chalicelib.domain.clock import iso
 from chalicelib.domain.privacy_requests import PrivacyRequest, Status
 from chalicelib.domain.retention import DAY
-from chalicelib.mail import templates
 from chalicelib.observability import logger
 from chalicelib.services.privacy_requests.fulfilment import execute_deletion, fulfil
 from chalicelib.services.privacy_requests.notices import send_extension_notice
@@ -95,6 +94,8 @@ def _digest(ports: RightsPorts, *, now: int, dry_run: bool) -> int:
     day = iso(now)[:10]
     if not ports.rate_limits.first_time(f"digest#{day}", expires_at=now + 2 * DAY):
         return 0
+    from chalicelib.mail import templates  # the mail texts load when a mail is written, not at cold start
+
     subject_line, text = templates.render("digest", requests=due, processors=late, mail=mail, now=now)
     ports.mailer.send(OutgoingMail(ports.settings.operator_email, subject_line, text, kind="digest"))
     return 1

@@ -10,12 +10,12 @@ from chalicelib.adapters.mailer import OutgoingMail
 from chalicelib.domain import privacy_requests as rules
 from chalicelib.domain.privacy_requests import PrivacyRequest
 from chalicelib.errors import KeyShreddedError
-from chalicelib.mail import templates
 from chalicelib.observability import logger
 from chalicelib.services.privacy_requests.submit import SubmittedRequest
 from chalicelib.services.privacy_requests.transitions import NOTICE
 
 if TYPE_CHECKING:
+    from chalicelib.mail import templates
     from chalicelib.services.ports import Basics, RightsPorts
 
 
@@ -28,6 +28,8 @@ def sender(ports: Basics) -> templates.Sender:
     kept = [category for category in policy.categories.values() if category.at_expiry == "anonymise"]
     basis = policy.category("order") or (kept[0] if kept else None)
     days = max(c.retention for c in kept) if kept and basis else None
+    from chalicelib.mail import templates  # the mail texts load when a mail is written, not at cold start
+
     return templates.Sender(name=policy.controller.display_name, privacy=contacts.privacy, dpo=contacts.dpo,
                             site=ports.settings.site_domain, languages=tuple(policy.rights.languages),
                             kept_days=days, kept_basis=basis.legal_basis if days is not None and basis else None)
@@ -56,6 +58,8 @@ def notify_subject(ports: RightsPorts, request: PrivacyRequest, kind: str, **val
         logger.warning("subject cannot be mailed: no readable address", extra={"request_id": request.request_id})
         return
     signed_by = sender(ports)
+    from chalicelib.mail import templates
+
     subject_line, text = templates.render(kind, request=request, sender=signed_by,
                                           language=signed_by.language(request.params.get("language")), **values)
     ports.mailer.send(OutgoingMail(email, subject_line, text, kind=kind))
