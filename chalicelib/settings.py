@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from chalicelib.domain.retention import RetentionOverride
 
+PAYPAL_API_BASES = frozenset({"https://api-m.paypal.com", "https://api-m.sandbox.paypal.com"})
 PAYPAL_WEBHOOK_ID = r"[A-Z0-9]{8,64}"  # what PayPal shows, e.g. 3RN13029J36659323 (placeholders do not match)
 
 
@@ -129,6 +130,9 @@ class Settings(BaseModel):
                 raise ValueError("PUBLIC_BASE_URL: a deployed stage needs an https:// URL")
             if not re.fullmatch(PAYPAL_WEBHOOK_ID, self.paypal_webhook_id):
                 raise ValueError("PAYPAL_WEBHOOK_ID: missing or a placeholder (set the webhook id PayPal shows)")
+            if self.paypal_api_base.rstrip("/") not in PAYPAL_API_BASES:  # the postback mode sends the client
+                raise ValueError("PAYPAL_API_BASE: a deployed stage talks to PayPal's own API over https "  # secret
+                                 f"({' or '.join(sorted(PAYPAL_API_BASES))})")
             # -- BitPay (begin) --
             if not self.bitpay_api_base.startswith("https://"):
                 raise ValueError("BITPAY_API_BASE: a deployed stage needs an https:// URL")

@@ -77,13 +77,18 @@ def test_secrets_come_from_ssm_in_deployed_stages(monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 @pytest.mark.parametrize(("name", "value"), [("PUBLIC_BASE_URL", "http://privacy-api.store.example"),
                                              ("PAYPAL_WEBHOOK_ID", "REPLACE-WITH-LIVE-WEBHOOK-ID"),
-                                             ("PAYPAL_WEBHOOK_ID", "")])
+                                             ("PAYPAL_WEBHOOK_ID", ""),
+                                             ("PAYPAL_API_BASE", "http://api-m.paypal.com"),
+                                             ("PAYPAL_API_BASE", "https://api-m.paypal.com.evil.example"),
+                                             ("PAYPAL_API_BASE", "http://127.0.0.1:9000")])
 def test_a_deployed_stage_refuses_http_links_and_a_placeholder_paypal_id(stage: str, name: str, value: str) -> None:
+    """... and a PayPal API base that is not PayPal's over https (the postback mode sends it the client secret)."""
     env = stage_env("local") | stage_env(stage) | {"PAYPAL_WEBHOOK_ID": "3RN13029J36659323", name: value}
     with pytest.raises(ConfigurationError, match=name):
         load_settings(env)
     assert load_settings(env | {"PUBLIC_BASE_URL": "https://privacy-api.store.example",
-                                "PAYPAL_WEBHOOK_ID": "3RN13029J36659323"}).stage == stage
+                                "PAYPAL_WEBHOOK_ID": "3RN13029J36659323",
+                                "PAYPAL_API_BASE": "https://api-m.paypal.com/"}).stage == stage
 
 
 def test_the_local_stage_may_use_http() -> None:
