@@ -327,3 +327,31 @@ def test_the_page_speaks_the_browsers_language(browser: Any, served: Stack, cust
         shot(page, f"privacy-center-{locale[:2]}")
     finally:
         context.close()
+
+
+def test_a_german_guest_gets_the_mail_and_the_confirm_page_in_german(browser: Any, served: Stack) -> None:
+    """The page's language travels with the request: the verification mail (and what it says the law keeps) and
+    the page its link opens are in German for a browser that asks for German."""
+    context = browser.new_context(locale="de-DE")
+    try:
+        page = context.new_page()
+        address = f"gast.{uuid.uuid4().hex[:8]}@example.org"
+        open_center(page, served)
+        page.locator("#guest-email").fill(address)
+        page.locator("#guest-type").select_option("deletion")
+        page.locator("#guest-send").click()
+        wait_status(page, "Wenn die Adresse gültig ist")
+        deadline = time.monotonic() + 30
+        while not mail_to(served, address) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        (text,) = mail_to(served, address)
+        assert "Wir haben Ihre Datenschutzanfrage erhalten" in text and "Bestellungen und Zahlungen" in text
+        assert "We have received" not in text and "orders and payments" not in text
+        link = next(word for word in text.split() if "/privacy-requests/verify?token=" in word)
+        page.goto(link)
+        assert page.locator("h1").inner_text() == "Bestätigen Sie Ihre Datenschutzanfrage"
+        page.locator("#confirm").click()
+        page.wait_for_selector("text=Anfrage bestätigt")
+        shot(page, "privacy-confirm-done-de")
+    finally:
+        context.close()
