@@ -127,6 +127,16 @@ def moto_container() -> Iterator[Any]:
         os.environ.update(saved)
 
 
+def timed(operation: Callable[[int], Any], n: int) -> list[float]:
+    """Wall time per call in ms, without tracemalloc (it slows moto several-fold; peak memory is not reported)."""
+    samples = []
+    for i in range(n):
+        started = time.perf_counter()
+        operation(i)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 SERVICES = ("dynamodb", "kms", "s3", "ses", "sqs", "sns")
 KIB = 1024
 

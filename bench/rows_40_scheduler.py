@@ -11,24 +11,15 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
 from typing import Any
 
-from bench.common import NOW, RoundTrips, Row, moto_container
+from bench.common import NOW, RoundTrips, Row, moto_container, timed
 
 DUE = 1_000
 SIZES = (10_000, 100_000)
 MAIL_MESSAGES = 20
 
 
-def timed(operation: Callable[[int], Any], n: int) -> list[float]:
-    """Wall time per call in ms, without tracemalloc (it slows moto several-fold; peak memory is not reported)."""
-    samples = []
-    for i in range(n):
-        started = time.perf_counter()
-        operation(i)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 def row(name: str, samples: list[float], notes: str, **figures: Any) -> Row:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.common import NOW, ROOT, AwsCalls, Row, moto_container
+from bench.common import NOW, ROOT, AwsCalls, Row, moto_container, timed
 
 ORDER = json.loads((ROOT / "tests" / "events" / "woocommerce" / "order.created.payload.json").read_text())
 N = 10
@@ -50,12 +50,7 @@ def _row(name: str, calls: AwsCalls, samples: list[float], per: int, extra: str 
 
 def _timed(calls: AwsCalls, operation: Callable[[int], Any], n: int) -> list[float]:
     calls.reset()
-    samples = []
-    for i in range(n):
-        started = time.perf_counter()
-        operation(i)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+    return timed(operation, n)
 
 
 def _order(address: str, ident: int) -> Any:

@@ -86,16 +86,8 @@ def _languages(sender: Sender, words: Texts) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {words.or_word} " + names[-1]
 
 
-def signature(sender: Sender, words: Texts) -> str:
-    lines = ["", "-- ", words.team.format(name=sender.name) + (f", {sender.site}" if sender.site else ""),
-             words.contact.format(privacy=sender.privacy)]
-    if sender.dpo:
-        lines.append(words.dpo.format(dpo=sender.dpo))
-    return "\n".join(lines) + "\n"
-
-
 def _footer(sender: Sender, words: Texts) -> str:
-    return words.footer + signature(sender, words)
+    return words.footer + sender.signed_in(words)
 
 
 def deadline_sentence(regime: Regime, due: int, words: Texts, language: str) -> str:
@@ -199,7 +191,7 @@ def child_account_reply(thread: Thread, *, sender: Sender, regime: Regime, due_a
 def operator_answer(thread: Thread, *, text: str, sender: Sender, language: str = "en") -> Reply:
     """The operator's own answer to a message of the queue, threaded under it and signed."""
     words = texts(reply_language(language, sender))
-    return _reply(thread, text.rstrip() + "\n" + signature(sender, words))
+    return _reply(thread, text.rstrip() + "\n" + sender.signed_in(words))
 
 
 def without_secrets(text: str, url: str | None) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.domain.clock import iso
 from chalicelib.domain.privacy_requests import Regime, days_left
 from chalicelib.mail.notice_texts import NoticeTexts, day_in, moment_in, notice_texts
-from chalicelib.mail.texts import date_in, language_for, retention_in, texts
+from chalicelib.mail.texts import Texts, date_in, language_for, retention_in, texts
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,10 @@ class Sender:
                                                    basis=self.kept_basis)
 
     def signature(self, language: str = "en") -> str:
-        words = texts(language)
+        return self.signed_in(texts(language))
+
+    def signed_in(self, words: Texts) -> str:
+        """The signature's lines in the language of `words`: the team, the privacy contact, the DPO if any."""
         lines = ["", "-- ", words.team.format(name=self.name) + (f", {self.site}" if self.site else ""),
                  words.contact.format(privacy=self.privacy)]
         if self.dpo:

@@ -219,13 +219,17 @@ def object_key(url: str, bucket: str) -> str:
     return path if parsed.netloc.startswith(bucket + ".") else path.removeprefix(bucket + "/")
 
 
-def test_the_confirm_page_has_the_centers_style_and_headers(client: Any, container: Any) -> None:
-    address = "guest.confirm@example.org"
-    client.http.post("/privacy-requests", headers=JSON, body=json.dumps({"email": address, "type": "access"}))
+def _mailed_token(client: Any, address: str, kind: str) -> str:
+    """A guest's request through the form and the intake consumer: the token of the link it was mailed."""
+    client.http.post("/privacy-requests", headers=JSON, body=json.dumps({"email": address, "type": kind}))
     drain_intake(client)
     mail = next(m for m in sent_mail() if m["To"] == address)
     link = next(line for line in mail_text(mail).splitlines() if "/privacy-requests/verify?token=" in line)
-    token = parse_qs(urlparse(link.strip()).query)["token"][0]
+    return str(parse_qs(urlparse(link.strip()).query)["token"][0])
+
+
+def test_the_confirm_page_has_the_centers_style_and_headers(client: Any, container: Any) -> None:
+    token = _mailed_token(client, "guest.confirm@example.org", "access")
     page = client.http.get(f"/privacy-requests/verify?token={token}")
     assert_secure(page, "text/html; charset=utf-8")
     document = parse(page.body)
@@ -238,12 +242,7 @@ def test_the_confirm_page_has_the_centers_style_and_headers(client: Any, contain
 
 
 def test_a_used_or_bad_link_is_a_page_in_the_same_style_not_json(client: Any, container: Any) -> None:
-    address = "guest.twice@example.org"
-    client.http.post("/privacy-requests", headers=JSON, body=json.dumps({"email": address, "type": "opt_out"}))
-    drain_intake(client)
-    mail = next(m for m in sent_mail() if m["To"] == address)
-    link = next(line for line in mail_text(mail).splitlines() if "/privacy-requests/verify?token=" in line)
-    token = parse_qs(urlparse(link.strip()).query)["token"][0]
+    token = _mailed_token(client, "guest.twice@example.org", "opt_out")
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     assert client.http.post("/privacy-requests/verify", body=f"token={token}", headers=form).status_code == 200
     for refused in (client.http.post("/privacy-requests/verify", body=f"token={token}", headers=form),
